@@ -1,0 +1,5 @@
+//! The `mmrad` binary: argument parsing, logging and exit codes.
+
+fn main() {
+    println!("mmrad");
+}

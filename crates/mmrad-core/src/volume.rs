@@ -1,0 +1,94 @@
+//! `Volume` and `LabelMap`: voxel arrays with ITK-style physical geometry in LPS.
+//!
+//! Arrays are indexed `[z, y, x]` (as SimpleITK's `GetArrayFromImage`, and so PyRadiomics, index them), while
+//! `Geometry` lists spacing and origin in `(x, y, z)` order and `direction` as the row-major 3×3 matrix whose
+//! columns are the physical directions of the x, y and z index axes: `p = origin + direction · (spacing ⊙ index)`.
+//! A 2D image is a volume with one slice (`z` extent 1).
+
+use ndarray::Array3;
+
+/// Physical placement of a voxel grid (LPS, millimetres).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Geometry {
+    /// Voxel size along the x, y, z index axes.
+    pub spacing: [f64; 3],
+    /// Physical position of voxel (0, 0, 0).
+    pub origin: [f64; 3],
+    /// Row-major direction cosine matrix; column k is the direction of index axis k.
+    pub direction: [f64; 9],
+}
+
+impl Geometry {
+    /// Unit spacing, zero origin, identity direction.
+    pub fn identity() -> Geometry {
+        Geometry {
+            spacing: [1.0; 3],
+            origin: [0.0; 3],
+            direction: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+        }
+    }
+
+    /// Geometry with the given spacing, zero origin and identity direction.
+    pub fn with_spacing(spacing: [f64; 3]) -> Geometry {
+        Geometry { spacing, ..Geometry::identity() }
+    }
+
+    /// Physical point of a continuous index `(x, y, z)`.
+    pub fn index_to_physical(&self, index: [f64; 3]) -> [f64; 3] {
+        let scaled = [index[0] * self.spacing[0], index[1] * self.spacing[1], index[2] * self.spacing[2]];
+        let d = &self.direction;
+        [
+            self.origin[0] + d[0] * scaled[0] + d[1] * scaled[1] + d[2] * scaled[2],
+            self.origin[1] + d[3] * scaled[0] + d[4] * scaled[1] + d[5] * scaled[2],
+            self.origin[2] + d[6] * scaled[0] + d[7] * scaled[1] + d[8] * scaled[2],
+        ]
+    }
+}
+
+/// An image: voxel intensities (f64, after any rescale) on a grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Volume {
+    /// Intensities indexed `[z, y, x]`.
+    pub data: Array3<f64>,
+    pub geometry: Geometry,
+}
+
+impl Volume {
+    pub fn new(data: Array3<f64>, geometry: Geometry) -> Volume {
+        Volume { data, geometry }
+    }
+
+    /// Size as `(x, y, z)`, ITK order.
+    pub fn size_xyz(&self) -> [usize; 3] {
+        let (nz, ny, nx) = self.data.dim();
+        [nx, ny, nz]
+    }
+}
+
+/// A segmentation: integer labels on a grid (0 = background).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelMap {
+    /// Labels indexed `[z, y, x]`.
+    pub data: Array3<i64>,
+    pub geometry: Geometry,
+}
+
+impl LabelMap {
+    pub fn new(data: Array3<i64>, geometry: Geometry) -> LabelMap {
+        LabelMap { data, geometry }
+    }
+
+    /// Size as `(x, y, z)`, ITK order.
+    pub fn size_xyz(&self) -> [usize; 3] {
+        let (nz, ny, nx) = self.data.dim();
+        [nx, ny, nz]
+    }
+
+    /// Distinct non-zero labels present, ascending.
+    pub fn labels(&self) -> Vec<i64> {
+        let mut labels: Vec<i64> = self.data.iter().copied().filter(|&l| l != 0).collect();
+        labels.sort_unstable();
+        labels.dedup();
+        labels
+    }
+}

@@ -1,0 +1,1 @@
+//! mmrad-evaluation: metrics computed from (scores, outcomes) only.

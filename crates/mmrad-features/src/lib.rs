@@ -1,0 +1,1 @@
+//! mmrad-features: radiomic features with PyRadiomics 3.1 definitions; no file IO.

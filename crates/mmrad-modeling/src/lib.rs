@@ -1,0 +1,1 @@
+//! mmrad-modeling: Params → check → Fitted estimators (standardiser, logistic, LASSO path, fusion, nomogram).

@@ -1,0 +1,1 @@
+//! mmrad-protocol: the YAML study protocol, validated into a typed Plan.

@@ -1,0 +1,1 @@
+//! mmrad-selection: feature selectors fitted on training folds only.

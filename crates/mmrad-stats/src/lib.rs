@@ -1,0 +1,1 @@
+//! mmrad-stats: ranks, distributions, tests, correlation, folds and the IRLS logistic core; no file IO.

@@ -1,0 +1,1 @@
+//! mmrad-study: runs a Plan end to end and writes its outputs.

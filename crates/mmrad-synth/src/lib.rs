@@ -1,0 +1,1 @@
+//! mmrad-synth: deterministic synthetic cohorts.

@@ -1,0 +1,1 @@
+//! mmrad-testkit: test support (shared data lookup, tolerance assertions).

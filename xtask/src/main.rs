@@ -1,0 +1,5 @@
+//! xtask: developer tasks (`cargo xtask study|bench|ci`); depends on no mmrad crate so it compiles in seconds.
+
+fn main() {
+    println!("xtask");
+}
