@@ -1,1 +1,69 @@
-//! mmrad-features: radiomic features with PyRadiomics 3.1 definitions; no file IO.
+//! mmrad-features: radiomic features with PyRadiomics 3.1 definitions (and, later, IBSI conventions); no file IO.
+//!
+//! Modules, in reading order:
+//! - [`extract`]: the entry point `extract(image, mask, settings, classes)` returning PyRadiomics-named features.
+//! - [`settings`]: `ExtractionSettings` (PyRadiomics `setting:` keys and defaults).
+//! - [`roi`]: the ROI pipeline in PyRadiomics order (geometry check, normalisation, resegmentation, crop, checks).
+//! - [`discretise`]: the grey-level discretised ROI (`Discretised`) every texture class reads.
+//! - [`firstorder`]: the 18 first-order features (+ StandardDeviation on request).
+//! - [`shape`]: 3D shape from the marching-cubes mesh; [`shape2d`]: 2D shape from marching squares (`force2D`).
+//! - [`texture`]: GLCM, GLRLM, GLSZM, GLDM, NGTDM matrices and their features.
+//!
+//! This crate never reads files, never reads the clock or the environment, and draws no random numbers.
+
+pub mod discretise;
+pub mod extract;
+pub mod firstorder;
+pub mod roi;
+pub mod settings;
+pub mod shape;
+pub mod shape2d;
+pub mod texture;
+
+mod mesh_tables;
+
+pub use discretise::{Binning, Discretised, discretise};
+pub use extract::{Extraction, FeatureClass, FeatureClassSelection, extract};
+pub use roi::{PreparedRoi, prepare_roi};
+pub use settings::{ExtractionSettings, Interpolator, ResegmentMode};
+
+/// Errors of mmrad-features.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FeatureError {
+    #[error("invalid setting `{name}` = `{value}`; expected {expected}")]
+    InvalidSetting { name: &'static str, value: String, expected: &'static str },
+    #[error("unsupported `{what}`; {hint}")]
+    Unsupported { what: String, hint: String },
+    #[error("shape mismatch in {what}: expected {expected}, found {found}")]
+    Shape { what: String, expected: String, found: String },
+    #[error("image/mask geometry mismatch: {what} differs (image {image}, mask {mask}); set `correctMask` or fix the inputs")]
+    GeometryMismatch { what: &'static str, image: String, mask: String },
+    #[error("the mask is empty: no voxel has a non-zero label")]
+    EmptyMask,
+    #[error("label `{label}` is not present in the mask; labels present: {present:?}")]
+    LabelAbsent { label: i64, present: Vec<i64> },
+    #[error("the ROI is empty{}", label.map(|l| format!(" for label `{l}`")).unwrap_or_default())]
+    EmptyRoi { label: Option<i64> },
+    #[error("the ROI holds a single voxel; features cannot be extracted")]
+    SingleVoxel,
+    #[error("the ROI spans {found} dimension(s); `minimumROIDimensions` requires {required}")]
+    TooFewDimensions { found: usize, required: usize },
+    #[error("the ROI has {found} voxels; `minimumROISize` requires more than {required}")]
+    TooSmall { found: usize, required: usize },
+    #[error("resegmentation kept {kept} voxel(s) of label `{label}`; at least 2 are needed")]
+    ResegmentedAway { label: i64, kept: usize },
+    #[error("the ROI of the mask lies outside the image: {detail}")]
+    RoiOutsideImage { detail: String },
+    #[error("non-finite values in {what}")]
+    NonFinite { what: String },
+    #[error("unknown {class} feature `{name}`; valid: {valid}")]
+    UnknownFeature { class: &'static str, name: String, valid: String },
+    #[error("shape2D needs `force2D` and a single slice along axis {dimension}; the ROI spans {extent} slices")]
+    NotTwoDimensional { dimension: usize, extent: usize },
+    #[error(transparent)]
+    Texture(#[from] texture::TextureError),
+}
+
+/// Result type of mmrad-features.
+pub type Result<T, E = FeatureError> = std::result::Result<T, E>;

@@ -1,1 +1,146 @@
 //! mmrad-io: reads and writes images and masks (NRRD, NIfTI; DICOM in a later issue); every error names the path.
+//!
+//! Modules, in reading order:
+//! - [`nrrd`]: NRRD reader (raw, gzip, ascii encodings; every scalar type) and writer, geometry converted to LPS.
+//! - [`nifti`]: NIfTI-1 reader (`.nii`, `.nii.gz`) via the `nifti` crate, qform/sform converted to LPS as ITK does.
+//!
+//! The entry points [`read_image`] and [`read_label_map`] dispatch on the file extension.
+//! This crate never computes features and never resamples: geometry is reported as stored.
+
+pub mod nifti;
+pub mod nrrd;
+
+use std::path::{Path, PathBuf};
+
+use mmrad_core::{LabelMap, Volume};
+
+pub use nrrd::{write_label_map_nrrd, write_volume_nrrd};
+
+/// Errors of mmrad-io; every variant names the file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("cannot read `{path}`: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("invalid NRRD header in `{path}`: {message}")]
+    NrrdHeader { path: PathBuf, message: String },
+    #[error("truncated data in `{path}`: expected {expected} bytes, found {found}")]
+    Truncated { path: PathBuf, expected: usize, found: usize },
+    #[error("unsupported {what} `{value}` in `{path}`")]
+    Unsupported { path: PathBuf, what: &'static str, value: String },
+    #[error("cannot read NIfTI `{path}`: {message}")]
+    Nifti { path: PathBuf, message: String },
+    #[error("label map `{path}` holds a non-integer value `{value}`")]
+    NonIntegerLabel { path: PathBuf, value: f64 },
+    #[error("unknown image file extension for `{path}`; expected .nrrd, .nhdr, .nii or .nii.gz")]
+    UnknownFormat { path: PathBuf },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// File formats recognised from the extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Nrrd,
+    Nifti,
+}
+
+fn format_of(path: &Path) -> Result<Format> {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    if name.ends_with(".nrrd") || name.ends_with(".nhdr") {
+        Ok(Format::Nrrd)
+    } else if name.ends_with(".nii") || name.ends_with(".nii.gz") {
+        Ok(Format::Nifti)
+    } else {
+        Err(Error::UnknownFormat { path: path.to_path_buf() })
+    }
+}
+
+/// Reads an image (NRRD or NIfTI) into a `Volume` with f64 intensities and LPS geometry.
+///
+/// # Errors
+/// Unreadable, truncated or malformed files, and unsupported types or encodings; the error names the path.
+pub fn read_image(path: &Path) -> Result<Volume> {
+    match format_of(path)? {
+        Format::Nrrd => nrrd::read_nrrd(path)?.into_volume(),
+        Format::Nifti => nifti::read_nifti(path)?.into_volume(),
+    }
+}
+
+/// Reads a segmentation (NRRD or NIfTI) into a `LabelMap` with integer labels and LPS geometry.
+///
+/// # Errors
+/// As [`read_image`], and a non-integer voxel value.
+pub fn read_label_map(path: &Path) -> Result<LabelMap> {
+    match format_of(path)? {
+        Format::Nrrd => nrrd::read_nrrd(path)?.into_label_map(),
+        Format::Nifti => nifti::read_nifti(path)?.into_label_map(),
+    }
+}
+
+/// Voxel values as decoded, before conversion to a `Volume` or `LabelMap`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Samples {
+    /// Integer-typed files (int8 … uint64 that fit in i64).
+    Int(Vec<i64>),
+    /// Floating-point files.
+    Float(Vec<f64>),
+}
+
+/// A decoded image: samples in x-fastest order, size `(x, y, z)` and LPS geometry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawImage {
+    pub path: PathBuf,
+    pub size_xyz: [usize; 3],
+    pub samples: Samples,
+    pub geometry: mmrad_core::Geometry,
+}
+
+impl RawImage {
+    fn shape_zyx(&self) -> (usize, usize, usize) {
+        (self.size_xyz[2], self.size_xyz[1], self.size_xyz[0])
+    }
+
+    fn shape_error(&self, n: usize) -> Error {
+        Error::Truncated { path: self.path.clone(), expected: self.size_xyz.iter().product(), found: n }
+    }
+
+    /// Converts to a `Volume` (integers become exact f64 values).
+    ///
+    /// # Errors
+    /// When the sample count does not match the size.
+    pub fn into_volume(self) -> Result<Volume> {
+        let shape = self.shape_zyx();
+        let values: Vec<f64> = match &self.samples {
+            Samples::Int(v) => v.iter().map(|&x| x as f64).collect(),
+            Samples::Float(v) => v.clone(),
+        };
+        let n = values.len();
+        let data = ndarray::Array3::from_shape_vec(shape, values).map_err(|_| self.shape_error(n))?;
+        Ok(Volume::new(data, self.geometry))
+    }
+
+    /// Converts to a `LabelMap`; floating-point files must hold integral values.
+    ///
+    /// # Errors
+    /// A non-integral or non-finite value, or a sample count that does not match the size.
+    pub fn into_label_map(self) -> Result<LabelMap> {
+        let shape = self.shape_zyx();
+        let values: Vec<i64> = match &self.samples {
+            Samples::Int(v) => v.clone(),
+            Samples::Float(v) => {
+                let mut out = Vec::with_capacity(v.len());
+                for &x in v {
+                    if !x.is_finite() || x.fract() != 0.0 || x.abs() > 9.0e15 {
+                        return Err(Error::NonIntegerLabel { path: self.path.clone(), value: x });
+                    }
+                    out.push(x as i64);
+                }
+                out
+            }
+        };
+        let n = values.len();
+        let data = ndarray::Array3::from_shape_vec(shape, values).map_err(|_| self.shape_error(n))?;
+        Ok(LabelMap::new(data, self.geometry))
+    }
+}

@@ -1,1 +1,60 @@
-//! mmrad-testkit: test support (shared data lookup, tolerance assertions).
+//! mmrad-testkit: dev-only test support: the one function that finds `../shared/data`, and tolerance assertions.
+
+use std::path::{Path, PathBuf};
+
+/// The shared third-party data folder (`../shared/data` next to the workspace), or `MMRAD_SHARED_DATA` if set.
+///
+/// # Panics
+/// When the folder does not exist: tests that need it must fail loudly, never skip.
+#[allow(clippy::panic)]
+pub fn shared_data() -> PathBuf {
+    if let Some(dir) = std::env::var_os("MMRAD_SHARED_DATA") {
+        return PathBuf::from(dir);
+    }
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = workspace.join("../shared/data");
+    if !dir.is_dir() {
+        panic!("shared test data not found at `{}`; set MMRAD_SHARED_DATA", dir.display());
+    }
+    dir
+}
+
+/// A path inside the shared data folder.
+pub fn shared(rel: &str) -> PathBuf {
+    shared_data().join(rel)
+}
+
+/// The workspace's own `tests/data` folder (small committed fixtures).
+pub fn repo_data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data").join(rel)
+}
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// True when `a` and `b` agree within `rtol` relative to `max(|a|, |b|)` or within `atol` absolutely.
+/// NaN equals NaN (PyRadiomics reports NaN for undefined features).
+pub fn close(a: f64, b: f64, rtol: f64, atol: f64) -> bool {
+    if a.is_nan() || b.is_nan() {
+        return a.is_nan() && b.is_nan();
+    }
+    if a == b {
+        return true;
+    }
+    let diff = (a - b).abs();
+    diff <= atol || diff <= rtol * a.abs().max(b.abs())
+}
+
+/// Asserts `close` with a message naming what was compared.
+#[allow(clippy::panic)]
+#[track_caller]
+pub fn assert_close(what: &str, actual: f64, expected: f64, rtol: f64, atol: f64) {
+    if !close(actual, expected, rtol, atol) {
+        panic!(
+            "{what}: actual {actual} vs expected {expected} (rel err {:e}, rtol {rtol:e}, atol {atol:e})",
+            ((actual - expected) / expected).abs()
+        );
+    }
+}

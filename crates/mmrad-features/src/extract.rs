@@ -1,0 +1,196 @@
+//! The extraction entry point: image + mask + settings + class selection → PyRadiomics-named features.
+//!
+//! Output order follows PyRadiomics 3.1 `featureextractor.execute`: shape classes first (`shape`, then `shape2D`),
+//! then the intensity classes in selection order; each class lists its features in PyRadiomics' order. Names are
+//! `original_<class>_<Feature>` (`original_firstorder_Mean`, `original_shape_Sphericity`, `original_glcm_Contrast`).
+//! Only the original image type is computed here; filtered image types are produced by `mmrad-image` and passed in
+//! as their own `Volume` by the caller.
+
+use mmrad_core::{LabelMap, Volume};
+
+use crate::discretise::{Binning, discretise};
+use crate::roi::prepare_roi;
+use crate::settings::ExtractionSettings;
+use crate::texture::{self, TextureSettings};
+use crate::{FeatureError, Result, firstorder, shape, shape2d};
+
+/// A PyRadiomics feature class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FeatureClass {
+    FirstOrder,
+    Shape,
+    Shape2D,
+    Glcm,
+    Glrlm,
+    Glszm,
+    Gldm,
+    Ngtdm,
+}
+
+impl FeatureClass {
+    /// Every class, in PyRadiomics' module order.
+    pub const ALL: [FeatureClass; 8] = [
+        FeatureClass::FirstOrder,
+        FeatureClass::Glcm,
+        FeatureClass::Gldm,
+        FeatureClass::Glrlm,
+        FeatureClass::Glszm,
+        FeatureClass::Ngtdm,
+        FeatureClass::Shape,
+        FeatureClass::Shape2D,
+    ];
+
+    /// PyRadiomics' class name (`firstorder`, `shape`, `shape2D`, `glcm`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            FeatureClass::FirstOrder => "firstorder",
+            FeatureClass::Shape => "shape",
+            FeatureClass::Shape2D => "shape2D",
+            FeatureClass::Glcm => "glcm",
+            FeatureClass::Glrlm => "glrlm",
+            FeatureClass::Glszm => "glszm",
+            FeatureClass::Gldm => "gldm",
+            FeatureClass::Ngtdm => "ngtdm",
+        }
+    }
+
+    /// Parses PyRadiomics' class name.
+    pub fn parse(name: &str) -> Option<FeatureClass> {
+        FeatureClass::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// Default and on-request feature names of the class.
+    pub fn feature_names(self) -> (&'static [&'static str], &'static [&'static str]) {
+        match self {
+            FeatureClass::FirstOrder => (firstorder::FEATURE_NAMES, firstorder::DEPRECATED_NAMES),
+            FeatureClass::Shape => (shape::FEATURE_NAMES, shape::DEPRECATED_NAMES),
+            FeatureClass::Shape2D => (shape2d::FEATURE_NAMES, shape2d::DEPRECATED_NAMES),
+            FeatureClass::Glcm => (texture::glcm::FEATURE_NAMES, texture::glcm::DEPRECATED_NAMES),
+            FeatureClass::Glrlm => (texture::glrlm::FEATURE_NAMES, texture::glrlm::DEPRECATED_NAMES),
+            FeatureClass::Glszm => (texture::glszm::FEATURE_NAMES, texture::glszm::DEPRECATED_NAMES),
+            FeatureClass::Gldm => (texture::gldm::FEATURE_NAMES, texture::gldm::DEPRECATED_NAMES),
+            FeatureClass::Ngtdm => (texture::ngtdm::FEATURE_NAMES, texture::ngtdm::DEPRECATED_NAMES),
+        }
+    }
+}
+
+/// Which classes (and, optionally, which features of each) to compute: PyRadiomics' `featureClass` block.
+///
+/// An empty feature list means the class's default features.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureClassSelection {
+    pub classes: Vec<(FeatureClass, Vec<String>)>,
+}
+
+impl FeatureClassSelection {
+    /// Every class with its default features (PyRadiomics' default; shape2D only yields values with `force2D`).
+    pub fn all() -> FeatureClassSelection {
+        FeatureClassSelection::only(&FeatureClass::ALL)
+    }
+
+    /// The given classes with their default features.
+    pub fn only(classes: &[FeatureClass]) -> FeatureClassSelection {
+        FeatureClassSelection { classes: classes.iter().map(|&c| (c, Vec::new())).collect() }
+    }
+}
+
+/// Features and diagnostics of one extraction.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Extraction {
+    /// `(name, value)` in PyRadiomics' order; NaN where PyRadiomics reports NaN.
+    pub features: Vec<(String, f64)>,
+    /// `diagnostics_*` entries (bounding box, voxel counts, skipped classes), in order.
+    pub diagnostics: Vec<(String, String)>,
+}
+
+impl Extraction {
+    /// The value of a feature by full name.
+    pub fn value(&self, name: &str) -> Option<f64> {
+        self.features.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+    }
+}
+
+/// Extracts PyRadiomics features of the original image.
+///
+/// # Errors
+/// Everything [`prepare_roi`] rejects (settings, geometry, empty mask, absent label, ROI checks), unknown feature
+/// names in `classes`, and texture-class errors.
+pub fn extract(
+    image: &Volume,
+    mask: &LabelMap,
+    settings: &ExtractionSettings,
+    classes: &FeatureClassSelection,
+) -> Result<Extraction> {
+    let roi = prepare_roi(image, mask, settings)?;
+    let mut out = Extraction::default();
+    if settings.additional_info {
+        out.diagnostics.extend(roi.diagnostics.iter().cloned());
+    }
+    let shape_first = classes.classes.iter().filter(|(c, _)| matches!(c, FeatureClass::Shape | FeatureClass::Shape2D));
+    let others = classes.classes.iter().filter(|(c, _)| !matches!(c, FeatureClass::Shape | FeatureClass::Shape2D));
+    let binning = match settings.bin_count {
+        Some(count) => Binning::Count(count),
+        None => Binning::Width(settings.bin_width),
+    };
+    let mut discretised = None;
+    let texture_settings: TextureSettings = settings.texture_settings();
+    for (class, wanted) in shape_first.chain(others) {
+        let (defaults, deprecated) = class.feature_names();
+        for name in wanted {
+            if !defaults.contains(&name.as_str()) && !deprecated.contains(&name.as_str()) {
+                return Err(FeatureError::UnknownFeature {
+                    class: class.name(),
+                    name: name.clone(),
+                    valid: defaults.iter().chain(deprecated).copied().collect::<Vec<_>>().join(", "),
+                });
+            }
+        }
+        let values: Vec<(&'static str, f64)> = match class {
+            FeatureClass::Shape => shape::features(roi.shape_mask.view(), roi.spacing)?,
+            FeatureClass::Shape2D => {
+                if !settings.force_2d {
+                    out.diagnostics.push((
+                        "diagnostics_Warning_shape2D".into(),
+                        "shape2D needs `force2D: true`; skipped".into(),
+                    ));
+                    continue;
+                }
+                match shape2d::features(roi.shape_mask.view(), roi.spacing, settings.force_2d_dimension) {
+                    Ok(values) => values,
+                    Err(FeatureError::NotTwoDimensional { dimension, extent }) => {
+                        out.diagnostics.push((
+                            "diagnostics_Warning_shape2D".into(),
+                            format!("the ROI spans {extent} slices along axis {dimension}; skipped"),
+                        ));
+                        continue;
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+            _ => {
+                if discretised.is_none() {
+                    discretised = Some(discretise(roi.image.view(), roi.mask.view(), roi.spacing, binning)?);
+                }
+                let Some(d) = discretised.as_ref() else {
+                    continue;
+                };
+                match class {
+                    FeatureClass::FirstOrder => firstorder::features(roi.image.view(), d, settings.voxel_array_shift)?,
+                    FeatureClass::Glcm => texture::glcm::features(d, &texture_settings)?,
+                    FeatureClass::Glrlm => texture::glrlm::features(d, &texture_settings)?,
+                    FeatureClass::Glszm => texture::glszm::features(d, &texture_settings)?,
+                    FeatureClass::Gldm => texture::gldm::features(d, &texture_settings)?,
+                    FeatureClass::Ngtdm => texture::ngtdm::features(d, &texture_settings)?,
+                    FeatureClass::Shape | FeatureClass::Shape2D => continue,
+                }
+            }
+        };
+        for (name, value) in values {
+            let keep = if wanted.is_empty() { defaults.contains(&name) } else { wanted.iter().any(|w| w == name) };
+            if keep {
+                out.features.push((format!("original_{}_{}", class.name(), name), value));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,225 @@
+//! Grey level dependence matrix (GLDM) and its 14 PyRadiomics 3.1 features.
+//!
+//! For every ROI voxel, the number of ROI neighbours (bidirectional angles of `distances`) whose grey level differs
+//! by at most `gldm_a`; the matrix counts voxels by (grey level, dependence count + 1). `Nz` equals the voxel count.
+
+use ndarray::Array2;
+
+use super::{EPS, Prepared, Result, TextureSettings, generate_angles};
+use crate::discretise::Discretised;
+
+/// Features enabled by default, in PyRadiomics' `getFeatureNames` order.
+pub const FEATURE_NAMES: &[&str] = &[
+    "DependenceEntropy",
+    "DependenceNonUniformity",
+    "DependenceNonUniformityNormalized",
+    "DependenceVariance",
+    "GrayLevelNonUniformity",
+    "GrayLevelVariance",
+    "HighGrayLevelEmphasis",
+    "LargeDependenceEmphasis",
+    "LargeDependenceHighGrayLevelEmphasis",
+    "LargeDependenceLowGrayLevelEmphasis",
+    "LowGrayLevelEmphasis",
+    "SmallDependenceEmphasis",
+    "SmallDependenceHighGrayLevelEmphasis",
+    "SmallDependenceLowGrayLevelEmphasis",
+];
+
+/// Deprecated features: accepted by name, never computed (PyRadiomics raises a `DeprecationWarning` and skips them).
+pub const DEPRECATED_NAMES: &[&str] = &["DependencePercentage", "GrayLevelNonUniformityNormalized"];
+
+/// Computes the 14 GLDM features, named and ordered as [`FEATURE_NAMES`].
+///
+/// # Errors
+/// Invalid settings, an empty ROI, or a grey and mask shape mismatch.
+pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static str, f64)>> {
+    let m = Gldm::compute(d, s)?;
+    let values = dependence_features(&m);
+    Ok(FEATURE_NAMES.iter().copied().zip(values).collect())
+}
+
+/// The processed GLDM as PyRadiomics holds it: shape (levels present, dependence counts present), counts.
+///
+/// # Errors
+/// As [`features`].
+pub fn matrix(d: &Discretised, s: &TextureSettings) -> Result<Array2<f64>> {
+    let m = Gldm::compute(d, s)?;
+    let n = m.levels.len();
+    let present: Vec<usize> = (0..m.n_dep).filter(|&c| (0..n).any(|i| m.counts[i * m.n_dep + c] != 0.0)).collect();
+    Ok(Array2::from_shape_fn((n, present.len()), |(i, c)| m.counts[i * m.n_dep + present[c]]))
+}
+
+struct Gldm {
+    levels: Vec<f64>,
+    /// Number of columns: dependence counts 0..=number of neighbours.
+    n_dep: usize,
+    /// Row-major (levels × n_dep) voxel counts.
+    counts: Vec<f64>,
+    n_voxels: usize,
+}
+
+impl Gldm {
+    fn compute(d: &Discretised, s: &TextureSettings) -> Result<Self> {
+        s.check()?;
+        let distances = s.unique_distances();
+        let max_distance = distances.iter().copied().max().unwrap_or(1);
+        let prep = Prepared::new(d, max_distance)?;
+        let offsets: Vec<isize> = generate_angles(prep.size, &distances, s.force2d_dim(), true)
+            .into_iter()
+            .map(|a| prep.offset(a))
+            .collect();
+        let n = prep.n_levels();
+        let n_dep = offsets.len() + 1;
+        // Dependence compares grey values (bin indices), not compact indices.
+        let value = |k: u32| -> f64 { if k == 0 { f64::NAN } else { f64::from(prep.levels[k as usize - 1]) } };
+        let alpha = s.gldm_a;
+        let mut counts = vec![0u32; n * n_dep];
+        for &v in &prep.voxels {
+            let k = prep.grey[v];
+            let gi = value(k);
+            let mut dependent = 0usize;
+            for &o in &offsets {
+                let kj = prep.grey[v.wrapping_add_signed(o)];
+                if kj != 0 && (gi - value(kj)).abs() <= alpha {
+                    dependent += 1;
+                }
+            }
+            counts[(k as usize - 1) * n_dep + dependent] += 1;
+        }
+        Ok(Self {
+            levels: prep.level_values(),
+            n_dep,
+            counts: counts.into_iter().map(f64::from).collect(),
+            n_voxels: prep.voxels.len(),
+        })
+    }
+}
+
+fn dependence_features(m: &Gldm) -> [f64; 14] {
+    let n = m.levels.len();
+    let nz = m.n_voxels as f64;
+    let mut pg = vec![0.0; n];
+    let mut pd = vec![0.0; m.n_dep];
+    let mut de = 0.0;
+    let mut sdlgle = 0.0;
+    let mut sdhgle = 0.0;
+    let mut ldlgle = 0.0;
+    let mut ldhgle = 0.0;
+    for i in 0..n {
+        let i2 = m.levels[i] * m.levels[i];
+        for c in 0..m.n_dep {
+            let v = m.counts[i * m.n_dep + c];
+            if v == 0.0 {
+                continue;
+            }
+            let j = (c + 1) as f64;
+            let j2 = j * j;
+            pg[i] += v;
+            pd[c] += v;
+            let q = v / nz;
+            de -= q * (q + EPS).log2();
+            sdlgle += v / (i2 * j2);
+            sdhgle += v * i2 / j2;
+            ldlgle += v * j2 / i2;
+            ldhgle += v * i2 * j2;
+        }
+    }
+    let mut sde = 0.0;
+    let mut lde = 0.0;
+    let mut dn = 0.0;
+    let mut u_j = 0.0;
+    for (c, &v) in pd.iter().enumerate() {
+        let j = (c + 1) as f64;
+        sde += v / (j * j);
+        lde += v * j * j;
+        dn += v * v;
+        u_j += v / nz * j;
+    }
+    let dv: f64 = pd.iter().enumerate().map(|(c, &v)| v / nz * ((c + 1) as f64 - u_j).powi(2)).sum();
+    let mut gln = 0.0;
+    let mut lgle = 0.0;
+    let mut hgle = 0.0;
+    let mut u_i = 0.0;
+    for (i, &v) in pg.iter().enumerate() {
+        gln += v * v;
+        lgle += v / (m.levels[i] * m.levels[i]);
+        hgle += v * m.levels[i] * m.levels[i];
+        u_i += v / nz * m.levels[i];
+    }
+    let glv: f64 = pg.iter().enumerate().map(|(i, &v)| v / nz * (m.levels[i] - u_i).powi(2)).sum();
+    [
+        de,
+        dn / nz,
+        dn / (nz * nz),
+        dv,
+        gln / nz,
+        glv,
+        hgle / nz,
+        lde / nz,
+        ldhgle / nz,
+        ldlgle / nz,
+        lgle / nz,
+        sde / nz,
+        sdhgle / nz,
+        sdlgle / nz,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{Array3, Axis, array};
+
+    use super::*;
+
+    fn doc_image() -> Discretised {
+        let grey = array![
+            [5u32, 2, 5, 4, 4],
+            [3, 3, 3, 1, 3],
+            [2, 1, 1, 1, 3],
+            [4, 2, 2, 2, 3],
+            [3, 5, 3, 3, 2]
+        ]
+        .insert_axis(Axis(0));
+        let mask = Array3::from_elem(grey.dim(), true);
+        Discretised { grey, mask, n_levels: 5, spacing: [1.0, 1.0, 1.0] }
+    }
+
+    #[test]
+    fn doc_example_matrix() {
+        // PyRadiomics docs (α = 0, δ = 1): rows grey 1..5, columns dependence count 0..3.
+        let expected = array![
+            [0.0, 1.0, 2.0, 1.0],
+            [1.0, 2.0, 3.0, 0.0],
+            [1.0, 4.0, 4.0, 0.0],
+            [1.0, 2.0, 0.0, 0.0],
+            [3.0, 0.0, 0.0, 0.0]
+        ];
+        let m = matrix(&doc_image(), &TextureSettings::default()).unwrap();
+        assert_eq!(m, expected);
+    }
+
+    #[test]
+    fn alpha_widens_dependence() {
+        // Two voxels with grey 1 and 2 side by side: dependent only when α >= 1.
+        let grey = array![[[1u32, 2]]];
+        let mask = Array3::from_elem((1, 1, 2), true);
+        let d = Discretised { grey, mask, n_levels: 2, spacing: [1.0, 1.0, 1.0] };
+        assert_eq!(matrix(&d, &TextureSettings::default()).unwrap(), array![[1.0], [1.0]]);
+        let s = TextureSettings { gldm_a: 1.0, ..TextureSettings::default() };
+        assert_eq!(matrix(&d, &s).unwrap(), array![[1.0], [1.0]]);
+        let f = features(&d, &s).unwrap();
+        // Every voxel has one dependent neighbour (j = 2): LargeDependenceEmphasis = 4.
+        assert_eq!(f[7], ("LargeDependenceEmphasis", 4.0));
+        let f0 = features(&d, &TextureSettings::default()).unwrap();
+        assert_eq!(f0[7], ("LargeDependenceEmphasis", 1.0));
+    }
+
+    #[test]
+    fn names_sorted_as_pyradiomics_method_names() {
+        let methods: Vec<String> = FEATURE_NAMES.iter().map(|n| format!("get{n}FeatureValue")).collect();
+        let mut sorted = methods.clone();
+        sorted.sort();
+        assert_eq!(methods, sorted);
+    }
+}

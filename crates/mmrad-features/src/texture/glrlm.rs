@@ -1,0 +1,305 @@
+//! Grey level run length matrix (GLRLM) and its 16 PyRadiomics 3.1 features.
+//!
+//! One matrix per unidirectional distance-1 angle (13 in 3D, 4 with `force2D`). As in PyRadiomics' C code, an angle
+//! along which no line crosses more than one ROI voxel is emptied, empty angles are dropped, and features are
+//! computed per angle and averaged with `nanmean`; with `weightingNorm` the angles are first summed with weights
+//! equal to the angle's length in mm.
+
+use ndarray::Array3;
+
+use super::{EPS, Prepared, Result, TextureSettings, WeightingNorm, generate_angles, nanmean, spacing_zyx};
+use crate::discretise::Discretised;
+
+/// Features enabled by default, in PyRadiomics' `getFeatureNames` order.
+pub const FEATURE_NAMES: &[&str] = &[
+    "GrayLevelNonUniformity",
+    "GrayLevelNonUniformityNormalized",
+    "GrayLevelVariance",
+    "HighGrayLevelRunEmphasis",
+    "LongRunEmphasis",
+    "LongRunHighGrayLevelEmphasis",
+    "LongRunLowGrayLevelEmphasis",
+    "LowGrayLevelRunEmphasis",
+    "RunEntropy",
+    "RunLengthNonUniformity",
+    "RunLengthNonUniformityNormalized",
+    "RunPercentage",
+    "RunVariance",
+    "ShortRunEmphasis",
+    "ShortRunHighGrayLevelEmphasis",
+    "ShortRunLowGrayLevelEmphasis",
+];
+
+/// GLRLM has no deprecated features.
+pub const DEPRECATED_NAMES: &[&str] = &[];
+
+/// Computes the 16 GLRLM features, named and ordered as [`FEATURE_NAMES`].
+///
+/// # Errors
+/// Invalid settings, an empty ROI, or a grey and mask shape mismatch.
+pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static str, f64)>> {
+    let glrlm = Glrlm::compute(d, s)?;
+    let per_angle: Vec<[f64; 16]> =
+        glrlm.matrices.iter().map(|p| angle_features(p, &glrlm.levels, glrlm.max_run)).collect();
+    Ok(FEATURE_NAMES.iter().enumerate().map(|(k, &name)| (name, nanmean(per_angle.iter().map(|f| f[k])))).collect())
+}
+
+/// The processed GLRLM as PyRadiomics holds it in `P_glrlm[0]`: shape (levels present, run lengths present in
+/// any angle, angles kept), counts not normalised.
+///
+/// # Errors
+/// As [`features`].
+pub fn matrix(d: &Discretised, s: &TextureSettings) -> Result<Array3<f64>> {
+    let glrlm = Glrlm::compute(d, s)?;
+    let n = glrlm.levels.len();
+    let runs = glrlm.max_run;
+    let present: Vec<usize> =
+        (0..runs).filter(|&r| glrlm.matrices.iter().any(|p| (0..n).any(|i| p[i * runs + r] != 0.0))).collect();
+    let mut out = Array3::zeros((n, present.len(), glrlm.matrices.len()));
+    for (a, p) in glrlm.matrices.iter().enumerate() {
+        for i in 0..n {
+            for (c, &r) in present.iter().enumerate() {
+                out[[i, c, a]] = p[i * runs + r];
+            }
+        }
+    }
+    Ok(out)
+}
+
+struct Glrlm {
+    levels: Vec<f64>,
+    max_run: usize,
+    /// One row-major (levels × max_run) count matrix per kept angle; column r is run length r + 1.
+    matrices: Vec<Vec<f64>>,
+}
+
+impl Glrlm {
+    fn compute(d: &Discretised, s: &TextureSettings) -> Result<Self> {
+        s.check()?;
+        let prep = Prepared::new(d, 1)?;
+        let angles = generate_angles(prep.size, &[1], s.force2d_dim(), false);
+        let n = prep.n_levels();
+        let max_run = prep.size.iter().copied().max().unwrap_or(1);
+        let mut matrices: Vec<Vec<f64>> = Vec::with_capacity(angles.len());
+        for &angle in &angles {
+            let offset = prep.offset(angle);
+            let mut counts = vec![0u32; n * max_run];
+            let mut longest = 0usize;
+            for &v in &prep.voxels {
+                let g = prep.grey[v];
+                // A run starts where the previous voxel along the angle is not the same grey level.
+                if prep.grey[v.wrapping_add_signed(-offset)] == g {
+                    continue;
+                }
+                let mut length = 1usize;
+                let mut next = v.wrapping_add_signed(offset);
+                while prep.grey[next] == g {
+                    length += 1;
+                    next = next.wrapping_add_signed(offset);
+                }
+                longest = longest.max(length);
+                counts[(g as usize - 1) * max_run + length - 1] += 1;
+            }
+            if longest < 2 && !any_line_with_two_voxels(&prep, angle) {
+                counts.iter_mut().for_each(|c| *c = 0);
+            }
+            matrices.push(counts.into_iter().map(f64::from).collect());
+        }
+        if let Some(norm) = s.weighting_norm {
+            let spacing = spacing_zyx(d);
+            let mut merged = vec![0.0; n * max_run];
+            for (angle, p) in angles.iter().zip(&matrices) {
+                let weight = glrlm_weight(*angle, spacing, norm);
+                for (m, &v) in merged.iter_mut().zip(p) {
+                    *m += v * weight;
+                }
+            }
+            matrices = vec![merged];
+        }
+        if matrices.len() > 1 {
+            matrices.retain(|p| p.iter().sum::<f64>() != 0.0);
+        }
+        Ok(Self { levels: prep.level_values(), max_run, matrices })
+    }
+}
+
+/// True when some line along `angle` crosses at least two ROI voxels (PyRadiomics' `multiElement`).
+fn any_line_with_two_voxels(prep: &Prepared, angle: [i64; 3]) -> bool {
+    let offset = prep.offset(angle);
+    let pad = prep.pad as i64;
+    let inside = |c: [i64; 3]| (0..3).all(|k| c[k] >= 0 && c[k] < prep.size[k] as i64);
+    for &v in &prep.voxels {
+        let x = (v % prep.dims[2]) as i64 - pad;
+        let y = ((v / prep.dims[2]) % prep.dims[1]) as i64 - pad;
+        let z = (v / (prep.dims[2] * prep.dims[1])) as i64 - pad;
+        let mut c = [z + angle[0], y + angle[1], x + angle[2]];
+        let mut idx = v.wrapping_add_signed(offset);
+        while inside(c) {
+            if prep.grey[idx] != 0 {
+                return true;
+            }
+            c = [c[0] + angle[0], c[1] + angle[1], c[2] + angle[2]];
+            idx = idx.wrapping_add_signed(offset);
+        }
+    }
+    false
+}
+
+/// PyRadiomics' GLRLM weight: the angle's length in mm under the chosen norm.
+fn glrlm_weight(angle: [i64; 3], spacing: [f64; 3], norm: WeightingNorm) -> f64 {
+    let scaled: Vec<f64> = (0..3).map(|k| angle[k].unsigned_abs() as f64 * spacing[k]).collect();
+    match norm {
+        WeightingNorm::Infinity => scaled.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        WeightingNorm::Euclidean => scaled.iter().map(|v| v * v).sum::<f64>().sqrt(),
+        WeightingNorm::Manhattan => scaled.iter().sum(),
+        WeightingNorm::NoWeighting => 1.0,
+    }
+}
+
+/// The 16 features of one count matrix, in [`FEATURE_NAMES`] order.
+fn angle_features(p: &[f64], levels: &[f64], max_run: usize) -> [f64; 16] {
+    let n = levels.len();
+    let total: f64 = p.iter().sum();
+    // PyRadiomics sets an empty angle's Nr to NaN, which propagates.
+    let nr = if total == 0.0 { f64::NAN } else { total };
+    let mut pg = vec![0.0; n];
+    let mut pr = vec![0.0; max_run];
+    let mut re = 0.0;
+    let mut srlgle = 0.0;
+    let mut srhgle = 0.0;
+    let mut lrlgle = 0.0;
+    let mut lrhgle = 0.0;
+    for i in 0..n {
+        let i2 = levels[i] * levels[i];
+        for r in 0..max_run {
+            let v = p[i * max_run + r];
+            if v == 0.0 {
+                continue;
+            }
+            let j = (r + 1) as f64;
+            let j2 = j * j;
+            pg[i] += v;
+            pr[r] += v;
+            let q = v / nr;
+            re -= q * (q + EPS).log2();
+            srlgle += v / (i2 * j2);
+            srhgle += v * i2 / j2;
+            lrlgle += v * j2 / i2;
+            lrhgle += v * i2 * j2;
+        }
+    }
+    let mut sre = 0.0;
+    let mut lre = 0.0;
+    let mut rln = 0.0;
+    let mut np = 0.0;
+    let mut u_j = 0.0;
+    for (r, &v) in pr.iter().enumerate() {
+        let j = (r + 1) as f64;
+        sre += v / (j * j);
+        lre += v * j * j;
+        rln += v * v;
+        np += v * j;
+        u_j += v / nr * j;
+    }
+    let rv: f64 = pr.iter().enumerate().map(|(r, &v)| v / nr * ((r + 1) as f64 - u_j).powi(2)).sum();
+    let mut gln = 0.0;
+    let mut lglre = 0.0;
+    let mut hglre = 0.0;
+    let mut u_i = 0.0;
+    for (i, &v) in pg.iter().enumerate() {
+        gln += v * v;
+        lglre += v / (levels[i] * levels[i]);
+        hglre += v * levels[i] * levels[i];
+        u_i += v / nr * levels[i];
+    }
+    let glv: f64 = pg.iter().enumerate().map(|(i, &v)| v / nr * (levels[i] - u_i).powi(2)).sum();
+    if total == 0.0 {
+        re = f64::NAN;
+    }
+    [
+        gln / nr,
+        gln / (nr * nr),
+        glv,
+        hglre / nr,
+        lre / nr,
+        lrhgle / nr,
+        lrlgle / nr,
+        lglre / nr,
+        re,
+        rln / nr,
+        rln / (nr * nr),
+        nr / np,
+        rv,
+        sre / nr,
+        srhgle / nr,
+        srlgle / nr,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{Array3, Axis, array};
+
+    use super::*;
+
+    /// The 5x5 example of the PyRadiomics GLRLM documentation as a one-slice volume.
+    fn doc_image() -> Discretised {
+        let grey = array![
+            [5u32, 2, 5, 4, 4],
+            [3, 3, 3, 1, 3],
+            [2, 1, 1, 1, 3],
+            [4, 2, 2, 2, 3],
+            [3, 5, 3, 3, 2]
+        ]
+        .insert_axis(Axis(0));
+        let mask = Array3::from_elem(grey.dim(), true);
+        Discretised { grey, mask, n_levels: 5, spacing: [1.0, 1.0, 1.0] }
+    }
+
+    #[test]
+    fn doc_example_horizontal_matrix() {
+        // PyRadiomics docs: GLRLM for θ = 0 (the x axis); rows grey 1..5, columns run length 1..5.
+        let expected = [
+            [1.0, 0.0, 1.0, 0.0, 0.0],
+            [3.0, 0.0, 1.0, 0.0, 0.0],
+            [4.0, 1.0, 1.0, 0.0, 0.0],
+            [1.0, 1.0, 0.0, 0.0, 0.0],
+            [3.0, 0.0, 0.0, 0.0, 0.0],
+        ];
+        let glrlm = Glrlm::compute(&doc_image(), &TextureSettings::default()).unwrap();
+        assert_eq!(glrlm.matrices.len(), 4);
+        let p = &glrlm.matrices[3];
+        for i in 0..5 {
+            for r in 0..5 {
+                assert_eq!(p[i * 5 + r], expected[i][r], "({i}, {r})");
+            }
+        }
+    }
+
+    #[test]
+    fn single_voxel_lines_are_emptied() {
+        // A 3-voxel diagonal in one slice: every axis-aligned line crosses one voxel, so only
+        // the diagonal angle (0, 1, 1) survives, with one run of length 3.
+        let mut mask = Array3::from_elem((1, 3, 3), false);
+        for k in 0..3 {
+            mask[[0, k, k]] = true;
+        }
+        let grey = Array3::from_elem((1, 3, 3), 1u32);
+        let d = Discretised { grey, mask, n_levels: 1, spacing: [1.0, 1.0, 1.0] };
+        let m = matrix(&d, &TextureSettings::default()).unwrap();
+        assert_eq!(m.dim(), (1, 1, 1));
+        assert_eq!(m[[0, 0, 0]], 1.0);
+        let f = features(&d, &TextureSettings::default()).unwrap();
+        // One run of length 3 over 3 voxels: RunPercentage 1/3, LongRunEmphasis 9.
+        assert_eq!(f[11], ("RunPercentage", 1.0 / 3.0));
+        assert_eq!(f[4], ("LongRunEmphasis", 9.0));
+    }
+
+    #[test]
+    fn names_sorted_as_pyradiomics_method_names() {
+        let methods: Vec<String> = FEATURE_NAMES.iter().map(|n| format!("get{n}FeatureValue")).collect();
+        let mut sorted = methods.clone();
+        sorted.sort();
+        assert_eq!(methods, sorted);
+    }
+}

@@ -1,0 +1,216 @@
+//! Grey level size zone matrix (GLSZM) and its 16 PyRadiomics 3.1 features.
+//!
+//! Zones are connected sets of ROI voxels with one grey level: 26-connected in 3D, 8-connected in the plane with
+//! `force2D` (PyRadiomics' bidirectional distance-1 angles). One matrix for the whole ROI.
+
+use ndarray::Array2;
+
+use super::{EPS, Prepared, Result, TextureSettings, generate_angles};
+use crate::discretise::Discretised;
+
+/// Features enabled by default, in PyRadiomics' `getFeatureNames` order.
+pub const FEATURE_NAMES: &[&str] = &[
+    "GrayLevelNonUniformity",
+    "GrayLevelNonUniformityNormalized",
+    "GrayLevelVariance",
+    "HighGrayLevelZoneEmphasis",
+    "LargeAreaEmphasis",
+    "LargeAreaHighGrayLevelEmphasis",
+    "LargeAreaLowGrayLevelEmphasis",
+    "LowGrayLevelZoneEmphasis",
+    "SizeZoneNonUniformity",
+    "SizeZoneNonUniformityNormalized",
+    "SmallAreaEmphasis",
+    "SmallAreaHighGrayLevelEmphasis",
+    "SmallAreaLowGrayLevelEmphasis",
+    "ZoneEntropy",
+    "ZonePercentage",
+    "ZoneVariance",
+];
+
+/// GLSZM has no deprecated features.
+pub const DEPRECATED_NAMES: &[&str] = &[];
+
+/// Computes the 16 GLSZM features, named and ordered as [`FEATURE_NAMES`].
+///
+/// # Errors
+/// Invalid settings, an empty ROI, or a grey and mask shape mismatch.
+pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static str, f64)>> {
+    let z = Glszm::compute(d, s)?;
+    let values = zone_features(&z.counts, &z.levels, z.max_size, z.n_voxels as f64);
+    Ok(FEATURE_NAMES.iter().copied().zip(values).collect())
+}
+
+/// The processed GLSZM as PyRadiomics holds it: shape (levels present, zone sizes present), counts.
+///
+/// # Errors
+/// As [`features`].
+pub fn matrix(d: &Discretised, s: &TextureSettings) -> Result<Array2<f64>> {
+    let z = Glszm::compute(d, s)?;
+    let n = z.levels.len();
+    let present: Vec<usize> = (0..z.max_size).filter(|&c| (0..n).any(|i| z.counts[i * z.max_size + c] != 0.0)).collect();
+    Ok(Array2::from_shape_fn((n, present.len()), |(i, c)| z.counts[i * z.max_size + present[c]]))
+}
+
+struct Glszm {
+    levels: Vec<f64>,
+    max_size: usize,
+    /// Row-major (levels × max_size) zone counts; column c is zone size c + 1.
+    counts: Vec<f64>,
+    n_voxels: usize,
+}
+
+impl Glszm {
+    fn compute(d: &Discretised, s: &TextureSettings) -> Result<Self> {
+        s.check()?;
+        let prep = Prepared::new(d, 1)?;
+        let offsets: Vec<isize> =
+            generate_angles(prep.size, &[1], s.force2d_dim(), true).into_iter().map(|a| prep.offset(a)).collect();
+        let mut grey = prep.grey.clone();
+        let mut zones: Vec<(u32, usize)> = Vec::new();
+        let mut stack: Vec<usize> = Vec::new();
+        for &start in &prep.voxels {
+            let g = grey[start];
+            if g == 0 {
+                continue;
+            }
+            grey[start] = 0;
+            stack.push(start);
+            let mut size = 0usize;
+            while let Some(v) = stack.pop() {
+                size += 1;
+                for &o in &offsets {
+                    let w = v.wrapping_add_signed(o);
+                    if grey[w] == g {
+                        grey[w] = 0;
+                        stack.push(w);
+                    }
+                }
+            }
+            zones.push((g, size));
+        }
+        let max_size = zones.iter().map(|z| z.1).max().unwrap_or(1);
+        let n = prep.n_levels();
+        let mut counts = vec![0.0; n * max_size];
+        for (g, size) in zones {
+            counts[(g as usize - 1) * max_size + size - 1] += 1.0;
+        }
+        Ok(Self { levels: prep.level_values(), max_size, counts, n_voxels: prep.voxels.len() })
+    }
+}
+
+/// The 16 size-zone features of a (levels × sizes) count matrix; shared formulas with PyRadiomics' GLSZM.
+fn zone_features(p: &[f64], levels: &[f64], n_sizes: usize, n_voxels: f64) -> [f64; 16] {
+    let n = levels.len();
+    let total: f64 = p.iter().sum();
+    let nz = if total == 0.0 { 1.0 } else { total };
+    let mut pg = vec![0.0; n];
+    let mut ps = vec![0.0; n_sizes];
+    let mut ze = 0.0;
+    let mut salgle = 0.0;
+    let mut sahgle = 0.0;
+    let mut lalgle = 0.0;
+    let mut lahgle = 0.0;
+    for i in 0..n {
+        let i2 = levels[i] * levels[i];
+        for c in 0..n_sizes {
+            let v = p[i * n_sizes + c];
+            if v == 0.0 {
+                continue;
+            }
+            let j = (c + 1) as f64;
+            let j2 = j * j;
+            pg[i] += v;
+            ps[c] += v;
+            let q = v / nz;
+            ze -= q * (q + EPS).log2();
+            salgle += v / (i2 * j2);
+            sahgle += v * i2 / j2;
+            lalgle += v * j2 / i2;
+            lahgle += v * i2 * j2;
+        }
+    }
+    let mut sae = 0.0;
+    let mut lae = 0.0;
+    let mut szn = 0.0;
+    let mut u_j = 0.0;
+    for (c, &v) in ps.iter().enumerate() {
+        let j = (c + 1) as f64;
+        sae += v / (j * j);
+        lae += v * j * j;
+        szn += v * v;
+        u_j += v / nz * j;
+    }
+    let zv: f64 = ps.iter().enumerate().map(|(c, &v)| v / nz * ((c + 1) as f64 - u_j).powi(2)).sum();
+    let mut gln = 0.0;
+    let mut lglze = 0.0;
+    let mut hglze = 0.0;
+    let mut u_i = 0.0;
+    for (i, &v) in pg.iter().enumerate() {
+        gln += v * v;
+        lglze += v / (levels[i] * levels[i]);
+        hglze += v * levels[i] * levels[i];
+        u_i += v / nz * levels[i];
+    }
+    let glv: f64 = pg.iter().enumerate().map(|(i, &v)| v / nz * (levels[i] - u_i).powi(2)).sum();
+    [
+        gln / nz,
+        gln / (nz * nz),
+        glv,
+        hglze / nz,
+        lae / nz,
+        lahgle / nz,
+        lalgle / nz,
+        lglze / nz,
+        szn / nz,
+        szn / (nz * nz),
+        sae / nz,
+        sahgle / nz,
+        salgle / nz,
+        ze,
+        nz / n_voxels,
+        zv,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{Array3, Axis, array};
+
+    use super::*;
+
+    fn doc_image() -> Discretised {
+        let grey = array![
+            [5u32, 2, 5, 4, 4],
+            [3, 3, 3, 1, 3],
+            [2, 1, 1, 1, 3],
+            [4, 2, 2, 2, 3],
+            [3, 5, 3, 3, 2]
+        ]
+        .insert_axis(Axis(0));
+        let mask = Array3::from_elem(grey.dim(), true);
+        Discretised { grey, mask, n_levels: 5, spacing: [1.0, 1.0, 1.0] }
+    }
+
+    #[test]
+    fn doc_example_matrix() {
+        // PyRadiomics docs: rows grey 1..5, columns zone size 1..5.
+        let expected = array![
+            [0.0, 0.0, 0.0, 1.0, 0.0],
+            [1.0, 0.0, 0.0, 0.0, 1.0],
+            [1.0, 0.0, 1.0, 0.0, 1.0],
+            [1.0, 1.0, 0.0, 0.0, 0.0],
+            [3.0, 0.0, 0.0, 0.0, 0.0]
+        ];
+        let m = matrix(&doc_image(), &TextureSettings::default()).unwrap();
+        assert_eq!(m, expected);
+    }
+
+    #[test]
+    fn names_sorted_as_pyradiomics_method_names() {
+        let methods: Vec<String> = FEATURE_NAMES.iter().map(|n| format!("get{n}FeatureValue")).collect();
+        let mut sorted = methods.clone();
+        sorted.sort();
+        assert_eq!(methods, sorted);
+    }
+}
