@@ -12,6 +12,7 @@ use crate::{Failure, cargo, display_path, project_root};
 /// Runs `cargo xtask study <yaml> [--out DIR] [ARGS...]`.
 pub(crate) fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
     let root = project_root();
+    let root = root.canonicalize().unwrap_or(root);
     let invocation = StudyArgs::parse(args)?;
     let protocol = find_protocol(&invocation.protocol, &root)?;
     let stem = protocol
@@ -179,7 +180,7 @@ fn find_protocol(protocol: &Path, root: &Path) -> anyhow::Result<PathBuf> {
     let candidates = [absolute(protocol)?, root.join(protocol)];
     for candidate in candidates {
         if candidate.is_file() {
-            return Ok(candidate);
+            return Ok(candidate.canonicalize().unwrap_or(candidate));
         }
     }
     Err(Failure::failed(
@@ -283,7 +284,7 @@ mod tests {
         );
         assert_eq!(
             find_protocol(Path::new("studies/a.yaml"), &root).unwrap(),
-            root.join("studies/a.yaml")
+            root.join("studies/a.yaml").canonicalize().unwrap()
         );
         std::fs::remove_dir_all(&root).unwrap();
     }

@@ -66,13 +66,22 @@ pub fn discretise(
             n_levels = n_levels.max(*g);
         }
     });
-    Ok(Discretised { grey, mask: mask.to_owned(), n_levels, spacing })
+    Ok(Discretised {
+        grey,
+        mask: mask.to_owned(),
+        n_levels,
+        spacing,
+    })
 }
 
 /// Python's float modulo (result has the sign of the divisor), as `numpy.remainder`.
 pub(crate) fn py_mod(a: f64, b: f64) -> f64 {
     let m = a % b;
-    if m != 0.0 && ((b < 0.0) != (m < 0.0)) { m + b } else { m }
+    if m != 0.0 && ((b < 0.0) != (m < 0.0)) {
+        m + b
+    } else {
+        m
+    }
 }
 
 /// Bin edges for the ROI values, as PyRadiomics `getBinEdges`.
@@ -85,7 +94,9 @@ pub fn bin_edges(values: &[f64], binning: Binning) -> Result<Vec<f64>> {
         return Err(FeatureError::EmptyRoi { label: None });
     }
     if values.iter().any(|v| !v.is_finite()) {
-        return Err(FeatureError::NonFinite { what: "ROI intensities".into() });
+        return Err(FeatureError::NonFinite {
+            what: "ROI intensities".into(),
+        });
     }
     let minimum = values.iter().copied().fold(f64::INFINITY, f64::min);
     let maximum = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -101,7 +112,7 @@ pub fn bin_edges(values: &[f64], binning: Binning) -> Result<Vec<f64>> {
             let low = minimum - py_mod(minimum, width);
             let high = maximum + 2.0 * width;
             let length = ((high - low) / width).ceil();
-            if !(length.is_finite() && length >= 1.0 && length < 1.0e8) {
+            if !(1.0..1.0e8).contains(&length) {
                 return Err(FeatureError::InvalidSetting {
                     name: "binWidth",
                     value: width.to_string(),
@@ -133,7 +144,11 @@ pub fn bin_edges(values: &[f64], binning: Binning) -> Result<Vec<f64>> {
                     expected: "an integer >= 1",
                 });
             }
-            let (first, last) = if minimum == maximum { (minimum - 0.5, maximum + 0.5) } else { (minimum, maximum) };
+            let (first, last) = if minimum == maximum {
+                (minimum - 0.5, maximum + 0.5)
+            } else {
+                (minimum, maximum)
+            };
             let step = (last - first) / count as f64;
             let mut edges: Vec<f64> = (0..=count).map(|i| i as f64 * step + first).collect();
             if let Some(top) = edges.last_mut() {
@@ -160,9 +175,17 @@ mod tests {
     #[test]
     fn edges_match_pyradiomics_doc_examples() {
         // PyRadiomics getBinEdges docstring: values 54..166, width 25 -> 50, 75, ..., 175 (plus the extra top edge).
-        check(&[54.0, 100.0, 166.0], Binning::Width(25.0), &[50.0, 75.0, 100.0, 125.0, 150.0, 175.0, 200.0]);
+        check(
+            &[54.0, 100.0, 166.0],
+            Binning::Width(25.0),
+            &[50.0, 75.0, 100.0, 125.0, 150.0, 175.0, 200.0],
+        );
         // Negative minimum: floor modulo anchors at -1025 for -1001.
-        check(&[-1001.0, -990.0], Binning::Width(25.0), &[-1025.0, -1000.0, -975.0, -950.0]);
+        check(
+            &[-1001.0, -990.0],
+            Binning::Width(25.0),
+            &[-1025.0, -1000.0, -975.0, -950.0],
+        );
         // Flat region: the +2w upper bound always leaves at least one full bin.
         check(&[50.0, 50.0], Binning::Width(25.0), &[50.0, 75.0]);
         check(&[10.0, 10.0], Binning::Width(5000.0), &[0.0, 5000.0, 10000.0]);
@@ -182,8 +205,17 @@ mod tests {
 
     #[test]
     fn degenerate_input_is_an_error() {
-        assert!(matches!(bin_edges(&[], Binning::Width(25.0)), Err(FeatureError::EmptyRoi { .. })));
-        assert!(matches!(bin_edges(&[f64::NAN], Binning::Width(25.0)), Err(FeatureError::NonFinite { .. })));
-        assert!(matches!(bin_edges(&[1.0], Binning::Count(0)), Err(FeatureError::InvalidSetting { .. })));
+        assert!(matches!(
+            bin_edges(&[], Binning::Width(25.0)),
+            Err(FeatureError::EmptyRoi { .. })
+        ));
+        assert!(matches!(
+            bin_edges(&[f64::NAN], Binning::Width(25.0)),
+            Err(FeatureError::NonFinite { .. })
+        ));
+        assert!(matches!(
+            bin_edges(&[1.0], Binning::Count(0)),
+            Err(FeatureError::InvalidSetting { .. })
+        ));
     }
 }

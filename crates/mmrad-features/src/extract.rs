@@ -90,7 +90,9 @@ impl FeatureClassSelection {
 
     /// The given classes with their default features.
     pub fn only(classes: &[FeatureClass]) -> FeatureClassSelection {
-        FeatureClassSelection { classes: classes.iter().map(|&c| (c, Vec::new())).collect() }
+        FeatureClassSelection {
+            classes: classes.iter().map(|&c| (c, Vec::new())).collect(),
+        }
     }
 }
 
@@ -126,8 +128,14 @@ pub fn extract(
     if settings.additional_info {
         out.diagnostics.extend(roi.diagnostics.iter().cloned());
     }
-    let shape_first = classes.classes.iter().filter(|(c, _)| matches!(c, FeatureClass::Shape | FeatureClass::Shape2D));
-    let others = classes.classes.iter().filter(|(c, _)| !matches!(c, FeatureClass::Shape | FeatureClass::Shape2D));
+    let shape_first = classes
+        .classes
+        .iter()
+        .filter(|(c, _)| matches!(c, FeatureClass::Shape | FeatureClass::Shape2D));
+    let others = classes
+        .classes
+        .iter()
+        .filter(|(c, _)| !matches!(c, FeatureClass::Shape | FeatureClass::Shape2D));
     let binning = match settings.bin_count {
         Some(count) => Binning::Count(count),
         None => Binning::Width(settings.bin_width),
@@ -141,7 +149,12 @@ pub fn extract(
                 return Err(FeatureError::UnknownFeature {
                     class: class.name(),
                     name: name.clone(),
-                    valid: defaults.iter().chain(deprecated).copied().collect::<Vec<_>>().join(", "),
+                    valid: defaults
+                        .iter()
+                        .chain(deprecated)
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 });
             }
         }
@@ -169,13 +182,20 @@ pub fn extract(
             }
             _ => {
                 if discretised.is_none() {
-                    discretised = Some(discretise(roi.image.view(), roi.mask.view(), roi.spacing, binning)?);
+                    discretised = Some(discretise(
+                        roi.image.view(),
+                        roi.mask.view(),
+                        roi.spacing,
+                        binning,
+                    )?);
                 }
                 let Some(d) = discretised.as_ref() else {
                     continue;
                 };
                 match class {
-                    FeatureClass::FirstOrder => firstorder::features(roi.image.view(), d, settings.voxel_array_shift)?,
+                    FeatureClass::FirstOrder => {
+                        firstorder::features(roi.image.view(), d, settings.voxel_array_shift)?
+                    }
                     FeatureClass::Glcm => texture::glcm::features(d, &texture_settings)?,
                     FeatureClass::Glrlm => texture::glrlm::features(d, &texture_settings)?,
                     FeatureClass::Glszm => texture::glszm::features(d, &texture_settings)?,
@@ -186,9 +206,14 @@ pub fn extract(
             }
         };
         for (name, value) in values {
-            let keep = if wanted.is_empty() { defaults.contains(&name) } else { wanted.iter().any(|w| w == name) };
+            let keep = if wanted.is_empty() {
+                defaults.contains(&name)
+            } else {
+                wanted.iter().any(|w| w == name)
+            };
             if keep {
-                out.features.push((format!("original_{}_{}", class.name(), name), value));
+                out.features
+                    .push((format!("original_{}_{}", class.name(), name), value));
             }
         }
     }

@@ -57,14 +57,17 @@ pub fn features(
     }
     let mut values: Vec<f64> = Vec::new();
     let mut counts = vec![0_usize; discretised.n_levels as usize + 1];
-    Zip::from(&image).and(&discretised.mask).and(&discretised.grey).for_each(|&v, &m, &g| {
-        if m {
-            values.push(v);
-            if let Some(c) = counts.get_mut(g as usize) {
-                *c += 1;
+    Zip::from(&image)
+        .and(&discretised.mask)
+        .and(&discretised.grey)
+        .for_each(|&v, &m, &g| {
+            if m {
+                values.push(v);
+                if let Some(c) = counts.get_mut(g as usize) {
+                    *c += 1;
+                }
             }
-        }
-    });
+        });
     if values.is_empty() {
         return Err(FeatureError::EmptyRoi { label: None });
     }
@@ -75,8 +78,15 @@ pub fn features(
     let mean = values.iter().sum::<f64>() / n;
     let central = |k: i32| values.iter().map(|v| (v - mean).powi(k)).sum::<f64>() / n;
     let (m2, m3, m4) = (central(2), central(3), central(4));
-    let (skewness, kurtosis) = if m2 == 0.0 { (0.0, 0.0) } else { (m3 / m2.powf(1.5), m4 / (m2 * m2)) };
-    let energy: f64 = values.iter().map(|v| (v + voxel_array_shift) * (v + voxel_array_shift)).sum();
+    let (skewness, kurtosis) = if m2 == 0.0 {
+        (0.0, 0.0)
+    } else {
+        (m3 / m2.powf(1.5), m4 / (m2 * m2))
+    };
+    let energy: f64 = values
+        .iter()
+        .map(|v| (v + voxel_array_shift) * (v + voxel_array_shift))
+        .sum();
     let voxel_volume: f64 = discretised.spacing.iter().product();
     let p10 = percentile(&sorted, 10.0);
     let p90 = percentile(&sorted, 90.0);
@@ -100,10 +110,16 @@ pub fn features(
         ("90Percentile", p90),
         ("Energy", energy),
         ("Entropy", entropy),
-        ("InterquartileRange", percentile(&sorted, 75.0) - percentile(&sorted, 25.0)),
+        (
+            "InterquartileRange",
+            percentile(&sorted, 75.0) - percentile(&sorted, 25.0),
+        ),
         ("Kurtosis", kurtosis),
         ("Maximum", maximum),
-        ("MeanAbsoluteDeviation", values.iter().map(|v| (v - mean).abs()).sum::<f64>() / n),
+        (
+            "MeanAbsoluteDeviation",
+            values.iter().map(|v| (v - mean).abs()).sum::<f64>() / n,
+        ),
         ("Mean", mean),
         ("Median", percentile(&sorted, 50.0)),
         ("Minimum", minimum),
@@ -129,7 +145,11 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     let t = position - lower as f64;
     let (a, b) = (sorted[lower.min(last)], sorted[upper]);
     let diff = b - a;
-    if t >= 0.5 { b - diff * (1.0 - t) } else { a + diff * t }
+    if t >= 0.5 {
+        b - diff * (1.0 - t)
+    } else {
+        a + diff * t
+    }
 }
 
 #[cfg(test)]

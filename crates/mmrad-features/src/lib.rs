@@ -32,13 +32,27 @@ pub use settings::{ExtractionSettings, Interpolator, ResegmentMode};
 #[non_exhaustive]
 pub enum FeatureError {
     #[error("invalid setting `{name}` = `{value}`; expected {expected}")]
-    InvalidSetting { name: &'static str, value: String, expected: &'static str },
+    InvalidSetting {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
     #[error("unsupported `{what}`; {hint}")]
     Unsupported { what: String, hint: String },
     #[error("shape mismatch in {what}: expected {expected}, found {found}")]
-    Shape { what: String, expected: String, found: String },
-    #[error("image/mask geometry mismatch: {what} differs (image {image}, mask {mask}); set `correctMask` or fix the inputs")]
-    GeometryMismatch { what: &'static str, image: String, mask: String },
+    Shape {
+        what: String,
+        expected: String,
+        found: String,
+    },
+    #[error(
+        "image/mask geometry mismatch: {what} differs (image {image}, mask {mask}); set `correctMask` or fix the inputs"
+    )]
+    GeometryMismatch {
+        what: &'static str,
+        image: String,
+        mask: String,
+    },
     #[error("the mask is empty: no voxel has a non-zero label")]
     EmptyMask,
     #[error("label `{label}` is not present in the mask; labels present: {present:?}")]
@@ -58,8 +72,14 @@ pub enum FeatureError {
     #[error("non-finite values in {what}")]
     NonFinite { what: String },
     #[error("unknown {class} feature `{name}`; valid: {valid}")]
-    UnknownFeature { class: &'static str, name: String, valid: String },
-    #[error("shape2D needs `force2D` and a single slice along axis {dimension}; the ROI spans {extent} slices")]
+    UnknownFeature {
+        class: &'static str,
+        name: String,
+        valid: String,
+    },
+    #[error(
+        "shape2D needs `force2D` and a single slice along axis {dimension}; the ROI spans {extent} slices"
+    )]
     NotTwoDimensional { dimension: usize, extent: usize },
     #[error(transparent)]
     Texture(#[from] texture::TextureError),

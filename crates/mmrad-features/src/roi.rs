@@ -46,7 +46,13 @@ pub fn prepare_roi(image: &Volume, mask: &LabelMap, settings: &ExtractionSetting
     let label = settings.label;
 
     // 1. Geometry.
-    let labels = match check_geometry(&image.geometry, image.data.dim(), &mask.geometry, mask.data.dim(), settings) {
+    let labels = match check_geometry(
+        &image.geometry,
+        image.data.dim(),
+        &mask.geometry,
+        mask.data.dim(),
+        settings,
+    ) {
         Ok(()) => mask.data.clone(),
         Err(mismatch) if settings.correct_mask => {
             diagnostics.push(("diagnostics_Mask-corrected".to_string(), mismatch.to_string()));
@@ -71,7 +77,10 @@ pub fn prepare_roi(image: &Volume, mask: &LabelMap, settings: &ExtractionSetting
     }
     let morphological = labels.mapv(|v| v == label);
     let mut bounding_box = check_roi(&morphological, settings)?;
-    diagnostics.push(("diagnostics_Mask-original_BoundingBox".to_string(), format_box(&bounding_box)));
+    diagnostics.push((
+        "diagnostics_Mask-original_BoundingBox".to_string(),
+        format_box(&bounding_box),
+    ));
     diagnostics.push((
         "diagnostics_Mask-original_VoxelNum".to_string(),
         morphological.iter().filter(|&&m| m).count().to_string(),
@@ -80,15 +89,28 @@ pub fn prepare_roi(image: &Volume, mask: &LabelMap, settings: &ExtractionSetting
     // 4. Resegmentation.
     let mut intensity_mask = morphological.clone();
     if let Some(range) = &settings.resegment_range {
-        intensity_mask = resegment(&intensities, &morphological, range, settings.resegment_mode, label)?;
+        intensity_mask = resegment(
+            &intensities,
+            &morphological,
+            range,
+            settings.resegment_mode,
+            label,
+        )?;
         bounding_box = check_roi(&intensity_mask, settings)?;
-        diagnostics.push(("diagnostics_Mask-resegmented_BoundingBox".to_string(), format_box(&bounding_box)));
+        diagnostics.push((
+            "diagnostics_Mask-resegmented_BoundingBox".to_string(),
+            format_box(&bounding_box),
+        ));
         diagnostics.push((
             "diagnostics_Mask-resegmented_VoxelNum".to_string(),
             intensity_mask.iter().filter(|&&m| m).count().to_string(),
         ));
     }
-    let shape_source = if settings.resegment_shape { &intensity_mask } else { &morphological };
+    let shape_source = if settings.resegment_shape {
+        &intensity_mask
+    } else {
+        &morphological
+    };
 
     // 5. Crop.
     Ok(PreparedRoi {
@@ -210,17 +232,31 @@ fn physical_to_index(g: &Geometry, inverse_direction: &[f64; 9], p: [f64; 3]) ->
 /// PyRadiomics `_correctMask`: checks the ROI lies inside the image (`_checkROI`, tolerance 1e-3 voxel), then
 /// resamples the mask onto the image grid with nearest-neighbour interpolation (round half up, outside = 0).
 fn resample_mask_to_image(mask: &LabelMap, image: &Volume, label: i64) -> Result<Array3<i64>> {
-    let singular = |what: &str| FeatureError::RoiOutsideImage { detail: format!("{what} direction is singular") };
+    let singular = |what: &str| FeatureError::RoiOutsideImage {
+        detail: format!("{what} direction is singular"),
+    };
     let image_inverse = invert3(&image.geometry.direction).ok_or_else(|| singular("image"))?;
     let mask_inverse = invert3(&mask.geometry.direction).ok_or_else(|| singular("mask"))?;
     // ROI bounding box in the mask grid.
     let roi = mask.data.mapv(|v| v == label);
     let Some(bb) = bounding_box(&roi) else {
         let present = present_labels(&mask.data);
-        return Err(if present.is_empty() { FeatureError::EmptyMask } else { FeatureError::LabelAbsent { label, present } });
+        return Err(if present.is_empty() {
+            FeatureError::EmptyMask
+        } else {
+            FeatureError::LabelAbsent { label, present }
+        });
     };
-    let lower = [bb[2][0] as f64 - 0.5, bb[1][0] as f64 - 0.5, bb[0][0] as f64 - 0.5];
-    let upper = [bb[2][1] as f64 + 0.5, bb[1][1] as f64 + 0.5, bb[0][1] as f64 + 0.5];
+    let lower = [
+        bb[2][0] as f64 - 0.5,
+        bb[1][0] as f64 - 0.5,
+        bb[0][0] as f64 - 0.5,
+    ];
+    let upper = [
+        bb[2][1] as f64 + 0.5,
+        bb[1][1] as f64 + 0.5,
+        bb[0][1] as f64 + 0.5,
+    ];
     let size = image.size_xyz();
     let tolerance = 1.0e-3;
     for corner in [lower, upper] {
@@ -255,13 +291,17 @@ fn resample_mask_to_image(mask: &LabelMap, image: &Volume, label: i64) -> Result
 fn normalise(data: &mut Array3<f64>, settings: &ExtractionSettings) -> Result<()> {
     let n = data.len() as f64;
     if data.len() < 2 || data.iter().any(|v| !v.is_finite()) {
-        return Err(FeatureError::NonFinite { what: "image intensities (normalisation)".into() });
+        return Err(FeatureError::NonFinite {
+            what: "image intensities (normalisation)".into(),
+        });
     }
     let mean = data.sum() / n;
     let variance = data.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0);
     let sigma = variance.sqrt();
     if sigma == 0.0 {
-        return Err(FeatureError::NonFinite { what: "normalised image (the image is constant, sigma = 0)".into() });
+        return Err(FeatureError::NonFinite {
+            what: "normalised image (the image is constant, sigma = 0)".into(),
+        });
     }
     let outliers = settings.remove_outliers;
     let scale = settings.normalize_scale;
@@ -293,18 +333,26 @@ pub(crate) fn bounding_box(mask: &Array3<bool>) -> Option<[[usize; 2]; 3]> {
 
 /// PyRadiomics `checkMask` on a boolean ROI: bounding box, dimensionality and size checks.
 fn check_roi(roi: &Array3<bool>, settings: &ExtractionSettings) -> Result<[[usize; 2]; 3]> {
-    let bb = bounding_box(roi).ok_or(FeatureError::EmptyRoi { label: Some(settings.label) })?;
+    let bb = bounding_box(roi).ok_or(FeatureError::EmptyRoi {
+        label: Some(settings.label),
+    })?;
     let n_dims = bb.iter().filter(|b| b[1] > b[0]).count();
     if n_dims == 0 {
         return Err(FeatureError::SingleVoxel);
     }
     if n_dims < settings.minimum_roi_dimensions {
-        return Err(FeatureError::TooFewDimensions { found: n_dims, required: settings.minimum_roi_dimensions });
+        return Err(FeatureError::TooFewDimensions {
+            found: n_dims,
+            required: settings.minimum_roi_dimensions,
+        });
     }
     if let Some(minimum) = settings.minimum_roi_size {
         let count = roi.iter().filter(|&&m| m).count();
         if count <= minimum {
-            return Err(FeatureError::TooSmall { found: count, required: minimum });
+            return Err(FeatureError::TooSmall {
+                found: count,
+                required: minimum,
+            });
         }
     }
     Ok(bb)
@@ -344,7 +392,9 @@ fn resegment(
     };
     let lower = thresholds.first().copied().unwrap_or(f64::NEG_INFINITY);
     let upper = thresholds.get(1).copied().unwrap_or(f64::INFINITY);
-    let out = Zip::from(image).and(roi).map_collect(|&v, &m| m && v >= lower && v <= upper);
+    let out = Zip::from(image)
+        .and(roi)
+        .map_collect(|&v, &m| m && v >= lower && v <= upper);
     let kept = out.iter().filter(|&&m| m).count();
     if kept <= 1 {
         return Err(FeatureError::ResegmentedAway { label, kept });

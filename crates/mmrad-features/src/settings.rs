@@ -125,7 +125,11 @@ impl ExtractionSettings {
     /// is [`FeatureError::Unsupported`].
     pub fn check(&self) -> Result<()> {
         let invalid = |name: &'static str, value: String, expected: &'static str| {
-            Err(FeatureError::InvalidSetting { name, value, expected })
+            Err(FeatureError::InvalidSetting {
+                name,
+                value,
+                expected,
+            })
         };
         if !(self.bin_width.is_finite() && self.bin_width > 0.0) {
             return invalid("binWidth", self.bin_width.to_string(), "a finite value > 0");
@@ -134,10 +138,18 @@ impl ExtractionSettings {
             return invalid("binCount", "0".into(), "an integer >= 1");
         }
         if !self.voxel_array_shift.is_finite() {
-            return invalid("voxelArrayShift", self.voxel_array_shift.to_string(), "a finite value");
+            return invalid(
+                "voxelArrayShift",
+                self.voxel_array_shift.to_string(),
+                "a finite value",
+            );
         }
         if !self.normalize_scale.is_finite() {
-            return invalid("normalizeScale", self.normalize_scale.to_string(), "a finite value");
+            return invalid(
+                "normalizeScale",
+                self.normalize_scale.to_string(),
+                "a finite value",
+            );
         }
         if let Some(n) = self.remove_outliers
             && !(n.is_finite() && n > 0.0)
@@ -150,10 +162,18 @@ impl ExtractionSettings {
             return invalid("resegmentRange", format!("{range:?}"), "1 or 2 finite thresholds");
         }
         if !(1..=3).contains(&self.minimum_roi_dimensions) {
-            return invalid("minimumROIDimensions", self.minimum_roi_dimensions.to_string(), "1, 2 or 3");
+            return invalid(
+                "minimumROIDimensions",
+                self.minimum_roi_dimensions.to_string(),
+                "1, 2 or 3",
+            );
         }
         if self.force_2d_dimension > 2 {
-            return invalid("force2Ddimension", self.force_2d_dimension.to_string(), "0, 1 or 2");
+            return invalid(
+                "force2Ddimension",
+                self.force_2d_dimension.to_string(),
+                "0, 1 or 2",
+            );
         }
         if let Some(t) = self.geometry_tolerance
             && !(t.is_finite() && t >= 0.0)

@@ -55,11 +55,23 @@ pub fn features(mask: ArrayView3<'_, bool>, spacing: [f64; 3]) -> Result<Vec<(&'
     }
     let mesh = mesh(mask, spacing_zyx);
     let eigen = covariance_eigenvalues(mask, spacing_zyx);
-    let axis = |lambda: f64| if lambda < 0.0 { f64::NAN } else { lambda.sqrt() * 4.0 };
+    let axis = |lambda: f64| {
+        if lambda < 0.0 {
+            f64::NAN
+        } else {
+            lambda.sqrt() * 4.0
+        }
+    };
     let (area, volume) = (mesh.surface_area, mesh.volume);
     let pi = std::f64::consts::PI;
     let sphericity = (36.0 * pi * volume * volume).cbrt() / area;
-    let ratio = |a: f64, b: f64| if a < 0.0 || b < 0.0 { f64::NAN } else { (a / b).sqrt() };
+    let ratio = |a: f64, b: f64| {
+        if a < 0.0 || b < 0.0 {
+            f64::NAN
+        } else {
+            (a / b).sqrt()
+        }
+    };
     Ok(vec![
         ("Compactness1", volume / (area.powf(1.5) * pi.sqrt())),
         ("Compactness2", 36.0 * pi * volume * volume / (area * area * area)),
@@ -145,11 +157,19 @@ pub fn mesh(mask: ArrayView3<'_, bool>, spacing_zyx: [f64; 3]) -> Mesh {
             }
         }
     }
-    Mesh { surface_area: area, volume: volume / 6.0, diameters: diameters(&vertices) }
+    Mesh {
+        surface_area: area,
+        volume: volume / 6.0,
+        diameters: diameters(&vertices),
+    }
 }
 
 fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[1] * b[2] - b[1] * a[2], a[2] * b[0] - b[2] * a[0], a[0] * b[1] - b[0] * a[1]]
+    [
+        a[1] * b[2] - b[1] * a[2],
+        a[2] * b[0] - b[2] * a[0],
+        a[0] * b[1] - b[0] * a[1],
+    ]
 }
 
 /// `calculate_meshDiameter`: squared distances compared, square roots at the end.
@@ -181,7 +201,13 @@ fn covariance_eigenvalues(mask: ArrayView3<'_, bool>, spacing_zyx: [f64; 3]) -> 
     let points: Vec<[f64; 3]> = mask
         .indexed_iter()
         .filter(|(_, m)| **m)
-        .map(|((z, y, x), _)| [z as f64 * spacing_zyx[0], y as f64 * spacing_zyx[1], x as f64 * spacing_zyx[2]])
+        .map(|((z, y, x), _)| {
+            [
+                z as f64 * spacing_zyx[0],
+                y as f64 * spacing_zyx[1],
+                x as f64 * spacing_zyx[2],
+            ]
+        })
         .collect();
     let n = points.len() as f64;
     let mut mean = [0.0; 3];
@@ -193,7 +219,11 @@ fn covariance_eigenvalues(mask: ArrayView3<'_, bool>, spacing_zyx: [f64; 3]) -> 
     mean = mean.map(|m| m / n);
     let mut covariance = [[0.0; 3]; 3];
     for p in &points {
-        let d = [(p[0] - mean[0]) / n.sqrt(), (p[1] - mean[1]) / n.sqrt(), (p[2] - mean[2]) / n.sqrt()];
+        let d = [
+            (p[0] - mean[0]) / n.sqrt(),
+            (p[1] - mean[1]) / n.sqrt(),
+            (p[2] - mean[2]) / n.sqrt(),
+        ];
         for r in 0..3 {
             for c in 0..3 {
                 covariance[r][c] += d[r] * d[c];
@@ -258,7 +288,11 @@ mod tests {
         let mask = Array3::from_elem((1, 1, 1), true);
         let m = mesh(mask.view(), [1.0, 1.0, 1.0]);
         assert!((m.volume - 1.0 / 6.0).abs() < 1e-12, "{}", m.volume);
-        assert!((m.surface_area - 3.0_f64.sqrt()).abs() < 1e-12, "{}", m.surface_area);
+        assert!(
+            (m.surface_area - 3.0_f64.sqrt()).abs() < 1e-12,
+            "{}",
+            m.surface_area
+        );
         assert!((m.diameters[3] - 1.0).abs() < 1e-12);
     }
 

@@ -33,7 +33,11 @@ pub const DEPRECATED_NAMES: &[&str] = &["SphericalDisproportion"];
 ///
 /// # Errors
 /// A ROI thicker than one slice along `dimension`, an invalid `dimension`, or an empty ROI.
-pub fn features(mask: ArrayView3<'_, bool>, spacing: [f64; 3], dimension: usize) -> Result<Vec<(&'static str, f64)>> {
+pub fn features(
+    mask: ArrayView3<'_, bool>,
+    spacing: [f64; 3],
+    dimension: usize,
+) -> Result<Vec<(&'static str, f64)>> {
     if dimension > 2 {
         return Err(FeatureError::InvalidSetting {
             name: "force2Ddimension",
@@ -47,7 +51,10 @@ pub fn features(mask: ArrayView3<'_, bool>, spacing: [f64; 3], dimension: usize)
     }
     let plane = mask.index_axis(Axis(dimension), 0);
     let spacing_zyx = [spacing[2], spacing[1], spacing[0]];
-    let in_plane: Vec<f64> = (0..3).filter(|&k| k != dimension).map(|k| spacing_zyx[k]).collect();
+    let in_plane: Vec<f64> = (0..3)
+        .filter(|&k| k != dimension)
+        .map(|k| spacing_zyx[k])
+        .collect();
     let pixel_spacing = [in_plane[0], in_plane[1]];
     let n_pixels = plane.iter().filter(|&&m| m).count();
     if n_pixels == 0 {
@@ -55,9 +62,19 @@ pub fn features(mask: ArrayView3<'_, bool>, spacing: [f64; 3], dimension: usize)
     }
     let (perimeter, surface, diameter) = contour(plane, pixel_spacing);
     let eigen = covariance_eigenvalues_2(plane, pixel_spacing);
-    let axis = |lambda: f64| if lambda < 0.0 { f64::NAN } else { lambda.sqrt() * 4.0 };
+    let axis = |lambda: f64| {
+        if lambda < 0.0 {
+            f64::NAN
+        } else {
+            lambda.sqrt() * 4.0
+        }
+    };
     let sphericity = 2.0 * (std::f64::consts::PI * surface).sqrt() / perimeter;
-    let elongation = if eigen[0] < 0.0 || eigen[1] < 0.0 { f64::NAN } else { (eigen[0] / eigen[1]).sqrt() };
+    let elongation = if eigen[0] < 0.0 || eigen[1] < 0.0 {
+        f64::NAN
+    } else {
+        (eigen[0] / eigen[1]).sqrt()
+    };
     Ok(vec![
         ("Elongation", elongation),
         ("MajorAxisLength", axis(eigen[1])),
@@ -66,7 +83,10 @@ pub fn features(mask: ArrayView3<'_, bool>, spacing: [f64; 3], dimension: usize)
         ("MinorAxisLength", axis(eigen[0])),
         ("Perimeter", perimeter),
         ("PerimeterSurfaceRatio", perimeter / surface),
-        ("PixelSurface", n_pixels as f64 * pixel_spacing[0] * pixel_spacing[1]),
+        (
+            "PixelSurface",
+            n_pixels as f64 * pixel_spacing[0] * pixel_spacing[1],
+        ),
         ("SphericalDisproportion", 1.0 / sphericity),
         ("Sphericity", sphericity),
     ])
@@ -130,8 +150,11 @@ pub fn contour(mask: ArrayView2<'_, bool>, spacing: [f64; 2]) -> (f64, f64, f64)
 
 /// Ascending eigenvalues of the 1/N covariance of physical pixel-centre coordinates (tiny negatives set to 0).
 fn covariance_eigenvalues_2(mask: ArrayView2<'_, bool>, spacing: [f64; 2]) -> [f64; 2] {
-    let points: Vec<[f64; 2]> =
-        mask.indexed_iter().filter(|(_, m)| **m).map(|((y, x), _)| [y as f64 * spacing[0], x as f64 * spacing[1]]).collect();
+    let points: Vec<[f64; 2]> = mask
+        .indexed_iter()
+        .filter(|(_, m)| **m)
+        .map(|((y, x), _)| [y as f64 * spacing[0], x as f64 * spacing[1]])
+        .collect();
     let n = points.len() as f64;
     let my = points.iter().map(|p| p[0]).sum::<f64>() / n;
     let mx = points.iter().map(|p| p[1]).sum::<f64>() / n;
@@ -171,7 +194,10 @@ mod tests {
         assert!((get("PixelSurface") - 4.0).abs() < 1e-12);
         assert!(matches!(
             features(Array3::from_elem((2, 2, 2), true).view(), [1.0; 3], 0),
-            Err(FeatureError::NotTwoDimensional { dimension: 0, extent: 2 })
+            Err(FeatureError::NotTwoDimensional {
+                dimension: 0,
+                extent: 2
+            })
         ));
     }
 }

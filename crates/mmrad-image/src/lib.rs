@@ -1,1 +1,40 @@
 //! mmrad-image: pure operations on volumes and label maps (cropping, resampling, normalisation, filters); no file IO.
+//!
+//! Modules, in reading order:
+//! - [`roi`]: bounding boxes, cropping and intensity re-segmentation of a boolean ROI (PyRadiomics semantics).
+//! - [`intensity`]: whole-image normalisation (ITK `NormalizeImageFilter` + PyRadiomics outlier clipping).
+//! - [`resample`]: nearest-neighbour resampling of a label map onto another grid (ITK rounding), and the check that a
+//!   ROI lies inside an image's physical extent.
+//!
+//! This crate never reads files, never computes features, and draws no random numbers.
+
+pub mod intensity;
+pub mod resample;
+pub mod roi;
+
+pub use intensity::normalise;
+pub use resample::{check_roi_inside, resample_labels_nearest};
+pub use roi::{BoundingBox, ResegmentMode, bounding_box, crop, resegment};
+
+/// Errors of mmrad-image.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImageError {
+    #[error("the ROI is empty")]
+    EmptyRoi,
+    #[error("resegmentation kept {kept} voxel(s); at least 2 are needed")]
+    ResegmentedAway { kept: usize },
+    #[error("invalid resegmentation range {0:?}; expected 1 or 2 finite thresholds")]
+    InvalidRange(Vec<f64>),
+    #[error("cannot normalise: {0}")]
+    Normalise(&'static str),
+    #[error("shape mismatch: image {image:?}, mask {mask:?}")]
+    Shape { image: (usize, usize, usize), mask: (usize, usize, usize) },
+    #[error("{0} direction matrix is singular")]
+    SingularDirection(&'static str),
+    #[error("the ROI of the mask lies outside the image: {0}")]
+    RoiOutsideImage(String),
+}
+
+/// Result type of mmrad-image.
+pub type Result<T, E = ImageError> = std::result::Result<T, E>;

@@ -25,9 +25,17 @@ pub enum Error {
     #[error("invalid NRRD header in `{path}`: {message}")]
     NrrdHeader { path: PathBuf, message: String },
     #[error("truncated data in `{path}`: expected {expected} bytes, found {found}")]
-    Truncated { path: PathBuf, expected: usize, found: usize },
+    Truncated {
+        path: PathBuf,
+        expected: usize,
+        found: usize,
+    },
     #[error("unsupported {what} `{value}` in `{path}`")]
-    Unsupported { path: PathBuf, what: &'static str, value: String },
+    Unsupported {
+        path: PathBuf,
+        what: &'static str,
+        value: String,
+    },
     #[error("cannot read NIfTI `{path}`: {message}")]
     Nifti { path: PathBuf, message: String },
     #[error("label map `{path}` holds a non-integer value `{value}`")]
@@ -46,13 +54,18 @@ enum Format {
 }
 
 fn format_of(path: &Path) -> Result<Format> {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     if name.ends_with(".nrrd") || name.ends_with(".nhdr") {
         Ok(Format::Nrrd)
     } else if name.ends_with(".nii") || name.ends_with(".nii.gz") {
         Ok(Format::Nifti)
     } else {
-        Err(Error::UnknownFormat { path: path.to_path_buf() })
+        Err(Error::UnknownFormat {
+            path: path.to_path_buf(),
+        })
     }
 }
 
@@ -102,7 +115,11 @@ impl RawImage {
     }
 
     fn shape_error(&self, n: usize) -> Error {
-        Error::Truncated { path: self.path.clone(), expected: self.size_xyz.iter().product(), found: n }
+        Error::Truncated {
+            path: self.path.clone(),
+            expected: self.size_xyz.iter().product(),
+            found: n,
+        }
     }
 
     /// Converts to a `Volume` (integers become exact f64 values).
@@ -132,7 +149,10 @@ impl RawImage {
                 let mut out = Vec::with_capacity(v.len());
                 for &x in v {
                     if !x.is_finite() || x.fract() != 0.0 || x.abs() > 9.0e15 {
-                        return Err(Error::NonIntegerLabel { path: self.path.clone(), value: x });
+                        return Err(Error::NonIntegerLabel {
+                            path: self.path.clone(),
+                            value: x,
+                        });
                     }
                     out.push(x as i64);
                 }

@@ -16,34 +16,55 @@ use crate::{Error, RawImage, Result, Samples};
 /// # Errors
 /// Unreadable or malformed files, more than one volume along t, and degenerate transforms; each names the path.
 pub fn read_nifti(path: &Path) -> Result<RawImage> {
-    let nifti_error = |message: String| Error::Nifti { path: path.to_path_buf(), message };
+    let nifti_error = |message: String| Error::Nifti {
+        path: path.to_path_buf(),
+        message,
+    };
     if !path.is_file() {
         return Err(Error::Io {
             path: path.to_path_buf(),
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
         });
     }
-    let object = ReaderOptions::new().read_file(path).map_err(|e| nifti_error(e.to_string()))?;
+    let object = ReaderOptions::new()
+        .read_file(path)
+        .map_err(|e| nifti_error(e.to_string()))?;
     let header = object.header().clone();
     let dims = header.dim().map_err(|e| nifti_error(e.to_string()))?.to_vec();
     if dims.len() > 3 && dims[3..].iter().any(|&d| d != 1) {
-        return Err(Error::Unsupported { path: path.to_path_buf(), what: "NIfTI dimensions", value: format!("{dims:?}") });
+        return Err(Error::Unsupported {
+            path: path.to_path_buf(),
+            what: "NIfTI dimensions",
+            value: format!("{dims:?}"),
+        });
     }
     let mut size_xyz = [1_usize; 3];
     for (axis, &d) in dims.iter().enumerate().take(3) {
         size_xyz[axis] = usize::from(d);
     }
-    let array = object.into_volume().into_ndarray::<f64>().map_err(|e| nifti_error(e.to_string()))?;
+    let array = object
+        .into_volume()
+        .into_ndarray::<f64>()
+        .map_err(|e| nifti_error(e.to_string()))?;
     let n_voxels: usize = size_xyz.iter().product();
     if array.len() != n_voxels {
-        return Err(Error::Truncated { path: path.to_path_buf(), expected: n_voxels, found: array.len() });
+        return Err(Error::Truncated {
+            path: path.to_path_buf(),
+            expected: n_voxels,
+            found: array.len(),
+        });
     }
     // The array is indexed [x, y, z, ...] in Fortran order; iterate it with x fastest.
     let mut values = Vec::with_capacity(n_voxels);
     let reversed = array.reversed_axes();
     values.extend(reversed.iter().copied());
     let geometry = geometry_of(path, &header)?;
-    Ok(RawImage { path: path.to_path_buf(), size_xyz, samples: Samples::Float(values), geometry })
+    Ok(RawImage {
+        path: path.to_path_buf(),
+        size_xyz,
+        samples: Samples::Float(values),
+        geometry,
+    })
 }
 
 /// The LPS geometry of a NIfTI header (see the module doc for the qform/sform rule).
@@ -71,9 +92,21 @@ pub fn geometry_of(path: &Path, header: &NiftiHeader) -> Result<Geometry> {
         };
         let qfac = if header.pixdim[0] < 0.0 { -1.0 } else { 1.0 };
         let r = [
-            [a * a + b * b - c * c - d * d, 2.0 * (b * c - a * d), 2.0 * (b * d + a * c)],
-            [2.0 * (b * c + a * d), a * a + c * c - b * b - d * d, 2.0 * (c * d - a * b)],
-            [2.0 * (b * d - a * c), 2.0 * (c * d + a * b), a * a + d * d - c * c - b * b],
+            [
+                a * a + b * b - c * c - d * d,
+                2.0 * (b * c - a * d),
+                2.0 * (b * d + a * c),
+            ],
+            [
+                2.0 * (b * c + a * d),
+                a * a + c * c - b * b - d * d,
+                2.0 * (c * d - a * b),
+            ],
+            [
+                2.0 * (b * d - a * c),
+                2.0 * (c * d + a * b),
+                a * a + d * d - c * c - b * b,
+            ],
         ];
         let mut direction = [0.0; 9];
         for row in 0..3 {
@@ -81,7 +114,11 @@ pub fn geometry_of(path: &Path, header: &NiftiHeader) -> Result<Geometry> {
             direction[row * 3 + 1] = r[row][1];
             direction[row * 3 + 2] = r[row][2] * qfac;
         }
-        let origin = [f64::from(header.quatern_x), f64::from(header.quatern_y), f64::from(header.quatern_z)];
+        let origin = [
+            f64::from(header.quatern_x),
+            f64::from(header.quatern_y),
+            f64::from(header.quatern_z),
+        ];
         (direction, origin)
     } else if header.sform_code > 0 {
         let rows = [header.srow_x, header.srow_y, header.srow_z];
@@ -90,14 +127,21 @@ pub fn geometry_of(path: &Path, header: &NiftiHeader) -> Result<Geometry> {
             let column: Vec<f64> = rows.iter().map(|row| f64::from(row[axis])).collect();
             let norm = column.iter().map(|v| v * v).sum::<f64>().sqrt();
             if norm == 0.0 || !norm.is_finite() {
-                return Err(Error::Nifti { path: path.to_path_buf(), message: format!("sform axis {axis} has length 0") });
+                return Err(Error::Nifti {
+                    path: path.to_path_buf(),
+                    message: format!("sform axis {axis} has length 0"),
+                });
             }
             spacing[axis] = norm;
             for row in 0..3 {
                 direction[row * 3 + axis] = column[row] / norm;
             }
         }
-        let origin = [f64::from(rows[0][3]), f64::from(rows[1][3]), f64::from(rows[2][3])];
+        let origin = [
+            f64::from(rows[0][3]),
+            f64::from(rows[1][3]),
+            f64::from(rows[2][3]),
+        ];
         (direction, origin)
     } else {
         (Geometry::identity().direction, [0.0; 3])
@@ -107,5 +151,9 @@ pub fn geometry_of(path: &Path, header: &NiftiHeader) -> Result<Geometry> {
         direction[k] = -direction[k];
     }
     let origin = [-origin_ras[0], -origin_ras[1], origin_ras[2]];
-    Ok(Geometry { spacing, origin, direction })
+    Ok(Geometry {
+        spacing,
+        origin,
+        direction,
+    })
 }

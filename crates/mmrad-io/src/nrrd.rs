@@ -35,13 +35,22 @@ impl ScalarType {
         let t = match name.trim() {
             "signed char" | "int8" | "int8_t" => ScalarType::I8,
             "uchar" | "unsigned char" | "uint8" | "uint8_t" => ScalarType::U8,
-            "short" | "short int" | "signed short" | "signed short int" | "int16" | "int16_t" => ScalarType::I16,
+            "short" | "short int" | "signed short" | "signed short int" | "int16" | "int16_t" => {
+                ScalarType::I16
+            }
             "ushort" | "unsigned short" | "unsigned short int" | "uint16" | "uint16_t" => ScalarType::U16,
             "int" | "signed int" | "int32" | "int32_t" => ScalarType::I32,
             "uint" | "unsigned int" | "uint32" | "uint32_t" => ScalarType::U32,
-            "longlong" | "long long" | "long long int" | "signed long long" | "signed long long int" | "int64"
+            "longlong"
+            | "long long"
+            | "long long int"
+            | "signed long long"
+            | "signed long long int"
+            | "int64"
             | "int64_t" => ScalarType::I64,
-            "ulonglong" | "unsigned long long" | "unsigned long long int" | "uint64" | "uint64_t" => ScalarType::U64,
+            "ulonglong" | "unsigned long long" | "unsigned long long int" | "uint64" | "uint64_t" => {
+                ScalarType::U64
+            }
             "float" => ScalarType::F32,
             "double" => ScalarType::F64,
             _ => return None,
@@ -91,23 +100,37 @@ struct Header {
 /// # Errors
 /// I/O failures, malformed headers, unsupported types/encodings, and truncated data; each names the path.
 pub fn read_nrrd(path: &Path) -> Result<RawImage> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let (header, data_start) = parse_header(path, &bytes)?;
     let payload: Vec<u8> = match &header.data_file {
         None => bytes.get(data_start..).unwrap_or_default().to_vec(),
         Some(name) => {
             let data_path = path.parent().unwrap_or(Path::new(".")).join(name);
-            std::fs::read(&data_path).map_err(|source| Error::Io { path: data_path.clone(), source })?
+            std::fs::read(&data_path).map_err(|source| Error::Io {
+                path: data_path.clone(),
+                source,
+            })?
         }
     };
     let n_voxels: usize = header.sizes.iter().product();
     let samples = decode(path, &header, &payload, n_voxels)?;
     let (size_xyz, geometry) = geometry_of(path, &header)?;
-    Ok(RawImage { path: path.to_path_buf(), size_xyz, samples, geometry })
+    Ok(RawImage {
+        path: path.to_path_buf(),
+        size_xyz,
+        samples,
+        geometry,
+    })
 }
 
 fn header_error(path: &Path, message: impl Into<String>) -> Error {
-    Error::NrrdHeader { path: path.to_path_buf(), message: message.into() }
+    Error::NrrdHeader {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
 }
 
 fn parse_header(path: &Path, bytes: &[u8]) -> Result<(Header, usize)> {
@@ -131,7 +154,10 @@ fn parse_header(path: &Path, bytes: &[u8]) -> Result<(Header, usize)> {
     let mut first = true;
     let mut data_start = None;
     while position < bytes.len() {
-        let end = bytes[position..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| position + i);
+        let end = bytes[position..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| position + i);
         let raw_line = String::from_utf8_lossy(&bytes[position..end]).to_string();
         position = end + 1;
         let line = raw_line.trim_end_matches('\r');
@@ -159,8 +185,11 @@ fn parse_header(path: &Path, bytes: &[u8]) -> Result<(Header, usize)> {
                 })?);
             }
             "dimension" => {
-                dimension =
-                    Some(value.parse::<usize>().map_err(|_| header_error(path, format!("dimension `{value}`")))?);
+                dimension = Some(
+                    value
+                        .parse::<usize>()
+                        .map_err(|_| header_error(path, format!("dimension `{value}`")))?,
+                );
             }
             "sizes" => {
                 let parsed: std::result::Result<Vec<usize>, _> =
@@ -184,9 +213,10 @@ fn parse_header(path: &Path, bytes: &[u8]) -> Result<(Header, usize)> {
             }
             "space" => {
                 space_sign = match value.to_lowercase().as_str() {
-                    "left-posterior-superior" | "lps" | "left-posterior-superior-time" | "3d-right-handed" => {
-                        [1.0, 1.0, 1.0]
-                    }
+                    "left-posterior-superior"
+                    | "lps"
+                    | "left-posterior-superior-time"
+                    | "3d-right-handed" => [1.0, 1.0, 1.0],
                     "right-anterior-superior" | "ras" | "right-anterior-superior-time" => [-1.0, -1.0, 1.0],
                     "left-anterior-superior" | "las" | "left-anterior-superior-time" => [1.0, -1.0, 1.0],
                     other => {
@@ -212,15 +242,22 @@ fn parse_header(path: &Path, bytes: &[u8]) -> Result<(Header, usize)> {
             }
             "space origin" => origin = Some(parse_vector(path, value)?),
             "spacings" => {
-                let parsed: Vec<f64> = value.split_whitespace().map(|s| s.parse::<f64>().unwrap_or(f64::NAN)).collect();
+                let parsed: Vec<f64> = value
+                    .split_whitespace()
+                    .map(|s| s.parse::<f64>().unwrap_or(f64::NAN))
+                    .collect();
                 spacings = Some(parsed);
             }
             "data file" | "datafile" => data_file = Some(value.to_string()),
             "byte skip" | "byteskip" => {
-                byte_skip = value.parse().map_err(|_| header_error(path, format!("byte skip `{value}`")))?;
+                byte_skip = value
+                    .parse()
+                    .map_err(|_| header_error(path, format!("byte skip `{value}`")))?;
             }
             "line skip" | "lineskip" => {
-                line_skip = value.parse().map_err(|_| header_error(path, format!("line skip `{value}`")))?;
+                line_skip = value
+                    .parse()
+                    .map_err(|_| header_error(path, format!("line skip `{value}`")))?;
             }
             _ => {}
         }
@@ -228,17 +265,29 @@ fn parse_header(path: &Path, bytes: &[u8]) -> Result<(Header, usize)> {
     let data_start = match (data_start, &data_file) {
         (Some(start), _) => start,
         (None, Some(_)) => bytes.len(),
-        (None, None) => return Err(header_error(path, "header is not followed by a blank line and data")),
+        (None, None) => {
+            return Err(header_error(
+                path,
+                "header is not followed by a blank line and data",
+            ));
+        }
     };
     let scalar = scalar.ok_or_else(|| header_error(path, "missing `type`"))?;
     let sizes = sizes.ok_or_else(|| header_error(path, "missing `sizes`"))?;
     if let Some(d) = dimension
         && d != sizes.len()
     {
-        return Err(header_error(path, format!("dimension {d} but {} sizes", sizes.len())));
+        return Err(header_error(
+            path,
+            format!("dimension {d} but {} sizes", sizes.len()),
+        ));
     }
     if sizes.is_empty() || sizes.len() > 4 {
-        return Err(Error::Unsupported { path: path.to_path_buf(), what: "NRRD dimension", value: sizes.len().to_string() });
+        return Err(Error::Unsupported {
+            path: path.to_path_buf(),
+            what: "NRRD dimension",
+            value: sizes.len().to_string(),
+        });
     }
     let encoding = encoding.ok_or_else(|| header_error(path, "missing `encoding`"))?;
     let header = Header {
@@ -290,7 +339,11 @@ fn parse_vector(path: &Path, token: &str) -> Result<Vec<f64>> {
     let inner = token.trim().trim_start_matches('(').trim_end_matches(')');
     inner
         .split(',')
-        .map(|s| s.trim().parse::<f64>().map_err(|_| header_error(path, format!("vector `{token}`"))))
+        .map(|s| {
+            s.trim()
+                .parse::<f64>()
+                .map_err(|_| header_error(path, format!("vector `{token}`")))
+        })
         .collect()
 }
 
@@ -310,10 +363,13 @@ fn decode(path: &Path, header: &Header, payload: &[u8], n_voxels: usize) -> Resu
         Encoding::Gzip => {
             let mut out = Vec::with_capacity(expected);
             let mut decoder = GzDecoder::new(data);
-            if let Err(source) = decoder.read_to_end(&mut out) {
-                if out.len() < expected {
-                    return Err(Error::Io { path: path.to_path_buf(), source });
-                }
+            if let Err(source) = decoder.read_to_end(&mut out)
+                && out.len() < expected
+            {
+                return Err(Error::Io {
+                    path: path.to_path_buf(),
+                    source,
+                });
             }
             out
         }
@@ -322,11 +378,16 @@ fn decode(path: &Path, header: &Header, payload: &[u8], n_voxels: usize) -> Resu
     let start = if header.byte_skip == -1 {
         decoded.len().saturating_sub(expected)
     } else {
-        usize::try_from(header.byte_skip).map_err(|_| header_error(path, format!("byte skip {}", header.byte_skip)))?
+        usize::try_from(header.byte_skip)
+            .map_err(|_| header_error(path, format!("byte skip {}", header.byte_skip)))?
     };
     let body = decoded.get(start..).unwrap_or_default();
     if body.len() < expected {
-        return Err(Error::Truncated { path: path.to_path_buf(), expected, found: body.len() });
+        return Err(Error::Truncated {
+            path: path.to_path_buf(),
+            expected,
+            found: body.len(),
+        });
     }
     Ok(decode_binary(header.scalar, &body[..expected], header.big_endian))
 }
@@ -357,21 +418,38 @@ fn decode_binary(scalar: ScalarType, body: &[u8], big_endian: bool) -> Samples {
             ScalarType::F64 => floats.push(f64::from_le_bytes(*w)),
         }
     }
-    if scalar.is_float() { Samples::Float(floats) } else { Samples::Int(ints) }
+    if scalar.is_float() {
+        Samples::Float(floats)
+    } else {
+        Samples::Int(ints)
+    }
 }
 
 fn decode_ascii(path: &Path, scalar: ScalarType, data: &[u8], n_voxels: usize) -> Result<Samples> {
     let text = String::from_utf8_lossy(data);
-    let tokens: Vec<&str> = text.split(|c: char| c.is_whitespace() || c == ',').filter(|s| !s.is_empty()).collect();
+    let tokens: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|s| !s.is_empty())
+        .collect();
     if tokens.len() < n_voxels {
-        return Err(Error::Truncated { path: path.to_path_buf(), expected: n_voxels, found: tokens.len() });
+        return Err(Error::Truncated {
+            path: path.to_path_buf(),
+            expected: n_voxels,
+            found: tokens.len(),
+        });
     }
     let bad = |t: &str| header_error(path, format!("ascii value `{t}`"));
     if scalar.is_float() {
-        let v: Result<Vec<f64>> = tokens[..n_voxels].iter().map(|t| t.parse::<f64>().map_err(|_| bad(t))).collect();
+        let v: Result<Vec<f64>> = tokens[..n_voxels]
+            .iter()
+            .map(|t| t.parse::<f64>().map_err(|_| bad(t)))
+            .collect();
         Ok(Samples::Float(v?))
     } else {
-        let v: Result<Vec<i64>> = tokens[..n_voxels].iter().map(|t| t.parse::<i64>().map_err(|_| bad(t))).collect();
+        let v: Result<Vec<i64>> = tokens[..n_voxels]
+            .iter()
+            .map(|t| t.parse::<i64>().map_err(|_| bad(t)))
+            .collect();
         Ok(Samples::Int(v?))
     }
 }
@@ -379,7 +457,11 @@ fn decode_ascii(path: &Path, scalar: ScalarType, data: &[u8], n_voxels: usize) -
 fn geometry_of(path: &Path, header: &Header) -> Result<([usize; 3], Geometry)> {
     let sizes = &header.sizes;
     if sizes.len() == 4 && sizes[3] != 1 {
-        return Err(Error::Unsupported { path: path.to_path_buf(), what: "4D NRRD size", value: format!("{sizes:?}") });
+        return Err(Error::Unsupported {
+            path: path.to_path_buf(),
+            what: "4D NRRD size",
+            value: format!("{sizes:?}"),
+        });
     }
     let n_spatial = sizes.len().min(3);
     let mut size_xyz = [1_usize; 3];
@@ -389,7 +471,10 @@ fn geometry_of(path: &Path, header: &Header) -> Result<([usize; 3], Geometry)> {
         let mut columns: Vec<[f64; 3]> = Vec::new();
         for (axis, vector) in directions.iter().enumerate().take(n_spatial) {
             let Some(v) = vector else {
-                return Err(header_error(path, format!("space direction of axis {axis} is `none`")));
+                return Err(header_error(
+                    path,
+                    format!("space direction of axis {axis} is `none`"),
+                ));
             };
             let mut column = [0.0; 3];
             for (k, value) in v.iter().enumerate().take(3) {
@@ -397,14 +482,21 @@ fn geometry_of(path: &Path, header: &Header) -> Result<([usize; 3], Geometry)> {
             }
             let norm = (column[0] * column[0] + column[1] * column[1] + column[2] * column[2]).sqrt();
             if norm <= 0.0 || !norm.is_finite() {
-                return Err(header_error(path, format!("space direction of axis {axis} has length {norm}")));
+                return Err(header_error(
+                    path,
+                    format!("space direction of axis {axis} has length {norm}"),
+                ));
             }
             geometry.spacing[axis] = norm;
             columns.push([column[0] / norm, column[1] / norm, column[2] / norm]);
         }
         if columns.len() == 2 {
             let (a, b) = (columns[0], columns[1]);
-            columns.push([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]);
+            columns.push([
+                a[1] * b[2] - a[2] * b[1],
+                a[2] * b[0] - a[0] * b[2],
+                a[0] * b[1] - a[1] * b[0],
+            ]);
         }
         for (axis, column) in columns.iter().enumerate() {
             for row in 0..3 {
@@ -427,7 +519,10 @@ fn geometry_of(path: &Path, header: &Header) -> Result<([usize; 3], Geometry)> {
 }
 
 fn write_error(path: &Path, source: std::io::Error) -> Error {
-    Error::Io { path: path.to_path_buf(), source }
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn write_header(out: &mut Vec<u8>, type_name: &str, size_xyz: [usize; 3], geometry: &Geometry) {
@@ -484,7 +579,10 @@ pub fn write_volume_nrrd(volume: &Volume, path: &Path) -> Result<()> {
 /// # Errors
 /// I/O failures, naming the path.
 pub fn write_label_map_nrrd(labels: &LabelMap, path: &Path) -> Result<()> {
-    let (min, max) = labels.data.iter().fold((0_i64, 0_i64), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let (min, max) = labels
+        .data
+        .iter()
+        .fold((0_i64, 0_i64), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     let mut out = Vec::new();
     let mut body = Vec::new();
     if min >= i64::from(i16::MIN) && max <= i64::from(i16::MAX) {

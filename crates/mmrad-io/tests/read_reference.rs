@@ -1,5 +1,7 @@
 //! mmrad-io against an independent numpy parse (`tests/reference/io/io_reference.py` → `io_reference.tsv`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 
 use mmrad_io::{Error, read_image, read_label_map, write_label_map_nrrd, write_volume_nrrd};
@@ -11,9 +13,18 @@ fn reference() -> BTreeMap<String, Vec<(String, Vec<f64>)>> {
     let mut map: BTreeMap<String, Vec<(String, Vec<f64>)>> = BTreeMap::new();
     for line in text.lines() {
         let mut parts = line.split('\t');
-        let (file, key, values) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
-        let values = values.split_whitespace().map(|v| v.parse::<f64>().unwrap()).collect();
-        map.entry(file.to_string()).or_default().push((key.to_string(), values));
+        let (file, key, values) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
+        let values = values
+            .split_whitespace()
+            .map(|v| v.parse::<f64>().unwrap())
+            .collect();
+        map.entry(file.to_string())
+            .or_default()
+            .push((key.to_string(), values));
     }
     map
 }
@@ -28,17 +39,30 @@ fn every_reference_file_matches_numpy() {
         for (key, values) in entries {
             let what = format!("{file} {key}");
             match key.as_str() {
-                "size" => assert_eq!(size.iter().map(|&s| s as f64).collect::<Vec<_>>(), *values, "{what}"),
+                "size" => assert_eq!(
+                    size.iter().map(|&s| s as f64).collect::<Vec<_>>(),
+                    *values,
+                    "{what}"
+                ),
                 // Geometry is parsed from decimal text or f32 fields: exact to 1e-12 relative.
-                "spacing" => (0..3).for_each(|k| assert_close(&what, volume.geometry.spacing[k], values[k], 1e-12, 1e-12)),
-                "origin" => (0..3).for_each(|k| assert_close(&what, volume.geometry.origin[k], values[k], 1e-12, 1e-12)),
-                "direction" => {
-                    (0..9).for_each(|k| assert_close(&what, volume.geometry.direction[k], values[k], 1e-12, 1e-12))
-                }
+                "spacing" => (0..3)
+                    .for_each(|k| assert_close(&what, volume.geometry.spacing[k], values[k], 1e-12, 1e-12)),
+                "origin" => (0..3)
+                    .for_each(|k| assert_close(&what, volume.geometry.origin[k], values[k], 1e-12, 1e-12)),
+                "direction" => (0..9)
+                    .for_each(|k| assert_close(&what, volume.geometry.direction[k], values[k], 1e-12, 1e-12)),
                 // Integer-valued sums are exact in f64 at these sizes (< 2^53).
                 "sum" => assert_close(&what, volume.data.sum(), values[0], 1e-12, 0.0),
-                "min" => assert_eq!(volume.data.iter().copied().fold(f64::INFINITY, f64::min), values[0], "{what}"),
-                "max" => assert_eq!(volume.data.iter().copied().fold(f64::NEG_INFINITY, f64::max), values[0], "{what}"),
+                "min" => assert_eq!(
+                    volume.data.iter().copied().fold(f64::INFINITY, f64::min),
+                    values[0],
+                    "{what}"
+                ),
+                "max" => assert_eq!(
+                    volume.data.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                    values[0],
+                    "{what}"
+                ),
                 "voxel" => {
                     let (x, y, z) = (values[0] as usize, values[1] as usize, values[2] as usize);
                     assert_eq!(volume.data[[z, y, x]], values[3], "{what}");
@@ -86,20 +110,58 @@ fn bad_input_is_a_clear_error() {
     assert!(err.to_string().contains("truncated.nrrd"), "{err}");
     // Raw NRRD with too few bytes.
     let raw = dir.join("short.nrrd");
-    std::fs::write(&raw, b"NRRD0004\ntype: short\ndimension: 3\nsizes: 2 2 2\nencoding: raw\n\n\x01\x00").unwrap();
+    std::fs::write(
+        &raw,
+        b"NRRD0004\ntype: short\ndimension: 3\nsizes: 2 2 2\nencoding: raw\n\n\x01\x00",
+    )
+    .unwrap();
     let err = read_image(&raw).unwrap_err();
-    assert!(matches!(err, Error::Truncated { expected: 16, found: 2, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::Truncated {
+                expected: 16,
+                found: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
     // Unknown type, missing file, unknown extension.
     let bad_type = dir.join("type.nrrd");
-    std::fs::write(&bad_type, b"NRRD0004\ntype: quaternion\nsizes: 1 1 1\nencoding: raw\n\n\x00").unwrap();
-    assert!(read_image(&bad_type).unwrap_err().to_string().contains("quaternion"));
+    std::fs::write(
+        &bad_type,
+        b"NRRD0004\ntype: quaternion\nsizes: 1 1 1\nencoding: raw\n\n\x00",
+    )
+    .unwrap();
+    assert!(
+        read_image(&bad_type)
+            .unwrap_err()
+            .to_string()
+            .contains("quaternion")
+    );
     let missing = dir.join("missing.nii.gz");
-    assert!(read_image(&missing).unwrap_err().to_string().contains("missing.nii.gz"));
-    assert!(matches!(read_image(&dir.join("x.png")).unwrap_err(), Error::UnknownFormat { .. }));
+    assert!(
+        read_image(&missing)
+            .unwrap_err()
+            .to_string()
+            .contains("missing.nii.gz")
+    );
+    assert!(matches!(
+        read_image(&dir.join("x.png")).unwrap_err(),
+        Error::UnknownFormat { .. }
+    ));
     // Float label map with a fractional value.
     let float = dir.join("float.nrrd");
-    std::fs::write(&float, b"NRRD0004\ntype: float\nsizes: 1 1 1\nencoding: ascii\n\n1.5\n").unwrap();
-    assert!(matches!(read_label_map(&float).unwrap_err(), Error::NonIntegerLabel { .. }));
+    std::fs::write(
+        &float,
+        b"NRRD0004\ntype: float\nsizes: 1 1 1\nencoding: ascii\n\n1.5\n",
+    )
+    .unwrap();
+    assert!(matches!(
+        read_label_map(&float).unwrap_err(),
+        Error::NonIntegerLabel { .. }
+    ));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -117,7 +179,10 @@ space directions: (2,0,0) (0,3,0) (0,0,4)\nendian: big\nencoding: raw\nspace ori
     // RAS → LPS: the first two physical axes change sign (as ITK's NrrdImageIO).
     assert_eq!(volume.geometry.origin, [-10.0, -20.0, 30.0]);
     assert_eq!(volume.geometry.spacing, [2.0, 3.0, 4.0]);
-    assert_eq!(volume.geometry.direction, [-1.0, 0.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0, 1.0]);
+    assert_eq!(
+        volume.geometry.direction,
+        [-1.0, 0.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0, 1.0]
+    );
     assert_eq!(volume.data.iter().copied().collect::<Vec<_>>(), vec![258.0, -2.0]);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -11,7 +11,11 @@ use crate::{Error, Result};
 pub fn pearson(x: &[f64], y: &[f64]) -> Result<f64> {
     crate::check_len("y", x.len(), y.len())?;
     if x.len() < 2 {
-        return Err(Error::TooFew { what: "pairs", needed: 2, found: x.len() });
+        return Err(Error::TooFew {
+            what: "pairs",
+            needed: 2,
+            found: x.len(),
+        });
     }
     crate::check_finite("x", x)?;
     crate::check_finite("y", y)?;
@@ -55,7 +59,13 @@ mod tests {
         assert!((pearson(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0]).unwrap() - 1.0).abs() < 1e-15);
         assert!((pearson(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]).unwrap() + 1.0).abs() < 1e-15);
         assert!((spearman(&[1.0, 2.0, 3.0, 4.0], &[1.0, 8.0, 27.0, 64.0]).unwrap() - 1.0).abs() < 1e-15);
-        assert!(matches!(pearson(&[1.0, 1.0], &[1.0, 2.0]), Err(Error::InvalidArgument { name: "x", .. })));
-        assert!(matches!(pearson(&[1.0], &[1.0, 2.0]), Err(Error::LengthMismatch { .. })));
+        assert!(matches!(
+            pearson(&[1.0, 1.0], &[1.0, 2.0]),
+            Err(Error::InvalidArgument { name: "x", .. })
+        ));
+        assert!(matches!(
+            pearson(&[1.0], &[1.0, 2.0]),
+            Err(Error::LengthMismatch { .. })
+        ));
     }
 }

@@ -6,8 +6,8 @@
 //! last digit.
 //! Chi-square and t survival functions are statrs' regularised incomplete gamma / beta.
 
-use statrs::distribution::{ChiSquared, ContinuousCDF, StudentsT};
 use libm::erfc;
+use statrs::distribution::{ChiSquared, ContinuousCDF, StudentsT};
 use statrs::function::erf::erfc_inv;
 
 use crate::{Error, Result};
@@ -40,7 +40,11 @@ pub fn normal_pdf(x: f64) -> f64 {
 /// ```
 pub fn normal_quantile(p: f64) -> Result<f64> {
     if !(0.0..=1.0).contains(&p) {
-        return Err(Error::InvalidArgument { name: "p", value: p, reason: "must be in [0, 1]" });
+        return Err(Error::InvalidArgument {
+            name: "p",
+            value: p,
+            reason: "must be in [0, 1]",
+        });
     }
     if p == 0.0 {
         return Ok(f64::NEG_INFINITY);
@@ -53,7 +57,11 @@ pub fn normal_quantile(p: f64) -> Result<f64> {
     let density = normal_pdf(x);
     if density > 0.0 {
         // Φ(x) - p, written as (1 - p) - (1 - Φ(x)) in the upper half where 1 - p is exact.
-        let residual = if x > 0.0 { (1.0 - p) - normal_sf(x) } else { normal_cdf(x) - p };
+        let residual = if x > 0.0 {
+            (1.0 - p) - normal_sf(x)
+        } else {
+            normal_cdf(x) - p
+        };
         let newton = residual / density;
         x -= newton / (1.0 + 0.5 * x * newton);
     }
@@ -65,10 +73,17 @@ pub fn normal_quantile(p: f64) -> Result<f64> {
 /// # Errors
 /// [`Error::InvalidArgument`] when `df` is not positive and finite.
 pub fn chi2_sf(x: f64, df: f64) -> Result<f64> {
-    let dist = ChiSquared::new(df)
-        .map_err(|_| Error::InvalidArgument { name: "df", value: df, reason: "must be > 0 and finite" })?;
+    let dist = ChiSquared::new(df).map_err(|_| Error::InvalidArgument {
+        name: "df",
+        value: df,
+        reason: "must be > 0 and finite",
+    })?;
     if x.is_nan() {
-        return Err(Error::InvalidArgument { name: "x", value: x, reason: "must not be NaN" });
+        return Err(Error::InvalidArgument {
+            name: "x",
+            value: x,
+            reason: "must not be NaN",
+        });
     }
     if x <= 0.0 {
         return Ok(1.0);
@@ -81,10 +96,17 @@ pub fn chi2_sf(x: f64, df: f64) -> Result<f64> {
 /// # Errors
 /// [`Error::InvalidArgument`] when `df` is not positive or `t` is NaN.
 pub fn t_sf(t: f64, df: f64) -> Result<f64> {
-    let dist = StudentsT::new(0.0, 1.0, df)
-        .map_err(|_| Error::InvalidArgument { name: "df", value: df, reason: "must be > 0" })?;
+    let dist = StudentsT::new(0.0, 1.0, df).map_err(|_| Error::InvalidArgument {
+        name: "df",
+        value: df,
+        reason: "must be > 0",
+    })?;
     if t.is_nan() {
-        return Err(Error::InvalidArgument { name: "t", value: t, reason: "must not be NaN" });
+        return Err(Error::InvalidArgument {
+            name: "t",
+            value: t,
+            reason: "must not be NaN",
+        });
     }
     Ok(dist.sf(t))
 }

@@ -26,7 +26,11 @@ pub fn stratified_folds(y: &[bool], k: usize, rng: &mut SeededRng) -> Result<Vec
     let events = y.iter().filter(|&&v| v).count();
     let non_events = y.len() - events;
     if k < 2 || k > events || k > non_events {
-        return Err(Error::TooManyFolds { k, events, non_events });
+        return Err(Error::TooManyFolds {
+            k,
+            events,
+            non_events,
+        });
     }
     let mut folds = vec![0; y.len()];
     let mut next_fold = 0;
@@ -98,7 +102,11 @@ mod tests {
             let events = members.iter().filter(|&&i| y[i]).count();
             // 28 events over 5 folds: 5 or 6 each; 89 cases: 17 or 18 each.
             assert!((5..=6).contains(&events), "fold {fold}: {events} events");
-            assert!((17..=18).contains(&members.len()), "fold {fold}: {} cases", members.len());
+            assert!(
+                (17..=18).contains(&members.len()),
+                "fold {fold}: {} cases",
+                members.len()
+            );
         }
         assert_eq!(folds, stratified_folds(&y, 5, &mut SeededRng::new(2025)).unwrap());
         assert_ne!(folds, stratified_folds(&y, 5, &mut SeededRng::new(2026)).unwrap());
@@ -112,7 +120,14 @@ mod tests {
     fn too_many_folds_names_the_counts() {
         let y = [true, true, false, false, false];
         let err = stratified_folds(&y, 3, &mut SeededRng::new(1)).unwrap_err();
-        assert_eq!(err, Error::TooManyFolds { k: 3, events: 2, non_events: 3 });
+        assert_eq!(
+            err,
+            Error::TooManyFolds {
+                k: 3,
+                events: 2,
+                non_events: 3
+            }
+        );
         assert!(err.to_string().contains("2 events and 3 non-events"), "{err}");
         assert!(stratified_folds(&y, 1, &mut SeededRng::new(1)).is_err());
     }

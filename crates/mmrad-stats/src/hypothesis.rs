@@ -38,8 +38,16 @@ pub struct WelchT {
 /// concatenation `x ++ y`), [`Error::InvalidArgument`] when every value is tied (σ = 0; scipy returns NaN).
 pub fn mann_whitney_u(x: &[f64], y: &[f64]) -> Result<MannWhitney> {
     if x.is_empty() || y.is_empty() {
-        let (what, found) = if x.is_empty() { ("x", x.len()) } else { ("y", y.len()) };
-        return Err(Error::TooFew { what, needed: 1, found });
+        let (what, found) = if x.is_empty() {
+            ("x", x.len())
+        } else {
+            ("y", y.len())
+        };
+        return Err(Error::TooFew {
+            what,
+            needed: 1,
+            found,
+        });
     }
     let pooled: Vec<f64> = x.iter().chain(y).copied().collect();
     let (ranks, ties) = ranks_and_ties(&pooled)?;
@@ -50,7 +58,7 @@ pub fn mann_whitney_u(x: &[f64], y: &[f64]) -> Result<MannWhitney> {
     let u2 = n1 * n2 - u1;
     let tie_term: f64 = ties.iter().map(|&t| (t as f64).powi(3) - t as f64).sum();
     let variance = n1 * n2 / 12.0 * ((n + 1.0) - tie_term / (n * (n - 1.0)));
-    if !(variance > 0.0) {
+    if variance.is_nan() || variance <= 0.0 {
         return Err(Error::InvalidArgument {
             name: "x, y",
             value: x[0],
@@ -72,7 +80,11 @@ pub fn mann_whitney_u(x: &[f64], y: &[f64]) -> Result<MannWhitney> {
 pub fn welch_t(x: &[f64], y: &[f64]) -> Result<WelchT> {
     for (what, sample) in [("x", x), ("y", y)] {
         if sample.len() < 2 {
-            return Err(Error::TooFew { what, needed: 2, found: sample.len() });
+            return Err(Error::TooFew {
+                what,
+                needed: 2,
+                found: sample.len(),
+            });
         }
         crate::check_finite(what, sample)?;
     }
@@ -80,7 +92,7 @@ pub fn welch_t(x: &[f64], y: &[f64]) -> Result<WelchT> {
     let (mean_y, var_y) = mean_var(y);
     let (n1, n2) = (x.len() as f64, y.len() as f64);
     let (a, b) = (var_x / n1, var_y / n2);
-    if !(a + b > 0.0) {
+    if (a + b).is_nan() || a + b <= 0.0 {
         return Err(Error::InvalidArgument {
             name: "x, y",
             value: mean_x,
@@ -107,11 +119,26 @@ mod tests {
 
     #[test]
     fn degenerate_input_is_an_error() {
-        assert!(matches!(mann_whitney_u(&[], &[1.0]), Err(Error::TooFew { what: "x", .. })));
-        assert!(matches!(mann_whitney_u(&[1.0, 1.0], &[1.0]), Err(Error::InvalidArgument { .. })));
-        assert!(matches!(welch_t(&[1.0], &[1.0, 2.0]), Err(Error::TooFew { what: "x", .. })));
-        assert!(matches!(welch_t(&[1.0, 1.0], &[2.0, 2.0]), Err(Error::InvalidArgument { .. })));
-        assert!(matches!(welch_t(&[1.0, f64::NAN], &[2.0, 2.0]), Err(Error::NonFinite { index: 1, .. })));
+        assert!(matches!(
+            mann_whitney_u(&[], &[1.0]),
+            Err(Error::TooFew { what: "x", .. })
+        ));
+        assert!(matches!(
+            mann_whitney_u(&[1.0, 1.0], &[1.0]),
+            Err(Error::InvalidArgument { .. })
+        ));
+        assert!(matches!(
+            welch_t(&[1.0], &[1.0, 2.0]),
+            Err(Error::TooFew { what: "x", .. })
+        ));
+        assert!(matches!(
+            welch_t(&[1.0, 1.0], &[2.0, 2.0]),
+            Err(Error::InvalidArgument { .. })
+        ));
+        assert!(matches!(
+            welch_t(&[1.0, f64::NAN], &[2.0, 2.0]),
+            Err(Error::NonFinite { index: 1, .. })
+        ));
     }
 
     #[test]

@@ -38,16 +38,28 @@ pub use ranks::average_ranks;
 pub enum Error {
     /// Two inputs that must have the same length do not.
     #[error("length mismatch: `{what}` has {found} values, expected {expected}")]
-    LengthMismatch { what: &'static str, expected: usize, found: usize },
+    LengthMismatch {
+        what: &'static str,
+        expected: usize,
+        found: usize,
+    },
     /// An input that must not be empty is.
     #[error("`{what}` is empty")]
     Empty { what: &'static str },
     /// A NaN or infinite value where a finite one is required.
     #[error("non-finite value `{value}` in `{what}` at index {index}")]
-    NonFinite { what: &'static str, index: usize, value: f64 },
+    NonFinite {
+        what: &'static str,
+        index: usize,
+        value: f64,
+    },
     /// An outcome value outside `[0, 1]` (or not 0/1 where binary outcomes are required).
     #[error("outcome `{what}` must be 0 or 1; found `{value}` at index {index}")]
-    NonBinary { what: &'static str, index: usize, value: f64 },
+    NonBinary {
+        what: &'static str,
+        index: usize,
+        value: f64,
+    },
     /// A negative or non-finite prior weight.
     #[error("weight at index {index} must be finite and >= 0; found `{value}`")]
     BadWeight { index: usize, value: f64 },
@@ -62,13 +74,25 @@ pub enum Error {
         "cannot make {k} stratified folds from {events} events and {non_events} non-events: \
          k must be at least 2 and at most the smaller class count"
     )]
-    TooManyFolds { k: usize, events: usize, non_events: usize },
+    TooManyFolds {
+        k: usize,
+        events: usize,
+        non_events: usize,
+    },
     /// A group needs at least `needed` observations and has fewer.
     #[error("too few observations in `{what}`: need at least {needed}, found {found}")]
-    TooFew { what: &'static str, needed: usize, found: usize },
+    TooFew {
+        what: &'static str,
+        needed: usize,
+        found: usize,
+    },
     /// A scalar argument outside its valid range.
     #[error("invalid argument `{name}` = `{value}`: {reason}")]
-    InvalidArgument { name: &'static str, value: f64, reason: &'static str },
+    InvalidArgument {
+        name: &'static str,
+        value: f64,
+        reason: &'static str,
+    },
 }
 
 /// Result type of this crate.
@@ -77,12 +101,24 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Checks that every value is finite, naming the first offending index.
 pub(crate) fn check_finite(what: &'static str, values: &[f64]) -> Result<()> {
     match values.iter().position(|v| !v.is_finite()) {
-        Some(index) => Err(Error::NonFinite { what, index, value: values[index] }),
+        Some(index) => Err(Error::NonFinite {
+            what,
+            index,
+            value: values[index],
+        }),
         None => Ok(()),
     }
 }
 
 /// Checks that two lengths agree.
 pub(crate) fn check_len(what: &'static str, expected: usize, found: usize) -> Result<()> {
-    if expected == found { Ok(()) } else { Err(Error::LengthMismatch { what, expected, found }) }
+    if expected == found {
+        Ok(())
+    } else {
+        Err(Error::LengthMismatch {
+            what,
+            expected,
+            found,
+        })
+    }
 }

@@ -38,7 +38,10 @@ impl Cholesky {
             }
             let relative_pivot = if diag > 0.0 { pivot / diag } else { 0.0 };
             if !(relative_pivot.is_finite() && relative_pivot > SINGULAR_RELATIVE_PIVOT) {
-                return Err(Error::SingularDesign { column: j, relative_pivot });
+                return Err(Error::SingularDesign {
+                    column: j,
+                    relative_pivot,
+                });
             }
             let l_jj = pivot.sqrt();
             lower[[j, j]] = l_jj;

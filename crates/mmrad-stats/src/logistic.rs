@@ -31,7 +31,12 @@ pub struct IrlsOptions {
 
 impl Default for IrlsOptions {
     fn default() -> IrlsOptions {
-        IrlsOptions { max_iter: 50, tol: 1e-10, offset: None, weights: None }
+        IrlsOptions {
+            max_iter: 50,
+            tol: 1e-10,
+            offset: None,
+            weights: None,
+        }
     }
 }
 
@@ -51,14 +56,16 @@ pub struct LogisticFit {
     pub iterations: usize,
     /// Whether the deviance criterion was met within `max_iter`.
     pub converged: bool,
-    /// Perfect or quasi-complete separation detected: some correctly classified case has a fitted probability
-    /// within about 1e-7 of 0 or 1 (`|η| > 16`), or the information matrix became singular while iterating.
-    /// Maximum-likelihood estimates do not exist then (Albert & Anderson 1984); use Firth's penalty instead.
+    /// Perfect or quasi-complete separation detected: after the deviance criterion is met the Newton steps still
+    /// move some linear predictor by more than 1e-3 (a converging fit moves it by far less than 1e-8, a diverging
+    /// one by about 1 per step), the fit did not converge with steps that large, or the information matrix
+    /// became singular while iterating. Maximum-likelihood estimates do not exist then (Albert & Anderson 1984);
+    /// use Firth's penalty instead.
     pub separation: bool,
 }
 
-/// `|η|` beyond which a correctly classified case is taken as a symptom of separation (`μ` within 1.1e-7 of 0/1).
-const SEPARATION_ETA: f64 = 16.0;
+/// A last Newton step that moves some linear predictor by more than this signals diverging coefficients.
+const SEPARATION_STEP: f64 = 1e-3;
 
 /// Fits `logit P(y = 1) = offset + X β` by maximum likelihood.
 ///
@@ -92,10 +99,18 @@ pub fn logistic_irls(
     let (n_rows, n_cols) = x.dim();
     crate::check_len("y", n_rows, y.len())?;
     if let Some((index, value)) = x.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-        return Err(Error::NonFinite { what: "x", index, value: *value });
+        return Err(Error::NonFinite {
+            what: "x",
+            index,
+            value: *value,
+        });
     }
     if let Some((index, &value)) = y.iter().enumerate().find(|(_, v)| !(**v >= 0.0 && **v <= 1.0)) {
-        return Err(Error::NonBinary { what: "y", index, value });
+        return Err(Error::NonBinary {
+            what: "y",
+            index,
+            value,
+        });
     }
     let offset = match &options.offset {
         Some(offset) => {
@@ -108,8 +123,10 @@ pub fn logistic_irls(
     let weights = match &options.weights {
         Some(weights) => {
             crate::check_len("weights", n_rows, weights.len())?;
-            if let Some((index, &value)) =
-                weights.iter().enumerate().find(|(_, w)| !(w.is_finite() && **w >= 0.0))
+            if let Some((index, &value)) = weights
+                .iter()
+                .enumerate()
+                .find(|(_, w)| !(w.is_finite() && **w >= 0.0))
             {
                 return Err(Error::BadWeight { index, value });
             }
@@ -117,8 +134,12 @@ pub fn logistic_irls(
         }
         None => Array1::ones(n_rows),
     };
-    if !(options.tol > 0.0) {
-        return Err(Error::InvalidArgument { name: "tol", value: options.tol, reason: "must be > 0" });
+    if options.tol.is_nan() || options.tol <= 0.0 {
+        return Err(Error::InvalidArgument {
+            name: "tol",
+            value: options.tol,
+            reason: "must be > 0",
+        });
     }
     // Rank check of the design itself, so that a dependent column is reported as such and not as separation.
     Cholesky::new(weighted_gram(x, weights.view()).view())?;
@@ -129,6 +150,7 @@ pub fn logistic_irls(
     let mut iterations = 0;
     let mut converged = false;
     let mut separation = false;
+    let mut last_step_eta = 0.0_f64;
     while iterations < options.max_iter {
         let Some(step) = newton_step(x, y, eta.view(), weights.view()) else {
             separation = true;
@@ -152,6 +174,7 @@ pub fn logistic_irls(
             candidate_deviance = binomial_deviance(y, candidate_eta.view(), weights.view());
         }
         let change = (candidate_deviance - deviance).abs() / (candidate_deviance.abs() + 0.1);
+        last_step_eta = (&candidate_eta - &eta).iter().fold(0.0, |m, d| m.max(d.abs()));
         beta = candidate_beta;
         eta = candidate_eta;
         deviance = candidate_deviance;
@@ -164,7 +187,11 @@ pub fn logistic_irls(
         }
     }
     if !deviance.is_finite() {
-        return Err(Error::NonFinite { what: "deviance", index: iterations, value: deviance });
+        return Err(Error::NonFinite {
+            what: "deviance",
+            index: iterations,
+            value: deviance,
+        });
     }
     let information = weighted_gram(x, working_weights(eta.view(), weights.view()).view());
     let cov = match Cholesky::new(information.view()) {
@@ -174,11 +201,17 @@ pub fn logistic_irls(
             Array2::from_elem((n_cols, n_cols), f64::NAN)
         }
     };
-    separation |= y.iter().zip(eta.iter()).zip(weights.iter()).any(|((&yi, &etai), &wi)| {
-        wi > 0.0 && ((yi == 1.0 && etai > SEPARATION_ETA) || (yi == 0.0 && etai < -SEPARATION_ETA))
-    });
+    separation |= last_step_eta > SEPARATION_STEP;
     let loglik = binomial_loglik(y, eta.view(), weights.view());
-    Ok(LogisticFit { coef: beta.to_vec(), cov, deviance, loglik, iterations, converged, separation })
+    Ok(LogisticFit {
+        coef: beta.to_vec(),
+        cov,
+        deviance,
+        loglik,
+        iterations,
+        converged,
+        separation,
+    })
 }
 
 /// The logistic function `1 / (1 + e^{-η})`, accurate in both tails.
@@ -279,7 +312,11 @@ mod tests {
         let fit = logistic_irls(x.view(), y.view(), &IrlsOptions::default()).unwrap();
         let p: f64 = 3.0 / 8.0;
         // 1e-12: Newton converges quadratically far past this.
-        assert!((fit.coef[0] - (p / (1.0 - p)).ln()).abs() < 1e-12, "{:?}", fit.coef);
+        assert!(
+            (fit.coef[0] - (p / (1.0 - p)).ln()).abs() < 1e-12,
+            "{:?}",
+            fit.coef
+        );
         assert!((fit.cov[[0, 0]] - 1.0 / (8.0 * p * (1.0 - p))).abs() < 1e-12);
         assert!(fit.converged && !fit.separation);
         let deviance = -2.0 * (3.0 * p.ln() + 5.0 * (1.0 - p).ln());
@@ -293,14 +330,24 @@ mod tests {
         let x = Array2::ones((4, 1));
         let y = array![1.0, 0.0, 1.0, 0.0];
         let offset = vec![0.5, 0.5, 0.5, 0.5];
-        let options = IrlsOptions { offset: Some(offset), ..IrlsOptions::default() };
+        let options = IrlsOptions {
+            offset: Some(offset),
+            ..IrlsOptions::default()
+        };
         let fit = logistic_irls(x.view(), y.view(), &options).unwrap();
         assert!((fit.coef[0] + 0.5).abs() < 1e-12, "{:?}", fit.coef);
     }
 
     #[test]
     fn complete_separation_is_flagged() {
-        let x = array![[1.0, 0.0], [1.0, 1.0], [1.0, 2.0], [1.0, 3.0], [1.0, 4.0], [1.0, 5.0]];
+        let x = array![
+            [1.0, 0.0],
+            [1.0, 1.0],
+            [1.0, 2.0],
+            [1.0, 3.0],
+            [1.0, 4.0],
+            [1.0, 5.0]
+        ];
         let y = array![0.0, 0.0, 0.0, 1.0, 1.0, 1.0];
         let fit = logistic_irls(x.view(), y.view(), &IrlsOptions::default()).unwrap();
         assert!(fit.separation, "{fit:?}");
@@ -309,7 +356,14 @@ mod tests {
     #[test]
     fn quasi_complete_separation_is_flagged() {
         // x <= 2 are all 0 and x >= 2 are all 1 except for a tie at x = 2 with both outcomes.
-        let x = array![[1.0, 0.0], [1.0, 1.0], [1.0, 2.0], [1.0, 2.0], [1.0, 3.0], [1.0, 4.0]];
+        let x = array![
+            [1.0, 0.0],
+            [1.0, 1.0],
+            [1.0, 2.0],
+            [1.0, 2.0],
+            [1.0, 3.0],
+            [1.0, 4.0]
+        ];
         let y = array![0.0, 0.0, 0.0, 1.0, 1.0, 1.0];
         let fit = logistic_irls(x.view(), y.view(), &IrlsOptions::default()).unwrap();
         assert!(fit.separation, "{fit:?}");
@@ -323,11 +377,31 @@ mod tests {
         assert!(matches!(err, Error::SingularDesign { column: 1, .. }), "{err}");
         let x = array![[1.0, 1.0], [1.0, f64::NAN], [1.0, 2.0]];
         let err = logistic_irls(x.view(), y.view(), &IrlsOptions::default()).unwrap_err();
-        assert!(matches!(err, Error::NonFinite { what: "x", index: 3, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::NonFinite {
+                    what: "x",
+                    index: 3,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         let x = array![[1.0, 1.0], [1.0, 3.0], [1.0, 2.0]];
         let err = logistic_irls(x.view(), array![0.0, 2.0, 1.0].view(), &IrlsOptions::default()).unwrap_err();
         assert!(matches!(err, Error::NonBinary { index: 1, .. }), "{err}");
         let err = logistic_irls(x.view(), array![0.0, 1.0].view(), &IrlsOptions::default()).unwrap_err();
-        assert!(matches!(err, Error::LengthMismatch { what: "y", expected: 3, found: 2 }), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::LengthMismatch {
+                    what: "y",
+                    expected: 3,
+                    found: 2
+                }
+            ),
+            "{err}"
+        );
     }
 }

@@ -28,7 +28,11 @@ pub fn quantiles(values: &[f64], qs: &[f64]) -> Result<Vec<f64>> {
     }
     crate::check_finite("values", values)?;
     if let Some(&q) = qs.iter().find(|q| !(0.0..=1.0).contains(*q)) {
-        return Err(Error::InvalidArgument { name: "q", value: q, reason: "must be in [0, 1]" });
+        return Err(Error::InvalidArgument {
+            name: "q",
+            value: q,
+            reason: "must be in [0, 1]",
+        });
     }
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);

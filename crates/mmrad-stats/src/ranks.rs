@@ -59,7 +59,14 @@ mod tests {
         check(&[], &[], &[]);
         check(&[5.0], &[1.0], &[1]);
         check(&[2.0, 2.0, 2.0], &[2.0, 2.0, 2.0], &[3]);
-        check(&[0.5, -1.0, 0.5, 7.0, -1.0], &[3.5, 1.5, 3.5, 5.0, 1.5], &[2, 2, 1]);
-        assert!(matches!(average_ranks(&[1.0, f64::NAN]), Err(Error::NonFinite { index: 1, .. })));
+        check(
+            &[0.5, -1.0, 0.5, 7.0, -1.0],
+            &[3.5, 1.5, 3.5, 5.0, 1.5],
+            &[2, 2, 1],
+        );
+        assert!(matches!(
+            average_ranks(&[1.0, f64::NAN]),
+            Err(Error::NonFinite { index: 1, .. })
+        ));
     }
 }

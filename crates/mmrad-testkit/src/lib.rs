@@ -1,6 +1,10 @@
 //! mmrad-testkit: dev-only test support: the one function that finds `../shared/data`, and tolerance assertions.
 
+pub mod baseline;
+
 use std::path::{Path, PathBuf};
+
+pub use baseline::{Baseline, baseline};
 
 /// The shared third-party data folder (`../shared/data` next to the workspace), or `MMRAD_SHARED_DATA` if set.
 ///
@@ -14,7 +18,10 @@ pub fn shared_data() -> PathBuf {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let dir = workspace.join("../shared/data");
     if !dir.is_dir() {
-        panic!("shared test data not found at `{}`; set MMRAD_SHARED_DATA", dir.display());
+        panic!(
+            "shared test data not found at `{}`; set MMRAD_SHARED_DATA",
+            dir.display()
+        );
     }
     dir
 }
@@ -26,7 +33,9 @@ pub fn shared(rel: &str) -> PathBuf {
 
 /// The workspace's own `tests/data` folder (small committed fixtures).
 pub fn repo_data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data")
+        .join(rel)
 }
 
 /// The workspace root.

@@ -46,8 +46,12 @@ pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static st
 pub fn matrix(d: &Discretised, s: &TextureSettings) -> Result<Array2<f64>> {
     let m = Gldm::compute(d, s)?;
     let n = m.levels.len();
-    let present: Vec<usize> = (0..m.n_dep).filter(|&c| (0..n).any(|i| m.counts[i * m.n_dep + c] != 0.0)).collect();
-    Ok(Array2::from_shape_fn((n, present.len()), |(i, c)| m.counts[i * m.n_dep + present[c]]))
+    let present: Vec<usize> = (0..m.n_dep)
+        .filter(|&c| (0..n).any(|i| m.counts[i * m.n_dep + c] != 0.0))
+        .collect();
+    Ok(Array2::from_shape_fn((n, present.len()), |(i, c)| {
+        m.counts[i * m.n_dep + present[c]]
+    }))
 }
 
 struct Gldm {
@@ -71,21 +75,25 @@ impl Gldm {
             .collect();
         let n = prep.n_levels();
         let n_dep = offsets.len() + 1;
-        // Dependence compares grey values (bin indices), not compact indices.
-        let value = |k: u32| -> f64 { if k == 0 { f64::NAN } else { f64::from(prep.levels[k as usize - 1]) } };
-        let alpha = s.gldm_a;
+        // Dependence compares grey values (bin indices), not compact indices; grey values are integers, so
+        // |i - j| <= α is |i - j| <= floor(α).
+        let values = prep.value_volume();
+        let alpha = if s.gldm_a >= f64::from(u32::MAX) {
+            u32::MAX
+        } else {
+            s.gldm_a.floor() as u32
+        };
         let mut counts = vec![0u32; n * n_dep];
         for &v in &prep.voxels {
-            let k = prep.grey[v];
-            let gi = value(k);
+            let gi = values[v];
             let mut dependent = 0usize;
             for &o in &offsets {
-                let kj = prep.grey[v.wrapping_add_signed(o)];
-                if kj != 0 && (gi - value(kj)).abs() <= alpha {
+                let gj = values[v.wrapping_add_signed(o)];
+                if gj != 0 && gi.abs_diff(gj) <= alpha {
                     dependent += 1;
                 }
             }
-            counts[(k as usize - 1) * n_dep + dependent] += 1;
+            counts[(prep.grey[v] as usize - 1) * n_dep + dependent] += 1;
         }
         Ok(Self {
             levels: prep.level_values(),
@@ -136,7 +144,11 @@ fn dependence_features(m: &Gldm) -> [f64; 14] {
         dn += v * v;
         u_j += v / nz * j;
     }
-    let dv: f64 = pd.iter().enumerate().map(|(c, &v)| v / nz * ((c + 1) as f64 - u_j).powi(2)).sum();
+    let dv: f64 = pd
+        .iter()
+        .enumerate()
+        .map(|(c, &v)| v / nz * ((c + 1) as f64 - u_j).powi(2))
+        .sum();
     let mut gln = 0.0;
     let mut lgle = 0.0;
     let mut hgle = 0.0;
@@ -147,7 +159,11 @@ fn dependence_features(m: &Gldm) -> [f64; 14] {
         hgle += v * m.levels[i] * m.levels[i];
         u_i += v / nz * m.levels[i];
     }
-    let glv: f64 = pg.iter().enumerate().map(|(i, &v)| v / nz * (m.levels[i] - u_i).powi(2)).sum();
+    let glv: f64 = pg
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| v / nz * (m.levels[i] - u_i).powi(2))
+        .sum();
     [
         de,
         dn / nz,
@@ -182,7 +198,12 @@ mod tests {
         ]
         .insert_axis(Axis(0));
         let mask = Array3::from_elem(grey.dim(), true);
-        Discretised { grey, mask, n_levels: 5, spacing: [1.0, 1.0, 1.0] }
+        Discretised {
+            grey,
+            mask,
+            n_levels: 5,
+            spacing: [1.0, 1.0, 1.0],
+        }
     }
 
     #[test]
@@ -204,9 +225,20 @@ mod tests {
         // Two voxels with grey 1 and 2 side by side: dependent only when α >= 1.
         let grey = array![[[1u32, 2]]];
         let mask = Array3::from_elem((1, 1, 2), true);
-        let d = Discretised { grey, mask, n_levels: 2, spacing: [1.0, 1.0, 1.0] };
-        assert_eq!(matrix(&d, &TextureSettings::default()).unwrap(), array![[1.0], [1.0]]);
-        let s = TextureSettings { gldm_a: 1.0, ..TextureSettings::default() };
+        let d = Discretised {
+            grey,
+            mask,
+            n_levels: 2,
+            spacing: [1.0, 1.0, 1.0],
+        };
+        assert_eq!(
+            matrix(&d, &TextureSettings::default()).unwrap(),
+            array![[1.0], [1.0]]
+        );
+        let s = TextureSettings {
+            gldm_a: 1.0,
+            ..TextureSettings::default()
+        };
         assert_eq!(matrix(&d, &s).unwrap(), array![[1.0], [1.0]]);
         let f = features(&d, &s).unwrap();
         // Every voxel has one dependent neighbour (j = 2): LargeDependenceEmphasis = 4.
@@ -217,7 +249,10 @@ mod tests {
 
     #[test]
     fn names_sorted_as_pyradiomics_method_names() {
-        let methods: Vec<String> = FEATURE_NAMES.iter().map(|n| format!("get{n}FeatureValue")).collect();
+        let methods: Vec<String> = FEATURE_NAMES
+            .iter()
+            .map(|n| format!("get{n}FeatureValue"))
+            .collect();
         let mut sorted = methods.clone();
         sorted.sort();
         assert_eq!(methods, sorted);

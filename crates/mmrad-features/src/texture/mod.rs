@@ -48,7 +48,11 @@ pub enum TextureError {
     #[error("unknown weighting norm `{0}`; valid: `manhattan`, `euclidean`, `infinity`, `no_weighting`")]
     UnknownWeightingNorm(String),
     #[error("unknown {class} feature `{name}`; valid: {valid}")]
-    UnknownFeature { class: &'static str, name: String, valid: String },
+    UnknownFeature {
+        class: &'static str,
+        name: String,
+        valid: String,
+    },
     #[error("eigenvalue iteration did not converge for a {0}x{0} matrix")]
     EigenNoConvergence(usize),
 }
@@ -250,51 +254,103 @@ impl Prepared {
     /// Validates `d` and builds the padded, compacted copy.
     pub fn new(d: &Discretised, pad: usize) -> Result<Self> {
         if d.grey.shape() != d.mask.shape() {
-            return Err(TextureError::ShapeMismatch { grey: d.grey.shape().to_vec(), mask: d.mask.shape().to_vec() });
+            return Err(TextureError::ShapeMismatch {
+                grey: d.grey.shape().to_vec(),
+                mask: d.mask.shape().to_vec(),
+            });
         }
         let (nz, ny, nx) = d.grey.dim();
-        let mut present = Vec::new();
-        for ((z, y, x), &inside) in d.mask.indexed_iter() {
+        // Flat (z, y, x) views; copies only for non-standard layouts.
+        let grey_copy: Vec<u32>;
+        let grey_flat: &[u32] = match d.grey.as_slice() {
+            Some(slice) => slice,
+            None => {
+                grey_copy = d.grey.iter().copied().collect();
+                &grey_copy
+            }
+        };
+        let mask_copy: Vec<bool>;
+        let mask_flat: &[bool] = match d.mask.as_slice() {
+            Some(slice) => slice,
+            None => {
+                mask_copy = d.mask.iter().copied().collect();
+                &mask_copy
+            }
+        };
+        // First pass: grey range inside the ROI; a zero bin index inside the ROI is an error.
+        let mut max_grey = 0u32;
+        let mut n_voxels = 0usize;
+        for (flat, (&g, &inside)) in grey_flat.iter().zip(mask_flat).enumerate() {
             if inside {
-                let g = d.grey[[z, y, x]];
                 if g == 0 {
+                    let (z, y, x) = (flat / (ny * nx), (flat / nx) % ny, flat % nx);
                     return Err(TextureError::ZeroGreyInRoi { z, y, x });
                 }
-                present.push(g);
+                max_grey = max_grey.max(g);
+                n_voxels += 1;
             }
         }
-        if present.is_empty() {
+        if n_voxels == 0 {
             return Err(TextureError::EmptyRoi);
         }
-        present.sort_unstable();
-        present.dedup();
-        let levels = present;
-        let max_level = levels.last().copied().unwrap_or(0) as usize;
-        // Direct lookup when the range is moderate, binary search otherwise.
-        let lookup: Option<Vec<u32>> = (max_level <= 1 << 22).then(|| {
-            let mut table = vec![0u32; max_level + 1];
-            for (k, &g) in levels.iter().enumerate() {
-                table[g as usize] = k as u32 + 1;
+        // Grey levels present: a presence table for moderate ranges, sort + dedup otherwise.
+        let lookup_limit = (n_voxels as u64 * 64).max(1 << 16);
+        let (levels, lookup) = if u64::from(max_grey) <= lookup_limit {
+            let mut table = vec![0u32; max_grey as usize + 1];
+            for (&g, &inside) in grey_flat.iter().zip(mask_flat) {
+                if inside {
+                    table[g as usize] = 1;
+                }
             }
-            table
-        });
+            let mut levels = Vec::new();
+            for (g, slot) in table.iter_mut().enumerate() {
+                if *slot != 0 {
+                    levels.push(g as u32);
+                    *slot = levels.len() as u32;
+                }
+            }
+            (levels, Some(table))
+        } else {
+            let mut levels: Vec<u32> = grey_flat
+                .iter()
+                .zip(mask_flat)
+                .filter(|(_, inside)| **inside)
+                .map(|(&g, _)| g)
+                .collect();
+            levels.sort_unstable();
+            levels.dedup();
+            (levels, None)
+        };
         let dims = [nz + 2 * pad, ny + 2 * pad, nx + 2 * pad];
         let mut grey = vec![0u32; dims[0] * dims[1] * dims[2]];
-        let mut voxels = Vec::with_capacity(d.mask.iter().filter(|&&m| m).count());
-        for ((z, y, x), &inside) in d.mask.indexed_iter() {
-            if !inside {
-                continue;
+        let mut voxels = Vec::with_capacity(n_voxels);
+        for z in 0..nz {
+            for y in 0..ny {
+                let source = (z * ny + y) * nx;
+                let target = ((z + pad) * dims[1] + (y + pad)) * dims[2] + pad;
+                let grey_row = &grey_flat[source..source + nx];
+                let mask_row = &mask_flat[source..source + nx];
+                for (x, (&g, &inside)) in grey_row.iter().zip(mask_row).enumerate() {
+                    if !inside {
+                        continue;
+                    }
+                    let k = match &lookup {
+                        Some(table) => table[g as usize],
+                        None => levels.binary_search(&g).map(|i| i as u32 + 1).unwrap_or(0),
+                    };
+                    grey[target + x] = k;
+                    voxels.push(target + x);
+                }
             }
-            let g = d.grey[[z, y, x]];
-            let k = match &lookup {
-                Some(table) => table[g as usize],
-                None => levels.binary_search(&g).map(|i| i as u32 + 1).unwrap_or(0),
-            };
-            let idx = ((z + pad) * dims[1] + (y + pad)) * dims[2] + (x + pad);
-            grey[idx] = k;
-            voxels.push(idx);
         }
-        Ok(Self { grey, dims, size: [nz, ny, nx], pad, levels, voxels })
+        Ok(Self {
+            grey,
+            dims,
+            size: [nz, ny, nx],
+            pad,
+            levels,
+            voxels,
+        })
     }
 
     /// Number of grey levels present in the ROI.
@@ -304,7 +360,16 @@ impl Prepared {
 
     /// Flat index offset of a (z, y, x) angle.
     pub fn offset(&self, angle: [i64; 3]) -> isize {
-        (angle[0] as isize * self.dims[1] as isize + angle[1] as isize) * self.dims[2] as isize + angle[2] as isize
+        (angle[0] as isize * self.dims[1] as isize + angle[1] as isize) * self.dims[2] as isize
+            + angle[2] as isize
+    }
+
+    /// The padded volume with grey values (bin indices) instead of compact indices; 0 outside the ROI.
+    pub fn value_volume(&self) -> Vec<u32> {
+        self.grey
+            .iter()
+            .map(|&k| if k == 0 { 0 } else { self.levels[k as usize - 1] })
+            .collect()
     }
 
     /// Grey values as f64, ascending.
@@ -315,8 +380,10 @@ impl Prepared {
 
 /// `np.nanmean` over angles: the mean of the non-NaN values, NaN when there are none.
 pub(crate) fn nanmean(values: impl IntoIterator<Item = f64>) -> f64 {
-    let (sum, count) =
-        values.into_iter().filter(|v| !v.is_nan()).fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
+    let (sum, count) = values
+        .into_iter()
+        .filter(|v| !v.is_nan())
+        .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
     if count == 0 { f64::NAN } else { sum / count as f64 }
 }
 
@@ -365,7 +432,10 @@ mod tests {
 
     #[test]
     fn settings_check_names_bad_values() {
-        let mut s = TextureSettings { distances: vec![0], ..TextureSettings::default() };
+        let mut s = TextureSettings {
+            distances: vec![0],
+            ..TextureSettings::default()
+        };
         assert_eq!(s.check(), Err(TextureError::InvalidDistance(0)));
         s.distances = vec![];
         assert_eq!(s.check(), Err(TextureError::NoDistances));
@@ -379,7 +449,13 @@ mod tests {
     #[test]
     fn select_picks_and_rejects() {
         let all = vec![("A", 1.0), ("B", 2.0)];
-        assert_eq!(select("glcm", all.clone(), &["Old"], &["B", "Old"]), Ok(vec![("B", 2.0)]));
-        assert!(matches!(select("glcm", all, &[], &["C"]), Err(TextureError::UnknownFeature { .. })));
+        assert_eq!(
+            select("glcm", all.clone(), &["Old"], &["B", "Old"]),
+            Ok(vec![("B", 2.0)])
+        );
+        assert!(matches!(
+            select("glcm", all, &[], &["C"]),
+            Err(TextureError::UnknownFeature { .. })
+        ));
     }
 }

@@ -33,27 +33,33 @@ pub fn matrix(d: &Discretised, s: &TextureSettings) -> Result<Array2<f64>> {
     let distances = s.unique_distances();
     let max_distance = distances.iter().copied().max().unwrap_or(1);
     let prep = Prepared::new(d, max_distance)?;
-    let offsets: Vec<isize> =
-        generate_angles(prep.size, &distances, s.force2d_dim(), true).into_iter().map(|a| prep.offset(a)).collect();
+    let offsets: Vec<isize> = generate_angles(prep.size, &distances, s.force2d_dim(), true)
+        .into_iter()
+        .map(|a| prep.offset(a))
+        .collect();
     let n = prep.n_levels();
-    let value = |k: u32| -> f64 { if k == 0 { 0.0 } else { f64::from(prep.levels[k as usize - 1]) } };
+    let values = prep.value_volume();
     let mut out = Array2::zeros((n, 3));
     for (k, &g) in prep.levels.iter().enumerate() {
         out[[k, 2]] = f64::from(g);
     }
     for &v in &prep.voxels {
-        let k = prep.grey[v];
-        let mut count = 0.0f64;
-        let mut sum = 0.0f64;
+        // Integer sums are exact, as PyRadiomics' double accumulation of integer grey values is.
+        let mut count = 0u64;
+        let mut sum = 0u64;
         for &o in &offsets {
-            let kj = prep.grey[v.wrapping_add_signed(o)];
-            if kj != 0 {
-                count += 1.0;
-                sum += value(kj);
+            let gj = values[v.wrapping_add_signed(o)];
+            if gj != 0 {
+                count += 1;
+                sum += u64::from(gj);
             }
         }
-        let diff = if count == 0.0 { 0.0 } else { (value(k) - sum / count).abs() };
-        let row = k as usize - 1;
+        let diff = if count == 0 {
+            0.0
+        } else {
+            (f64::from(values[v]) - sum as f64 / count as f64).abs()
+        };
+        let row = prep.grey[v] as usize - 1;
         out[[row, 0]] += 1.0;
         out[[row, 1]] += diff;
     }
@@ -84,7 +90,11 @@ fn tone_features(m: &Array2<f64>) -> [f64; 5] {
         }
     }
     let ngp = n as f64;
-    let contrast = if n <= 1 { 0.0 } else { contrast_sum / (ngp * (ngp - 1.0)) * (sum_s / nvp) };
+    let contrast = if n <= 1 {
+        0.0
+    } else {
+        contrast_sum / (ngp * (ngp - 1.0)) * (sum_s / nvp)
+    };
     let busyness = if absdiff == 0.0 { 0.0 } else { sum_ps / absdiff };
     let complexity = complexity / nvp;
     let strength = if sum_s == 0.0 { 0.0 } else { strength_sum / sum_s };
@@ -102,7 +112,12 @@ mod tests {
         // PyRadiomics docs 4x4 example (no voxel of grey 4): n_i and s_i per present grey level.
         let grey = array![[1u32, 2, 5, 2], [3, 5, 1, 3], [1, 3, 5, 5], [3, 1, 1, 1]].insert_axis(Axis(0));
         let mask = Array3::from_elem(grey.dim(), true);
-        let d = Discretised { grey, mask, n_levels: 5, spacing: [1.0, 1.0, 1.0] };
+        let d = Discretised {
+            grey,
+            mask,
+            n_levels: 5,
+            spacing: [1.0, 1.0, 1.0],
+        };
         let m = matrix(&d, &TextureSettings::default()).unwrap();
         assert_eq!(m.column(0).to_vec(), vec![6.0, 2.0, 4.0, 4.0]);
         assert_eq!(m.column(2).to_vec(), vec![1.0, 2.0, 3.0, 5.0]);
@@ -115,10 +130,16 @@ mod tests {
             + (1.0f64 - 15.0 / 5.0).abs()
             + (1.0f64 - 11.0 / 3.0).abs();
         let s2 = 2.0;
-        let s3 = (3.0f64 - 12.0 / 5.0).abs() + (3.0f64 - 18.0 / 5.0).abs() + (3.0f64 - 20.0 / 8.0).abs() + (3.0f64 - 5.0 / 3.0).abs();
+        let s3 = (3.0f64 - 12.0 / 5.0).abs()
+            + (3.0f64 - 18.0 / 5.0).abs()
+            + (3.0f64 - 20.0 / 8.0).abs()
+            + (3.0f64 - 5.0 / 3.0).abs();
         // The docs list 14/5 and 18/5 for the first two grey-5 neighbourhoods (and s_5 = 10.075); counting the
         // 8-neighbourhoods of the printed image gives 13/5 and 21/8, used here.
-        let s5 = (5.0f64 - 13.0 / 5.0).abs() + (5.0f64 - 21.0 / 8.0).abs() + (5.0f64 - 20.0 / 8.0).abs() + (5.0f64 - 11.0 / 5.0).abs();
+        let s5 = (5.0f64 - 13.0 / 5.0).abs()
+            + (5.0f64 - 21.0 / 8.0).abs()
+            + (5.0f64 - 20.0 / 8.0).abs()
+            + (5.0f64 - 11.0 / 5.0).abs();
         for (got, want) in m.column(1).iter().zip([s1, s2, s3, s5]) {
             // Tolerance 1e-12: same sums in another order.
             assert!((got - want).abs() < 1e-12, "{got} vs {want}");
@@ -129,8 +150,22 @@ mod tests {
     fn flat_region_fallbacks() {
         let grey = Array3::from_elem((2, 2, 2), 4u32);
         let mask = Array3::from_elem((2, 2, 2), true);
-        let d = Discretised { grey, mask, n_levels: 4, spacing: [1.0, 1.0, 1.0] };
+        let d = Discretised {
+            grey,
+            mask,
+            n_levels: 4,
+            spacing: [1.0, 1.0, 1.0],
+        };
         let f = features(&d, &TextureSettings::default()).unwrap();
-        assert_eq!(f, vec![("Busyness", 0.0), ("Coarseness", 1e6), ("Complexity", 0.0), ("Contrast", 0.0), ("Strength", 0.0)]);
+        assert_eq!(
+            f,
+            vec![
+                ("Busyness", 0.0),
+                ("Coarseness", 1e6),
+                ("Complexity", 0.0),
+                ("Contrast", 0.0),
+                ("Strength", 0.0)
+            ]
+        );
     }
 }

@@ -305,7 +305,7 @@ impl<'a> Problem<'a> {
         let l2 = lambda * (1.0 - self.alpha);
         let inner_tol = self.tol * 0.1;
         let mut passes = 0usize;
-        let mut sweep = |cols: &[usize], wr: &mut [f64], b0: &mut f64, beta: &mut [f64]| -> f64 {
+        let sweep = |cols: &[usize], wr: &mut [f64], b0: &mut f64, beta: &mut [f64]| -> f64 {
             let mut max_change: f64 = 0.0;
             for &j in cols {
                 let x = self.col(j);

@@ -1,0 +1,119 @@
+//! Shared helpers for the PyRadiomics conformance tests: load a baseline case and its settings.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+
+use mmrad_core::{LabelMap, Volume};
+use mmrad_features::texture::WeightingNorm;
+use mmrad_features::{ExtractionSettings, ResegmentMode};
+use mmrad_testkit::shared;
+
+/// The image and label map of a PyRadiomics test case (`brain1`, `lung2`, ...; suffixes like `_2d` are stripped).
+pub fn load_case(case: &str) -> (Volume, LabelMap) {
+    let base = case.split('_').next().unwrap();
+    let image = mmrad_io::read_image(&shared(&format!("pyradiomics/{base}_image.nrrd"))).unwrap();
+    let mask = mmrad_io::read_label_map(&shared(&format!("pyradiomics/{base}_label.nrrd"))).unwrap();
+    (image, mask)
+}
+
+fn list(value: &str) -> Vec<f64> {
+    value
+        .trim_matches(|c| c == '[' || c == ']')
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().parse().unwrap())
+        .collect()
+}
+
+/// Converts a baseline case's settings dict (PyRadiomics names, Python literals) into `ExtractionSettings`.
+///
+/// Keys that only matter for resampling (`interpolator`) or for output (`additionalInfo`) are accepted; any other
+/// unknown key fails the test so that a setting is never silently ignored.
+pub fn settings_from(dict: &BTreeMap<String, String>) -> ExtractionSettings {
+    let mut s = ExtractionSettings::default();
+    for (key, value) in dict {
+        let none = value == "None";
+        match key.as_str() {
+            "binWidth" => s.bin_width = value.parse().unwrap(),
+            "binCount" if !none => s.bin_count = Some(value.parse().unwrap()),
+            "label" => s.label = value.parse().unwrap(),
+            "voxelArrayShift" => s.voxel_array_shift = value.parse().unwrap(),
+            "normalize" => s.normalize = value == "True",
+            "normalizeScale" => s.normalize_scale = value.parse().unwrap(),
+            "removeOutliers" if !none => s.remove_outliers = Some(value.parse().unwrap()),
+            "resegmentRange" if !none => s.resegment_range = Some(list(value)),
+            "resegmentMode" => {
+                s.resegment_mode = match value.as_str() {
+                    "absolute" => ResegmentMode::Absolute,
+                    "relative" => ResegmentMode::Relative,
+                    "sigma" => ResegmentMode::Sigma,
+                    other => panic!("resegmentMode {other}"),
+                }
+            }
+            "resegmentShape" => s.resegment_shape = value == "True",
+            "minimumROIDimensions" => s.minimum_roi_dimensions = value.parse().unwrap(),
+            "minimumROISize" if !none => s.minimum_roi_size = Some(value.parse().unwrap()),
+            "force2D" => s.force_2d = value == "True",
+            "force2Ddimension" => s.force_2d_dimension = value.parse().unwrap(),
+            "distances" => s.distances = list(value).into_iter().map(|d| d as usize).collect(),
+            "symmetricalGLCM" => s.symmetrical_glcm = value == "True",
+            "weightingNorm" if !none => s.weighting_norm = Some(WeightingNorm::parse(value).unwrap()),
+            "gldm_a" => s.gldm_a = value.parse().unwrap(),
+            "preCrop" => s.pre_crop = value == "True",
+            "padDistance" => s.pad_distance = value.parse().unwrap(),
+            "geometryTolerance" if !none => s.geometry_tolerance = Some(value.parse().unwrap()),
+            "correctMask" => s.correct_mask = value == "True",
+            "additionalInfo" => s.additional_info = value == "True",
+            "resampledPixelSpacing" if !none => {
+                let v = list(value);
+                s.resampled_pixel_spacing = Some([v[0], v[1], v[2]]);
+            }
+            "interpolator" => {}
+            _ if none => {}
+            other => panic!("unhandled PyRadiomics setting `{other}` = `{value}`"),
+        }
+    }
+    s
+}
+
+/// True when the case needs resampling, which `mmrad-features` does not do.
+pub fn needs_resampling(dict: &BTreeMap<String, String>) -> bool {
+    dict.get("resampledPixelSpacing").is_some_and(|v| v != "None")
+}
+
+/// Worst relative error tracker: `(feature, case, actual, expected, rel_err)`.
+#[derive(Debug, Default)]
+pub struct Worst {
+    pub entries: Vec<(String, String, f64, f64, f64)>,
+}
+
+impl Worst {
+    /// Records a comparison; relative error is |a − e| / max(|a|, |e|) (0 when both are 0 or both NaN).
+    pub fn record(&mut self, feature: &str, case: &str, actual: f64, expected: f64) -> f64 {
+        let rel = if (actual.is_nan() && expected.is_nan()) || actual == expected {
+            0.0
+        } else {
+            (actual - expected).abs() / actual.abs().max(expected.abs())
+        };
+        let rel = if rel.is_nan() { f64::INFINITY } else { rel };
+        self.entries
+            .push((feature.to_string(), case.to_string(), actual, expected, rel));
+        rel
+    }
+
+    /// The largest relative error recorded.
+    pub fn max(&self) -> f64 {
+        self.entries.iter().map(|e| e.4).fold(0.0, f64::max)
+    }
+
+    /// Entries above `rtol`, formatted one per line.
+    pub fn failures(&self, rtol: f64) -> String {
+        self.entries
+            .iter()
+            .filter(|e| e.4 > rtol)
+            .map(|(f, c, a, e, r)| format!("{c} {f}: actual {a} expected {e} rel {r:e}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}

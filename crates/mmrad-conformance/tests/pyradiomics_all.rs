@@ -1,0 +1,104 @@
+//! Full extraction (`FeatureClassSelection::all()`) vs every PyRadiomics baseline table at once.
+//!
+//! For each test case column (brain1, brain2, breast1, lung1, lung2 and the `_2d`, `_FBN`, `_combined`,
+//! `_flatRegion`, `_normalization`, `_resegmentation` variants) the settings are read from the baselines (they must
+//! agree between tables), one extraction computes every class, and each class table's features are compared.
+//! `_resampling` columns are excluded (no resampling in mmrad-features). Tolerance: rtol 1e-6, except the four
+//! brain1 surface-mesh shape features (rtol 1e-3, reason in `pyradiomics_shape.rs`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{Worst, load_case, needs_resampling, settings_from};
+use mmrad_features::{FeatureClassSelection, extract};
+use mmrad_testkit::{Baseline, baseline};
+
+const RTOL: f64 = 1e-6;
+const RTOL_BRAIN1_MESH: f64 = 1e-3;
+const CLASSES: [&str; 7] = ["firstorder", "shape", "glcm", "glrlm", "glszm", "gldm", "ngtdm"];
+
+#[test]
+fn full_extraction_matches_every_baseline() {
+    let tables: Vec<(&str, Baseline)> = CLASSES.iter().map(|c| (*c, baseline(c))).collect();
+    // case -> (settings dict, tables holding the case)
+    let mut cases: BTreeMap<String, (BTreeMap<String, String>, Vec<usize>)> = BTreeMap::new();
+    for (index, (class, table)) in tables.iter().enumerate() {
+        for case in &table.cases {
+            let dict = table.settings(case);
+            if needs_resampling(&dict) {
+                continue;
+            }
+            let entry = cases
+                .entry(case.clone())
+                .or_insert_with(|| (dict.clone(), Vec::new()));
+            assert_eq!(
+                settings_from(&entry.0),
+                settings_from(&dict),
+                "{case}: settings differ between baseline tables ({class})"
+            );
+            entry.1.push(index);
+        }
+    }
+    assert_eq!(
+        cases.len(),
+        35,
+        "5 images × 7 variants (original, 2d, FBN, combined, flatRegion, normalization, resegmentation)"
+    );
+    let mut worst = Worst::default();
+    let mut brain1_mesh = Worst::default();
+    let mut per_class: BTreeMap<&str, Worst> = BTreeMap::new();
+    for (case, (dict, table_indices)) in &cases {
+        let settings = settings_from(dict);
+        let (image, mask) = load_case(case);
+        let result = extract(&image, &mask, &settings, &FeatureClassSelection::all())
+            .unwrap_or_else(|e| panic!("{case}: extraction failed: {e}"));
+        for &index in table_indices {
+            let (class, table) = &tables[index];
+            for feature in &table.features {
+                let Some(expected) = table.value(case, feature) else {
+                    continue;
+                };
+                let actual = result
+                    .value(feature)
+                    .unwrap_or_else(|| panic!("{case}: {feature} missing"));
+                let brain1_mesh_feature = case == "brain1"
+                    && matches!(
+                        feature.as_str(),
+                        "original_shape_MeshVolume"
+                            | "original_shape_SurfaceArea"
+                            | "original_shape_Sphericity"
+                            | "original_shape_SurfaceVolumeRatio"
+                    );
+                if brain1_mesh_feature {
+                    brain1_mesh.record(feature, case, actual, expected);
+                } else {
+                    worst.record(feature, case, actual, expected);
+                    per_class
+                        .entry(class)
+                        .or_default()
+                        .record(feature, case, actual, expected);
+                }
+            }
+        }
+    }
+    for (class, w) in &per_class {
+        eprintln!(
+            "{class}: worst relative error {:e} over {} values",
+            w.max(),
+            w.entries.len()
+        );
+    }
+    assert!(
+        worst.max() <= RTOL,
+        "features beyond rtol {RTOL}:\n{}",
+        worst.failures(RTOL)
+    );
+    assert!(
+        brain1_mesh.max() <= RTOL_BRAIN1_MESH,
+        "{}",
+        brain1_mesh.failures(RTOL_BRAIN1_MESH)
+    );
+}

@@ -1,0 +1,356 @@
+//! What is fitted inside one training fold, and how the fitted fold scores new rows.
+//!
+//! In a training fold, per modality: the selection steps (variance, univariate test, correlation pruning) choose
+//! columns, then the final LASSO (inner CV seeded from the protocol seed, repeat, fold and modality) gives the
+//! rad-score (its linear predictor). The modality's own model is the LASSO probability (binomial family) or, for
+//! the gaussian family or `per_modality: logistic`, a logistic regression (on the rad-score, resp. the selected
+//! columns). Fusion is a logistic regression on the training rad-scores of its modalities. The clinical model
+//! screens each candidate by a univariate logistic Wald p value (< `univariate_p_max`; when none passes, the
+//! single best candidate enters), then fits a multivariable logistic model (all screened terms, or backward AIC).
+//! The combined model is a logistic regression on the clinical model's terms plus the fusion linear predictor
+//! (or each fused modality's rad-score).
+//!
+//! Everything here sees only the rows of [`FoldData`] it is given: test rows never reach a fit.
+
+use ndarray::{Array2, Axis};
+
+use mmrad_core::SeededRng;
+use mmrad_modeling::FittedLasso;
+use mmrad_protocol::{ClinicalMethod, CombinedRadiomics, Family, Plan, Signature};
+
+use crate::cohort::Cohort;
+use crate::fit::{Logit, fit_lasso, select_columns, sigmoid};
+use crate::{Result, fit_error};
+
+/// The rows of a cohort a fit may see (or a prediction is made for).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoldData {
+    /// One matrix per modality, plan order.
+    pub features: Vec<Array2<f64>>,
+    /// Clinical candidates, plan order.
+    pub clinical: Array2<f64>,
+    pub y: Vec<bool>,
+}
+
+impl FoldData {
+    /// The given rows of the cohort.
+    pub fn from_rows(cohort: &Cohort, rows: &[usize]) -> FoldData {
+        FoldData {
+            features: cohort.features.iter().map(|(_, t)| t.values().select(Axis(0), rows)).collect(),
+            clinical: cohort.clinical.values().select(Axis(0), rows),
+            y: rows.iter().map(|&r| cohort.y.get(r).copied().unwrap_or(false)).collect(),
+        }
+    }
+
+    pub fn n_rows(&self) -> usize {
+        self.y.len()
+    }
+}
+
+/// A modality's fitted signature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModalityFit {
+    /// Columns of the modality table that passed the filters (before the LASSO), increasing.
+    pub filtered: Vec<usize>,
+    /// The LASSO on the filtered columns, when the selection ends with one.
+    pub lasso: Option<FittedLasso>,
+    /// The logistic model of the modality: on the selected columns (`per_modality: logistic`), or on the rad-score
+    /// (gaussian LASSO), else `None` (the binomial LASSO's own probability is used).
+    pub logistic: Option<LogisticOn>,
+}
+
+/// A logistic model and what it was fitted on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogisticOn {
+    /// The given columns of the modality table.
+    Columns(Vec<usize>, LogitModel),
+    /// The rad-score (recalibration).
+    RadScore(LogitModel),
+}
+
+/// A fitted logistic regression (public view).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogitModel {
+    /// Intercept first.
+    pub coef: Vec<f64>,
+    /// Wald standard errors, same order.
+    pub se: Vec<f64>,
+    pub separation: bool,
+}
+
+impl From<Logit> for LogitModel {
+    fn from(l: Logit) -> Self {
+        LogitModel { coef: l.coef, se: l.se, separation: l.separation }
+    }
+}
+
+impl LogitModel {
+    fn as_logit(&self) -> Logit {
+        Logit { coef: self.coef.clone(), se: self.se.clone(), separation: self.separation }
+    }
+
+    /// `b0 + x·b` for each row.
+    pub fn linear_predictor(&self, x: &Array2<f64>) -> Vec<f64> {
+        self.as_logit().linear_predictor(x.view())
+    }
+
+    /// Odds ratio, 95 % Wald interval and p of coefficient `k` (0 = intercept).
+    pub fn odds_ratio(&self, k: usize) -> (f64, f64, f64, f64) {
+        self.as_logit().odds_ratio(k)
+    }
+}
+
+/// The clinical model of a fold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClinicalFit {
+    /// Univariate Wald p of each candidate (1 when not estimable).
+    pub screen_p: Vec<f64>,
+    /// Candidates in the model (indices into the plan's candidates), increasing.
+    pub terms: Vec<usize>,
+    pub model: LogitModel,
+}
+
+/// Everything fitted in one training fold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoldFit {
+    pub modalities: Vec<ModalityFit>,
+    pub fusion: Option<LogitModel>,
+    pub clinical: Option<ClinicalFit>,
+    pub combined: Option<LogitModel>,
+    /// Non-fatal problems (separation), one sentence each.
+    pub warnings: Vec<String>,
+}
+
+impl ModalityFit {
+    /// Columns with a non-zero coefficient in the signature (indices into the modality table).
+    pub fn selected(&self) -> Vec<(usize, f64)> {
+        match (&self.lasso, &self.logistic) {
+            (_, Some(LogisticOn::Columns(cols, model))) => {
+                cols.iter().zip(model.coef.iter().skip(1)).map(|(&c, &b)| (c, b)).collect()
+            }
+            (Some(lasso), _) => lasso
+                .coefficients()
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b != 0.0)
+                .filter_map(|(k, b)| self.filtered.get(k).map(|&c| (c, *b)))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The rad-score (linear predictor of the signature) of each row of the modality matrix.
+    fn rad_score(&self, x: &Array2<f64>) -> std::result::Result<Vec<f64>, String> {
+        match (&self.logistic, &self.lasso) {
+            (Some(LogisticOn::Columns(cols, model)), _) => Ok(model.linear_predictor(&x.select(Axis(1), cols))),
+            (_, Some(lasso)) => lasso
+                .linear_predictor(x.select(Axis(1), &self.filtered).view())
+                .map(|a| a.to_vec())
+                .map_err(|e| e.to_string()),
+            _ => Err("no signature fitted".to_owned()),
+        }
+    }
+
+    /// The modality model's probability of each row.
+    fn probability(&self, x: &Array2<f64>) -> std::result::Result<Vec<f64>, String> {
+        let score = self.rad_score(x)?;
+        Ok(match &self.logistic {
+            Some(LogisticOn::RadScore(model)) => {
+                let column = Array2::from_shape_vec((score.len(), 1), score).map_err(|e| e.to_string())?;
+                model.linear_predictor(&column).into_iter().map(sigmoid).collect()
+            }
+            _ => score.into_iter().map(sigmoid).collect(),
+        })
+    }
+}
+
+/// Fits every model of the plan on `data` (training rows only). `stream` (e.g. `[repeat, fold]`) seeds the inner
+/// LASSO cross-validation together with the protocol seed and the modality index.
+///
+/// # Errors
+/// [`crate::Error::Fit`] naming `context`, the modality or model, and the estimator's message.
+pub fn fit_fold(plan: &Plan, data: &FoldData, stream: &[u64], context: &str) -> Result<FoldFit> {
+    let mut warnings = Vec::new();
+    let mut modalities = Vec::with_capacity(plan.modalities.len());
+    let mut rad_scores: Vec<Vec<f64>> = Vec::with_capacity(plan.modalities.len());
+    for (m_idx, (modality, x)) in plan.modalities.iter().zip(&data.features).enumerate() {
+        let ctx = format!("{context}, modality `{}`", modality.modality);
+        let filtered = select_columns(&plan.selection, x.view(), &data.y);
+        let x_filtered = x.select(Axis(1), &filtered);
+        let lasso = match plan.final_lasso() {
+            Some(lasso_plan) => {
+                let mut key = vec![plan.seed, 0x1A55_0000 + m_idx as u64];
+                key.extend_from_slice(stream);
+                let mut rng = SeededRng::derive(plan.seed, &key);
+                Some(fit_lasso(lasso_plan, x_filtered.view(), &data.y, &mut rng).map_err(|e| fit_error(format!("{ctx}: lasso"), e))?)
+            }
+            None => None,
+        };
+        let logistic = match (plan.signature, &lasso) {
+            (Signature::Logistic, _) => {
+                let cols: Vec<usize> = match &lasso {
+                    Some(l) => l.nonzero().into_iter().filter_map(|k| filtered.get(k).copied()).collect(),
+                    None => filtered.clone(),
+                };
+                let model = Logit::fit(x.select(Axis(1), &cols).view(), &data.y).map_err(|e| fit_error(format!("{ctx}: logistic signature"), e))?;
+                note_separation(&mut warnings, &ctx, "signature", model.separation);
+                Some(LogisticOn::Columns(cols, model.into()))
+            }
+            (Signature::LassoLinearPredictor, Some(l)) if plan.final_lasso().is_some_and(|p| p.family == Family::Gaussian) => {
+                let score = l.linear_predictor(x_filtered.view()).map_err(|e| fit_error(&ctx, e))?;
+                let column = score.insert_axis(Axis(1));
+                let model = Logit::fit(column.view(), &data.y).map_err(|e| fit_error(format!("{ctx}: rad-score recalibration"), e))?;
+                Some(LogisticOn::RadScore(model.into()))
+            }
+            _ => None,
+        };
+        let fit = ModalityFit { filtered, lasso, logistic };
+        rad_scores.push(fit.rad_score(x).map_err(|e| fit_error(&ctx, e))?);
+        modalities.push(fit);
+    }
+
+    let fusion_x = fusion_matrix(plan, &rad_scores);
+    let fusion = match (&plan.fusion, &fusion_x) {
+        (Some(_), Some(fx)) => {
+            let model = Logit::fit(fx.view(), &data.y).map_err(|e| fit_error(format!("{context}, fusion"), e))?;
+            note_separation(&mut warnings, context, "fusion", model.separation);
+            Some(LogitModel::from(model))
+        }
+        _ => None,
+    };
+
+    let clinical = match &plan.clinical {
+        Some(clinical_plan) => {
+            let ctx = format!("{context}, clinical");
+            let screen_p: Vec<f64> = (0..data.clinical.ncols())
+                .map(|j| {
+                    let column = data.clinical.select(Axis(1), &[j]);
+                    Logit::fit(column.view(), &data.y).map(|m| m.odds_ratio(1).3).ok().filter(|p| p.is_finite()).unwrap_or(1.0)
+                })
+                .collect();
+            let mut terms: Vec<usize> = (0..screen_p.len()).filter(|&j| screen_p[j] < clinical_plan.univariate_p_max).collect();
+            if terms.is_empty() {
+                if let Some(best) = (0..screen_p.len()).min_by(|&a, &b| screen_p[a].total_cmp(&screen_p[b]).then(a.cmp(&b))) {
+                    terms.push(best);
+                }
+            }
+            if clinical_plan.method == ClinicalMethod::BackwardAic {
+                terms = backward_aic(&data.clinical, &data.y, terms).map_err(|e| fit_error(&ctx, e))?;
+            }
+            let model = Logit::fit(data.clinical.select(Axis(1), &terms).view(), &data.y).map_err(|e| fit_error(&ctx, e))?;
+            note_separation(&mut warnings, context, "clinical", model.separation);
+            Some(ClinicalFit { screen_p, terms, model: model.into() })
+        }
+        None => None,
+    };
+
+    let combined = match (&plan.combined, &clinical, &fusion) {
+        (Some(combined_plan), Some(clinical_fit), Some(fusion_model)) => {
+            let x = combined_matrix(combined_plan.radiomics, &data.clinical, &clinical_fit.terms, fusion_model, fusion_x.as_ref());
+            let model = Logit::fit(x.view(), &data.y).map_err(|e| fit_error(format!("{context}, combined"), e))?;
+            note_separation(&mut warnings, context, "combined", model.separation);
+            Some(LogitModel::from(model))
+        }
+        _ => None,
+    };
+    Ok(FoldFit { modalities, fusion, clinical, combined, warnings })
+}
+
+/// Scores rows with a fitted fold: one probability vector per model id of [`Plan::model_ids`], same order.
+///
+/// # Errors
+/// [`crate::Error::Fit`] if a fitted model cannot score the rows (shape mismatch).
+pub fn predict(plan: &Plan, fit: &FoldFit, data: &FoldData) -> Result<Vec<Vec<f64>>> {
+    let mut out = Vec::new();
+    let mut rad_scores = Vec::new();
+    for ((modality, model), x) in plan.modalities.iter().zip(&fit.modalities).zip(&data.features) {
+        let ctx = format!("predicting modality `{}`", modality.modality);
+        out.push(model.probability(x).map_err(|e| fit_error(&ctx, e))?);
+        rad_scores.push(model.rad_score(x).map_err(|e| fit_error(&ctx, e))?);
+    }
+    let fusion_x = fusion_matrix(plan, &rad_scores);
+    if let (Some(fusion), Some(fx)) = (&fit.fusion, &fusion_x) {
+        out.push(fusion.linear_predictor(fx).into_iter().map(sigmoid).collect());
+    }
+    if let Some(clinical) = &fit.clinical {
+        let x = data.clinical.select(Axis(1), &clinical.terms);
+        out.push(clinical.model.linear_predictor(&x).into_iter().map(sigmoid).collect());
+    }
+    if let (Some(plan_c), Some(model), Some(clinical), Some(fusion)) = (&plan.combined, &fit.combined, &fit.clinical, &fit.fusion) {
+        let x = combined_matrix(plan_c.radiomics, &data.clinical, &clinical.terms, fusion, fusion_x.as_ref());
+        out.push(model.linear_predictor(&x).into_iter().map(sigmoid).collect());
+    }
+    Ok(out)
+}
+
+/// Columns of the fusion model: the rad-scores of the fused modalities, in `fusion.of` order.
+fn fusion_matrix(plan: &Plan, rad_scores: &[Vec<f64>]) -> Option<Array2<f64>> {
+    let fusion = plan.fusion.as_ref()?;
+    let n = rad_scores.first().map_or(0, Vec::len);
+    let columns: Vec<&Vec<f64>> = fusion
+        .of
+        .iter()
+        .filter_map(|m| plan.modalities.iter().position(|p| p.modality == *m).and_then(|idx| rad_scores.get(idx)))
+        .collect();
+    Some(Array2::from_shape_fn((n, columns.len()), |(i, j)| columns[j][i]))
+}
+
+/// Columns of the combined model: the clinical terms, then the fusion linear predictor or the rad-scores.
+fn combined_matrix(
+    radiomics: CombinedRadiomics,
+    clinical: &Array2<f64>,
+    terms: &[usize],
+    fusion: &LogitModel,
+    fusion_x: Option<&Array2<f64>>,
+) -> Array2<f64> {
+    let clinical_part = clinical.select(Axis(1), terms);
+    let radiomics_part = match (radiomics, fusion_x) {
+        (CombinedRadiomics::FusionScore, Some(fx)) => {
+            let lp = fusion.linear_predictor(fx);
+            Array2::from_shape_fn((lp.len(), 1), |(i, _)| lp[i])
+        }
+        (CombinedRadiomics::RadScores, Some(fx)) => fx.clone(),
+        (_, None) => Array2::zeros((clinical.nrows(), 0)),
+    };
+    ndarray::concatenate(Axis(1), &[clinical_part.view(), radiomics_part.view()]).unwrap_or(clinical_part)
+}
+
+/// Backward elimination by AIC: drop the term whose removal lowers AIC most, while it does; keep at least one.
+fn backward_aic(x: &Array2<f64>, y: &[bool], mut terms: Vec<usize>) -> std::result::Result<Vec<usize>, mmrad_stats::Error> {
+    let mut current = Logit::aic(x.select(Axis(1), &terms).view(), y)?;
+    while terms.len() > 1 {
+        let mut best: Option<(f64, usize)> = None;
+        for drop in 0..terms.len() {
+            let candidate: Vec<usize> = terms.iter().enumerate().filter(|(k, _)| *k != drop).map(|(_, &t)| t).collect();
+            let aic = Logit::aic(x.select(Axis(1), &candidate).view(), y)?;
+            if aic < current && best.is_none_or(|(b, _)| aic < b) {
+                best = Some((aic, drop));
+            }
+        }
+        match best {
+            Some((aic, drop)) => {
+                terms.remove(drop);
+                current = aic;
+            }
+            None => break,
+        }
+    }
+    Ok(terms)
+}
+
+fn note_separation(warnings: &mut Vec<String>, context: &str, model: &str, separation: bool) {
+    if separation {
+        warnings.push(format!("{context}: the {model} logistic model shows (quasi-)separation; its coefficients are unreliable"));
+    }
+}
+
+/// The combined model's design matrix (without intercept) for `data`, when the plan has a combined model.
+pub fn combined_design(plan: &Plan, fit: &FoldFit, data: &FoldData) -> Option<Array2<f64>> {
+    let combined = plan.combined.as_ref()?;
+    let clinical = fit.clinical.as_ref()?;
+    let fusion = fit.fusion.as_ref()?;
+    let rad_scores: Vec<Vec<f64>> =
+        fit.modalities.iter().zip(&data.features).map(|(m, x)| m.rad_score(x)).collect::<std::result::Result<_, _>>().ok()?;
+    let fusion_x = fusion_matrix(plan, &rad_scores);
+    Some(combined_matrix(combined.radiomics, &data.clinical, &clinical.terms, fusion, fusion_x.as_ref()))
+}

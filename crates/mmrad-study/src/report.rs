@@ -1,0 +1,171 @@
+//! Text for people: aligned metrics / calibration / check tables for stdout, and the nomogram points table.
+//!
+//! FIXME(nomogram): `nomogram_csv` is a private minimal rms-style points table, to be replaced by
+//! `mmrad_modeling::nomogram` once that lands.
+
+use std::fmt::Write as _;
+
+use mmrad_protocol::Plan;
+
+use crate::cohort::Cohort;
+use crate::output::{Csv, Field};
+use crate::pipeline::{FoldData, FoldFit, LogitModel, combined_design};
+use crate::run::RunSummary;
+
+/// Renders rows as a left-aligned (text) / right-aligned (numbers) table with a header rule.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |out: &mut String, cells: Vec<&str>| {
+        let mut text = String::new();
+        for (idx, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if idx > 0 {
+                text.push_str("  ");
+            }
+            let pad = w.saturating_sub(cell.chars().count());
+            let numeric = idx > 0 && cell.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '-' || c == 'N');
+            if numeric {
+                text.push_str(&" ".repeat(pad));
+                text.push_str(cell);
+            } else {
+                text.push_str(cell);
+                text.push_str(&" ".repeat(pad));
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    };
+    line(&mut out, header.to_vec());
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    line(&mut out, rule.iter().map(String::as_str).collect());
+    for row in rows {
+        line(&mut out, row.iter().map(String::as_str).collect());
+    }
+    out
+}
+
+fn f3(x: f64) -> String {
+    if x.is_nan() { "NaN".into() } else { format!("{x:.3}") }
+}
+
+/// The metrics table (pooled out-of-fold values; AUC sd over repeats).
+pub fn metrics_text(summary: &RunSummary) -> String {
+    let rows: Vec<Vec<String>> = summary
+        .metrics
+        .iter()
+        .map(|m| {
+            let p = &m.pooled;
+            vec![
+                m.model.clone(),
+                if m.modalities.is_empty() { "-".into() } else { m.modalities.clone() },
+                f3(p.auc),
+                format!("{}–{}", f3(p.auc_lo), f3(p.auc_hi)),
+                f3(m.auc_sd),
+                f3(p.brier),
+                f3(p.brier_scaled),
+                f3(p.cal_intercept),
+                f3(p.cal_slope),
+                f3(p.hl_p),
+            ]
+        })
+        .collect();
+    let mut out = format!("{}: {} cases, {} events (out-of-fold)\n", summary.name, summary.n, summary.events);
+    out.push_str(&table(
+        &["model", "modalities", "AUC", "95% CI", "AUC sd", "Brier", "scaled", "cal int", "cal slope", "HL p"],
+        &rows,
+    ));
+    out
+}
+
+/// Calibration tables, one per model.
+pub fn calibration_text(summary: &RunSummary) -> String {
+    let mut out = String::new();
+    for (model, groups) in &summary.calibration {
+        let rows: Vec<Vec<String>> = groups
+            .iter()
+            .map(|g| {
+                vec![
+                    g.group.to_string(),
+                    g.n.to_string(),
+                    f3(g.mean_predicted),
+                    f3(g.observed_rate),
+                    format!("{}–{}", f3(g.lo), f3(g.hi)),
+                ]
+            })
+            .collect();
+        let _ = writeln!(out, "calibration of `{model}` (case-mean out-of-fold probability)");
+        out.push_str(&table(&["group", "n", "predicted", "observed", "95% CI"], &rows));
+        out.push('\n');
+    }
+    out
+}
+
+/// The `expected:` checks, one line each.
+pub fn checks_text(summary: &RunSummary) -> String {
+    let mut out = String::new();
+    for check in &summary.checks {
+        let e = &check.expectation;
+        let bounds = match (e.min, e.max) {
+            (Some(min), Some(max)) => format!("in [{min}, {max}]"),
+            (Some(min), None) => format!("≥ {min}"),
+            (None, Some(max)) => format!("≤ {max}"),
+            (None, None) => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "{} {} {} = {} (expected {bounds})",
+            if check.passed { "ok  " } else { "MISS" },
+            e.model,
+            e.metric.name(),
+            f3(check.value)
+        );
+    }
+    out
+}
+
+/// rms-style nomogram of the apparent combined model: per term, points at 5 values across its observed range
+/// (0/1 terms: at 0 and 1), scaled so that the term with the widest effect spans 0–100 points; then total points
+/// → predicted probability. Columns: `kind,term,value,points,probability`.
+pub fn nomogram_csv(plan: &Plan, cohort: &Cohort, fit: &FoldFit, terms: &[String], model: &LogitModel) -> String {
+    let mut csv = Csv::new(&["kind", "term", "value", "points", "probability"]);
+    let all: Vec<usize> = (0..cohort.cases.len()).collect();
+    let Some(x) = combined_design(plan, fit, &FoldData::from_rows(cohort, &all)) else {
+        return csv.as_str().to_owned();
+    };
+    let coef: Vec<f64> = model.coef.iter().skip(1).copied().collect();
+    let ranges: Vec<(f64, f64)> = x
+        .columns()
+        .into_iter()
+        .map(|c| (c.iter().copied().fold(f64::INFINITY, f64::min), c.iter().copied().fold(f64::NEG_INFINITY, f64::max)))
+        .collect();
+    let widest = coef.iter().zip(&ranges).map(|(b, (lo, hi))| (b * (hi - lo)).abs()).fold(0.0, f64::max);
+    if !(widest > 0.0) {
+        return csv.as_str().to_owned();
+    }
+    let points_per_lp = 100.0 / widest;
+    // Reference value of each term: the end of its range with the lowest contribution (0 points).
+    let reference: Vec<f64> = coef.iter().zip(&ranges).map(|(b, (lo, hi))| if *b >= 0.0 { *lo } else { *hi }).collect();
+    for (j, term) in terms.iter().enumerate() {
+        let (Some(b), Some((lo, hi)), Some(r)) = (coef.get(j), ranges.get(j), reference.get(j)) else { continue };
+        let column = x.column(j);
+        let binary = column.iter().all(|v| *v == 0.0 || *v == 1.0);
+        let values: Vec<f64> = if binary { vec![0.0, 1.0] } else { (0..5).map(|k| lo + (hi - lo) * k as f64 / 4.0).collect() };
+        for v in values {
+            csv.row(vec!["term".into(), term.as_str().into(), v.into(), (b * (v - r) * points_per_lp).into(), Field::Empty]);
+        }
+    }
+    let base_lp = model.coef.first().copied().unwrap_or(0.0) + coef.iter().zip(&reference).map(|(b, r)| b * r).sum::<f64>();
+    let max_total: f64 = coef.iter().zip(&ranges).map(|(b, (lo, hi))| (b * (hi - lo)).abs()).sum::<f64>() * points_per_lp;
+    let steps = 10;
+    for k in 0..=steps {
+        let total = max_total * k as f64 / steps as f64;
+        let p = crate::fit::sigmoid(base_lp + total / points_per_lp);
+        csv.row(vec!["total".into(), "total_points".into(), total.into(), total.into(), p.into()]);
+    }
+    csv.as_str().to_owned()
+}

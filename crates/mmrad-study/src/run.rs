@@ -1,0 +1,606 @@
+//! [`run_study`]: cohort → repeated stratified k-fold (every fit inside the training fold) → out-of-fold
+//! evaluation → apparent fits → outputs → `expected:` checks.
+//!
+//! Pooling of repeats (protocol `evaluation.pool`): with `mean_over_repeats` (default) each repeat's out-of-fold
+//! predictions (one per case) are evaluated on their own, and every column of `metrics.csv` is the mean over
+//! repeats of that per-repeat value (`metrics_repeats.csv` holds the per-repeat rows; the printed table adds the
+//! AUC's standard deviation over repeats). With `case_mean` each case's out-of-fold probability is averaged over
+//! repeats and evaluated once. `calibration.csv` always groups the case-mean out-of-fold probabilities (one per
+//! case). With `validation: none` there is one "repeat" whose predictions are the apparent (full-data) fit.
+//!
+//! Seeds: the folds of repeat `r` come from `SeededRng::derive(seed, [1, r])`; the inner LASSO CV of modality `m`
+//! in repeat `r`, fold `f` from `SeededRng::derive(seed, [seed, 0x1A550000 + m, r, f])`; the apparent fit uses
+//! `[r, f] = [u64::MAX, u64::MAX]`.
+
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use mmrad_core::SeededRng;
+use mmrad_evaluation::{CalibrationGroup, SummaryOptions};
+use mmrad_protocol::{Expectation, Metric, Plan, Pooling, Validation};
+
+use crate::cohort::{self, Cohort, Dropped};
+use crate::output::{Csv, Field, Written, sha256_hex};
+use crate::pipeline::{FoldData, FoldFit, LogisticOn, fit_fold, predict};
+use crate::{Error, Result, fit_error};
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Output folder (created).
+    pub out_dir: PathBuf,
+    /// Worker threads (≥ 1); results do not depend on it.
+    pub threads: usize,
+    /// Show progress bars (they are hidden anyway when stderr is not a terminal).
+    pub progress: bool,
+    /// The protocol file's bytes (hashed into the manifest) and its path as given.
+    pub protocol_bytes: Vec<u8>,
+    pub protocol_path: Option<PathBuf>,
+}
+
+/// The evaluation of one model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metrics {
+    pub n: usize,
+    pub events: usize,
+    pub auc: f64,
+    pub auc_lo: f64,
+    pub auc_hi: f64,
+    pub brier: f64,
+    pub brier_scaled: f64,
+    pub cal_intercept: f64,
+    pub cal_intercept_free: f64,
+    pub cal_slope: f64,
+    pub hl_stat: f64,
+    pub hl_p: f64,
+}
+
+impl Metrics {
+    /// The value of a metric column.
+    pub fn get(&self, metric: Metric) -> f64 {
+        match metric {
+            Metric::Auc => self.auc,
+            Metric::AucLo => self.auc_lo,
+            Metric::AucHi => self.auc_hi,
+            Metric::Brier => self.brier,
+            Metric::BrierScaled => self.brier_scaled,
+            Metric::CalIntercept => self.cal_intercept,
+            Metric::CalSlope => self.cal_slope,
+            Metric::HlP => self.hl_p,
+        }
+    }
+
+    fn from_summary(s: &mmrad_evaluation::Summary) -> Metrics {
+        Metrics {
+            n: s.n,
+            events: s.events,
+            auc: s.auc,
+            auc_lo: s.auc_lo,
+            auc_hi: s.auc_hi,
+            brier: s.brier,
+            brier_scaled: s.brier_scaled,
+            cal_intercept: s.cal_intercept,
+            cal_intercept_free: s.cal_intercept_free,
+            cal_slope: s.cal_slope,
+            hl_stat: s.hl_stat,
+            hl_p: s.hl_p,
+        }
+    }
+
+    /// Field-wise mean (a NaN in any repeat gives NaN).
+    fn mean(all: &[Metrics]) -> Metrics {
+        let k = all.len().max(1) as f64;
+        let mean = |f: fn(&Metrics) -> f64| all.iter().map(f).sum::<f64>() / k;
+        Metrics {
+            n: all.first().map_or(0, |m| m.n),
+            events: all.first().map_or(0, |m| m.events),
+            auc: mean(|m| m.auc),
+            auc_lo: mean(|m| m.auc_lo),
+            auc_hi: mean(|m| m.auc_hi),
+            brier: mean(|m| m.brier),
+            brier_scaled: mean(|m| m.brier_scaled),
+            cal_intercept: mean(|m| m.cal_intercept),
+            cal_intercept_free: mean(|m| m.cal_intercept_free),
+            cal_slope: mean(|m| m.cal_slope),
+            hl_stat: mean(|m| m.hl_stat),
+            hl_p: mean(|m| m.hl_p),
+        }
+    }
+}
+
+/// One row of `metrics.csv`, with the spread over repeats.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelMetrics {
+    /// Model id: a modality name, `fusion`, `clinical` or `combined`.
+    pub model: String,
+    /// Modalities the model uses, `+`-joined (empty for the clinical model).
+    pub modalities: String,
+    pub pooled: Metrics,
+    pub per_repeat: Vec<Metrics>,
+    /// Sample standard deviation of the AUC over repeats (NaN for one repeat).
+    pub auc_sd: f64,
+}
+
+/// The result of an `expected:` check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub expectation: Expectation,
+    pub value: f64,
+    pub passed: bool,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub name: String,
+    pub n: usize,
+    pub events: usize,
+    pub metrics: Vec<ModelMetrics>,
+    /// Per model id: the calibration table of the case-mean out-of-fold probabilities.
+    pub calibration: Vec<(String, Vec<CalibrationGroup>)>,
+    pub checks: Vec<Check>,
+    pub warnings: Vec<String>,
+    pub dropped: Vec<Dropped>,
+    /// Files written (relative to the output folder) with their sha256.
+    pub files: Vec<(PathBuf, String)>,
+}
+
+impl RunSummary {
+    pub fn checks_passed(&self) -> bool {
+        self.checks.iter().all(|c| c.passed)
+    }
+}
+
+/// One fitted training fold and its held-out predictions.
+struct FoldResult {
+    repeat: usize,
+    fold: usize,
+    test_rows: Vec<usize>,
+    /// Per model id, one score per test row.
+    scores: Vec<Vec<f64>>,
+    fit: FoldFit,
+}
+
+/// Runs the plan and writes every output into `options.out_dir`.
+///
+/// # Errors
+/// Any cohort [`Error`] (naming table, column or case), a fit that fails in a fold (naming repeat, fold and
+/// model), or a write failure.
+pub fn run_study(plan: &Plan, options: &RunOptions) -> Result<RunSummary> {
+    let cohort = cohort::load(plan)?;
+    run_on_cohort(plan, &cohort, options)
+}
+
+/// As [`run_study`] on an already loaded cohort.
+///
+/// # Errors
+/// As [`run_study`].
+pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Result<RunSummary> {
+    let n = cohort.cases.len();
+    let model_ids = plan.model_ids();
+    let (folds_per_repeat, repeats) = fold_assignments(plan, cohort)?;
+    let n_folds = folds_per_repeat.first().map_or(1, |f| f.iter().max().map_or(1, |m| m + 1));
+    let tasks: Vec<(usize, usize)> = (0..repeats).flat_map(|r| (0..n_folds).map(move |f| (r, f))).collect();
+
+    let progress = if options.progress {
+        ProgressBar::with_draw_target(Some(tasks.len() as u64 + 1), ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    progress.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} folds {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    progress.set_prefix(plan.name.clone());
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.max(1))
+        .build()
+        .map_err(|e| fit_error("thread pool", e))?;
+    let validation_none = plan.validation == Validation::None;
+    let results: Vec<Result<FoldResult>> = pool.install(|| {
+        tasks
+            .par_iter()
+            .map(|&(repeat, fold)| {
+                let folds = &folds_per_repeat[repeat];
+                let (train, test): (Vec<usize>, Vec<usize>) = if validation_none {
+                    ((0..n).collect(), (0..n).collect())
+                } else {
+                    ((0..n).filter(|&i| folds[i] != fold).collect(), (0..n).filter(|&i| folds[i] == fold).collect())
+                };
+                let context = format!("repeat {repeat}, fold {fold}");
+                let train_data = FoldData::from_rows(cohort, &train);
+                let fit = fit_fold(plan, &train_data, &[repeat as u64, fold as u64], &context)?;
+                let scores = predict(plan, &fit, &FoldData::from_rows(cohort, &test))?;
+                progress.inc(1);
+                Ok(FoldResult { repeat, fold, test_rows: test, scores, fit })
+            })
+            .collect()
+    });
+    let results: Vec<FoldResult> = results.into_iter().collect::<Result<_>>()?;
+
+    // Out-of-fold predictions: oof[repeat][model][case].
+    let mut oof = vec![vec![vec![f64::NAN; n]; model_ids.len()]; repeats];
+    let mut warnings: Vec<String> = Vec::new();
+    for result in &results {
+        warnings.extend(result.fit.warnings.iter().cloned());
+        for (model_idx, scores) in result.scores.iter().enumerate() {
+            for (&row, &score) in result.test_rows.iter().zip(scores) {
+                oof[result.repeat][model_idx][row] = score;
+            }
+        }
+    }
+
+    // Evaluation.
+    let groups = plan.evaluation.calibration_groups;
+    let summary_options = SummaryOptions { groups: groups.max(3) };
+    let mut metrics = Vec::new();
+    let mut calibration = Vec::new();
+    for (model_idx, model) in model_ids.iter().enumerate() {
+        let evaluate = |scores: &[f64]| {
+            mmrad_evaluation::summarize_with_options(scores, &cohort.y, &summary_options)
+                .map(|s| Metrics::from_summary(&s))
+                .map_err(|e| fit_error(format!("evaluating model `{model}`"), e))
+        };
+        let per_repeat: Vec<Metrics> = oof.iter().map(|r| evaluate(&r[model_idx])).collect::<Result<_>>()?;
+        let case_mean: Vec<f64> = (0..n).map(|i| oof.iter().map(|r| r[model_idx][i]).sum::<f64>() / repeats as f64).collect();
+        let pooled = match plan.evaluation.pool {
+            Pooling::MeanOverRepeats => Metrics::mean(&per_repeat),
+            Pooling::CaseMean => evaluate(&case_mean)?,
+        };
+        let aucs: Vec<f64> = per_repeat.iter().map(|m| m.auc).collect();
+        metrics.push(ModelMetrics {
+            model: model.clone(),
+            modalities: model_modalities(plan, model),
+            pooled,
+            per_repeat,
+            auc_sd: sample_sd(&aucs),
+        });
+        let table = mmrad_evaluation::calibration_table(&case_mean, &cohort.y, groups)
+            .map_err(|e| fit_error(format!("calibration table of model `{model}`"), e))?;
+        calibration.push((model.clone(), table));
+    }
+
+    // Apparent (full-data) fits for the published tables.
+    let all_rows: Vec<usize> = (0..n).collect();
+    let apparent = fit_fold(plan, &FoldData::from_rows(cohort, &all_rows), &[u64::MAX, u64::MAX], "apparent fit")?;
+    warnings.extend(apparent.warnings.iter().cloned());
+    progress.inc(1);
+    progress.finish_and_clear();
+
+    let checks: Vec<Check> = plan
+        .expected
+        .iter()
+        .map(|e| {
+            let value = metrics.iter().find(|m| m.model == e.model).map_or(f64::NAN, |m| m.pooled.get(e.metric));
+            let passed = value.is_finite() && e.min.is_none_or(|min| value >= min) && e.max.is_none_or(|max| value <= max);
+            Check { expectation: e.clone(), value, passed }
+        })
+        .collect();
+
+    let mut summary = RunSummary {
+        name: plan.name.clone(),
+        n,
+        events: cohort.n_events(),
+        metrics,
+        calibration,
+        checks,
+        warnings,
+        dropped: cohort.dropped.clone(),
+        files: Vec::new(),
+    };
+    summary.files = write_outputs(plan, cohort, options, &summary, &results, &oof, &folds_per_repeat, &apparent)?;
+    Ok(summary)
+}
+
+/// Fold ids per repeat (all zeros for `validation: none`).
+fn fold_assignments(plan: &Plan, cohort: &Cohort) -> Result<(Vec<Vec<usize>>, usize)> {
+    match plan.validation {
+        Validation::None => Ok((vec![vec![0; cohort.cases.len()]], 1)),
+        Validation::StratifiedKFold { folds, repeats } => {
+            let mut out = Vec::with_capacity(repeats);
+            for repeat in 0..repeats {
+                let mut rng = SeededRng::derive(plan.seed, &[1, repeat as u64]);
+                out.push(mmrad_stats::stratified_folds(&cohort.y, folds, &mut rng).map_err(|e| {
+                    let events = cohort.n_events();
+                    match e {
+                        mmrad_stats::Error::TooManyFolds { .. } => {
+                            Error::TooManyFolds { folds, smaller: events.min(cohort.y.len() - events) }
+                        }
+                        other => fit_error(format!("folds of repeat {repeat}"), other),
+                    }
+                })?);
+            }
+            Ok((out, repeats))
+        }
+    }
+}
+
+fn model_modalities(plan: &Plan, model: &str) -> String {
+    match model {
+        "clinical" => String::new(),
+        "fusion" | "combined" => plan.fusion.as_ref().map_or(String::new(), |f| f.of.iter().map(|m| m.as_str()).collect::<Vec<_>>().join("+")),
+        other => other.to_owned(),
+    }
+}
+
+fn sample_sd(values: &[f64]) -> f64 {
+    if values.len() < 2 {
+        return f64::NAN;
+    }
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+}
+
+const METRIC_COLUMNS: [&str; 13] = [
+    "model",
+    "modalities",
+    "n",
+    "events",
+    "auc",
+    "auc_lo",
+    "auc_hi",
+    "brier",
+    "brier_scaled",
+    "cal_intercept",
+    "cal_intercept_free",
+    "cal_slope",
+    "hl_p",
+];
+
+fn metric_fields(m: &Metrics) -> Vec<Field> {
+    vec![
+        m.n.into(),
+        m.events.into(),
+        m.auc.into(),
+        m.auc_lo.into(),
+        m.auc_hi.into(),
+        m.brier.into(),
+        m.brier_scaled.into(),
+        m.cal_intercept.into(),
+        m.cal_intercept_free.into(),
+        m.cal_slope.into(),
+        m.hl_p.into(),
+    ]
+}
+
+/// Names of the terms of each logistic model of the plan (intercept first).
+fn fusion_terms(plan: &Plan) -> Vec<String> {
+    plan.fusion.as_ref().map_or_else(Vec::new, |f| f.of.iter().map(|m| format!("rad_{}", m.as_str())).collect())
+}
+
+fn combined_terms(plan: &Plan, clinical_terms: &[usize]) -> Vec<String> {
+    let candidates = plan.clinical.as_ref().map_or(&[][..], |c| c.candidates.as_slice());
+    let mut terms: Vec<String> = clinical_terms.iter().filter_map(|&t| candidates.get(t).cloned()).collect();
+    match plan.combined.as_ref().map(|c| c.radiomics) {
+        Some(mmrad_protocol::CombinedRadiomics::FusionScore) => terms.push("fusion_score".into()),
+        Some(mmrad_protocol::CombinedRadiomics::RadScores) => terms.extend(fusion_terms(plan)),
+        None => {}
+    }
+    terms
+}
+
+#[derive(Serialize)]
+struct ManifestDto<'a> {
+    mmrad_version: &'a str,
+    output_format_version: u32,
+    name: &'a str,
+    protocol: FileDto,
+    seed: u64,
+    seeds: &'a str,
+    threads: usize,
+    n: usize,
+    events: usize,
+    validation: String,
+    pooling: &'a str,
+    inputs: Vec<FileDto>,
+    dropped_columns: usize,
+    warnings: &'a [String],
+    outputs: Vec<FileDto>,
+}
+
+#[derive(Serialize)]
+struct FileDto {
+    path: String,
+    sha256: String,
+}
+
+#[allow(clippy::too_many_lines)]
+fn write_outputs(
+    plan: &Plan,
+    cohort: &Cohort,
+    options: &RunOptions,
+    summary: &RunSummary,
+    results: &[FoldResult],
+    oof: &[Vec<Vec<f64>>],
+    folds_per_repeat: &[Vec<usize>],
+    apparent: &FoldFit,
+) -> Result<Vec<(PathBuf, String)>> {
+    let dir = options.out_dir.as_path();
+    let mut written = Written::default();
+    let model_ids = plan.model_ids();
+
+    // metrics.csv and metrics_repeats.csv
+    let mut csv = Csv::new(&METRIC_COLUMNS);
+    let mut by_repeat_header = vec!["repeat"];
+    by_repeat_header.extend_from_slice(&METRIC_COLUMNS);
+    let mut by_repeat = Csv::new(&by_repeat_header);
+    for m in &summary.metrics {
+        let mut row: Vec<Field> = vec![m.model.as_str().into(), m.modalities.as_str().into()];
+        row.extend(metric_fields(&m.pooled));
+        csv.row(row);
+        for (repeat, r) in m.per_repeat.iter().enumerate() {
+            let mut row: Vec<Field> = vec![repeat.into(), m.model.as_str().into(), m.modalities.as_str().into()];
+            row.extend(metric_fields(r));
+            by_repeat.row(row);
+        }
+    }
+    written.write(dir, "metrics.csv", csv.as_str().as_bytes())?;
+    written.write(dir, "metrics_repeats.csv", by_repeat.as_str().as_bytes())?;
+
+    // calibration.csv
+    let mut csv = Csv::new(&["model", "group", "n", "events", "mean_predicted", "observed_rate", "lo", "hi"]);
+    for (model, table) in &summary.calibration {
+        for g in table {
+            csv.row(vec![
+                model.as_str().into(),
+                g.group.into(),
+                g.n.into(),
+                g.events.into(),
+                g.mean_predicted.into(),
+                g.observed_rate.into(),
+                g.lo.into(),
+                g.hi.into(),
+            ]);
+        }
+    }
+    written.write(dir, "calibration.csv", csv.as_str().as_bytes())?;
+
+    // predictions.csv (case order within repeat and model; fold ids included)
+    let mut csv = Csv::new(&["case_id", "outcome", "repeat", "fold", "model", "score"]);
+    for (repeat, per_model) in oof.iter().enumerate() {
+        for (model_idx, model) in model_ids.iter().enumerate() {
+            for (case_idx, case) in cohort.cases.iter().enumerate() {
+                csv.row(vec![
+                    case.0.as_str().into(),
+                    usize::from(cohort.y[case_idx]).into(),
+                    repeat.into(),
+                    folds_per_repeat.get(repeat).and_then(|f| f.get(case_idx)).copied().unwrap_or(0).into(),
+                    model.as_str().into(),
+                    per_model[model_idx][case_idx].into(),
+                ]);
+            }
+        }
+    }
+    written.write(dir, "predictions.csv", csv.as_str().as_bytes())?;
+
+    // selected.csv (every CV fold's signature)
+    let mut csv = Csv::new(&["modality", "repeat", "fold", "feature", "coef"]);
+    for result in results {
+        for ((modality, fit), (_, table)) in plan.modalities.iter().zip(&result.fit.modalities).zip(&cohort.features) {
+            for (column, coef) in fit.selected() {
+                let name = table.names().get(column).map_or(String::new(), |n| n.0.clone());
+                csv.row(vec![
+                    modality.modality.as_str().into(),
+                    result.repeat.into(),
+                    result.fold.into(),
+                    name.into(),
+                    coef.into(),
+                ]);
+            }
+        }
+    }
+    written.write(dir, "selected.csv", csv.as_str().as_bytes())?;
+
+    // coefficients.csv and odds_ratios.csv (apparent fits)
+    let mut coefs = Csv::new(&["model", "term", "coef", "se", "lambda"]);
+    let mut ors = Csv::new(&["model", "term", "or", "lo", "hi", "p"]);
+    for ((modality, fit), (_, table)) in plan.modalities.iter().zip(&apparent.modalities).zip(&cohort.features) {
+        let model = modality.modality.as_str();
+        let name = |c: usize| table.names().get(c).map_or(String::new(), |n| n.0.clone());
+        if let Some(lasso) = &fit.lasso {
+            coefs.row(vec![model.into(), "(Intercept)".into(), lasso.intercept().into(), Field::Empty, lasso.lambda().into()]);
+            for (k, &b) in lasso.coefficients().iter().enumerate() {
+                if b != 0.0 {
+                    let column = fit.filtered.get(k).copied().unwrap_or(0);
+                    coefs.row(vec![model.into(), name(column).into(), b.into(), Field::Empty, lasso.lambda().into()]);
+                }
+            }
+        }
+        match &fit.logistic {
+            Some(LogisticOn::Columns(cols, logit)) => {
+                let terms: Vec<String> = cols.iter().map(|&c| name(c)).collect();
+                logit_rows(&mut coefs, &mut ors, &format!("{model}_logistic"), &terms, logit);
+            }
+            Some(LogisticOn::RadScore(logit)) => {
+                logit_rows(&mut coefs, &mut ors, &format!("{model}_recalibration"), &["rad_score".to_owned()], logit);
+            }
+            None => {}
+        }
+    }
+    if let Some(fusion) = &apparent.fusion {
+        logit_rows(&mut coefs, &mut ors, "fusion", &fusion_terms(plan), fusion);
+    }
+    if let (Some(clinical), Some(clinical_plan)) = (&apparent.clinical, &plan.clinical) {
+        // Univariate screen: one logistic model per candidate on all cases.
+        for (j, name) in clinical_plan.candidates.iter().enumerate() {
+            let column = cohort.clinical.values().select(ndarray::Axis(1), &[j]);
+            if let Ok(logit) = crate::fit::Logit::fit(column.view(), &cohort.y) {
+                let (or, lo, hi, p) = logit.odds_ratio(1);
+                ors.row(vec!["clinical_univariate".into(), name.as_str().into(), or.into(), lo.into(), hi.into(), p.into()]);
+            }
+        }
+        let terms: Vec<String> = clinical.terms.iter().filter_map(|&t| clinical_plan.candidates.get(t).cloned()).collect();
+        logit_rows(&mut coefs, &mut ors, "clinical", &terms, &clinical.model);
+        if let Some(combined) = &apparent.combined {
+            logit_rows(&mut coefs, &mut ors, "combined", &combined_terms(plan, &clinical.terms), combined);
+        }
+    }
+    written.write(dir, "coefficients.csv", coefs.as_str().as_bytes())?;
+    written.write(dir, "odds_ratios.csv", ors.as_str().as_bytes())?;
+
+    // nomogram.csv (apparent combined model)
+    if let (Some(combined_plan), Some(combined), Some(clinical)) = (&plan.combined, &apparent.combined, &apparent.clinical) {
+        if combined_plan.nomogram {
+            let text = crate::report::nomogram_csv(plan, cohort, apparent, &combined_terms(plan, &clinical.terms), combined);
+            written.write(dir, "nomogram.csv", text.as_bytes())?;
+        }
+    }
+
+    // dropped.csv
+    let mut csv = Csv::new(&["table", "column", "reason"]);
+    for d in &cohort.dropped {
+        csv.row(vec![d.table.as_str().into(), d.column.as_str().into(), d.reason.into()]);
+    }
+    written.write(dir, "dropped.csv", csv.as_str().as_bytes())?;
+
+    // manifest.json (last: it lists the hashes of everything above)
+    let manifest = ManifestDto {
+        mmrad_version: env!("CARGO_PKG_VERSION"),
+        output_format_version: 1,
+        name: &plan.name,
+        protocol: FileDto {
+            path: options.protocol_path.as_ref().map_or(String::new(), |p| p.display().to_string()),
+            sha256: sha256_hex(&options.protocol_bytes),
+        },
+        seed: plan.seed,
+        seeds: "folds of repeat r: SeededRng::derive(seed, [1, r]); inner LASSO CV of modality m in repeat r, fold f: \
+                SeededRng::derive(seed, [seed, 0x1A550000 + m, r, f]); apparent fit: r = f = 2^64 - 1",
+        threads: options.threads.max(1),
+        n: cohort.cases.len(),
+        events: cohort.n_events(),
+        validation: format!("{:?}", plan.validation),
+        pooling: match plan.evaluation.pool {
+            Pooling::MeanOverRepeats => "mean_over_repeats",
+            Pooling::CaseMean => "case_mean",
+        },
+        inputs: cohort.inputs.iter().map(|(p, h)| FileDto { path: p.display().to_string(), sha256: h.clone() }).collect(),
+        dropped_columns: cohort.dropped.len(),
+        warnings: &summary.warnings,
+        outputs: written.files.iter().map(|(p, h)| FileDto { path: p.display().to_string(), sha256: h.clone() }).collect(),
+    };
+    let mut json = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Write { path: dir.join("manifest.json"), message: e.to_string() })?;
+    json.push('\n');
+    written.write(dir, "manifest.json", json.as_bytes())?;
+    Ok(written.files)
+}
+
+fn logit_rows(coefs: &mut Csv, ors: &mut Csv, model: &str, terms: &[String], logit: &crate::pipeline::LogitModel) {
+    for (k, (&b, &se)) in logit.coef.iter().zip(&logit.se).enumerate() {
+        let term = if k == 0 { "(Intercept)".to_owned() } else { terms.get(k - 1).cloned().unwrap_or_default() };
+        coefs.row(vec![model.into(), term.as_str().into(), b.into(), se.into(), Field::Empty]);
+        if k > 0 {
+            let (or, lo, hi, p) = logit.odds_ratio(k);
+            ors.row(vec![model.into(), term.into(), or.into(), lo.into(), hi.into(), p.into()]);
+        }
+    }
+}
+
+/// The default output folder of a plan: `runs/<name>` next to the current directory.
+pub fn default_out_dir(plan: &Plan) -> PathBuf {
+    Path::new("runs").join(&plan.name)
+}
