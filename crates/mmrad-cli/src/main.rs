@@ -1,5 +1,304 @@
-//! The `mmrad` binary: argument parsing, logging and exit codes.
+//! The `mmrad` binary: argument parsing, error display and exit codes (0 ok, 1 bad input or failed run,
+//! 2 usage, 3 an `expected:` check missed).
 
-fn main() {
-    println!("mmrad");
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Radiomics from medical images to a published-quality study.
+#[derive(Debug, Parser)]
+#[command(name = "mmrad", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run or inspect a study protocol.
+    Study {
+        #[command(subcommand)]
+        command: StudyCommand,
+    },
+    /// Metrics (AUC with DeLong CI, Brier, calibration) of score columns of a predictions table.
+    Eval(EvalArgs),
+    /// glmnet-compatible penalised logistic regression (LASSO / elastic net) of a table.
+    Lasso(LassoArgs),
+    /// Write a synthetic cohort to disk.
+    Synth(SynthArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum StudyCommand {
+    /// Run a protocol: cross-validated models, metrics, tables, manifest.
+    Run {
+        /// The protocol YAML file.
+        protocol: PathBuf,
+        /// Output folder [default: runs/<name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads [default: all cores]; outputs do not depend on it.
+        #[arg(short = 'j', long)]
+        jobs: Option<usize>,
+        /// Do not show progress bars.
+        #[arg(long)]
+        quiet: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct EvalArgs {
+    /// CSV or Parquet table with an outcome column and score columns (probabilities).
+    predictions: PathBuf,
+    /// The 0/1 outcome column.
+    #[arg(long)]
+    outcome: String,
+    /// A score column (repeat for several).
+    #[arg(long = "score", required = true)]
+    scores: Vec<String>,
+    /// Write the metrics table here (else stdout).
+    #[arg(short = 'o', long)]
+    output: Option<PathBuf>,
+    /// Write the pairwise paired-DeLong table here (needs two or more scores).
+    #[arg(long)]
+    pairs_out: Option<PathBuf>,
+    /// Risk groups of the Hosmer–Lemeshow test.
+    #[arg(long, default_value_t = 10)]
+    groups: usize,
+}
+
+#[derive(Debug, clap::Args)]
+struct LassoArgs {
+    /// CSV or Parquet table: the outcome, optional fold ids, and numeric predictor columns.
+    table: PathBuf,
+    /// The 0/1 outcome column.
+    #[arg(long)]
+    outcome: String,
+    /// Column of cross-validation fold ids (else stratified folds drawn from --seed).
+    #[arg(long)]
+    foldid: Option<String>,
+    /// Elastic-net mixing (1 = LASSO).
+    #[arg(long, default_value_t = 1.0)]
+    alpha: f64,
+    /// `min`, `1se` or a λ value.
+    #[arg(long, default_value = "min")]
+    lambda_rule: String,
+    /// Least-squares LASSO on the 0/1 outcome (scikit-learn LassoCV) instead of binomial.
+    #[arg(long)]
+    gaussian: bool,
+    /// Folds when --foldid is not given.
+    #[arg(long, default_value_t = 10)]
+    nfolds: usize,
+    /// Seed of the folds when --foldid is not given.
+    #[arg(long, default_value_t = 2025)]
+    seed: u64,
+    /// Columns that are not predictors (`case_id` is always skipped).
+    #[arg(long)]
+    skip: Vec<String>,
+    /// Write `term,coef,lambda` here (else stdout).
+    #[arg(short = 'o', long)]
+    output: Option<PathBuf>,
+    /// Write the λ path with CV mean / sd of the deviance here.
+    #[arg(long)]
+    path_out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct SynthArgs {
+    /// Generator (only `liang2025`).
+    generator: String,
+    /// `features` (the image level comes later).
+    #[arg(long, default_value = "features")]
+    level: String,
+    /// Output folder.
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value_t = 89)]
+    n: usize,
+    #[arg(long, default_value_t = 28)]
+    events: usize,
+    #[arg(long, default_value_t = 2025)]
+    seed: u64,
+}
+
+/// An error for the user: what, where, and what to do.
+#[derive(Debug)]
+struct UserError {
+    message: String,
+    location: Option<String>,
+    help: Option<String>,
+}
+
+impl UserError {
+    fn new(message: impl Into<String>) -> UserError {
+        UserError { message: message.into(), location: None, help: None }
+    }
+    fn at(mut self, location: impl Into<String>) -> UserError {
+        self.location = Some(location.into());
+        self
+    }
+    fn help(mut self, help: Option<String>) -> UserError {
+        self.help = help;
+        self
+    }
+}
+
+impl From<mmrad_study::Error> for UserError {
+    fn from(e: mmrad_study::Error) -> Self {
+        let help = e.help();
+        UserError::new(e.to_string()).help(help)
+    }
+}
+
+impl From<anyhow::Error> for UserError {
+    fn from(e: anyhow::Error) -> Self {
+        UserError::new(format!("{e:#}"))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            if let Some(location) = e.location {
+                eprintln!("  --> {location}");
+            }
+            if let Some(help) = e.help {
+                eprintln!("  help: {help}");
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, UserError> {
+    match cli.command {
+        Command::Study { command: StudyCommand::Run { protocol, out, jobs, quiet } } => study_run(&protocol, out, jobs, quiet),
+        Command::Eval(args) => eval(&args),
+        Command::Lasso(args) => lasso(&args),
+        Command::Synth(args) => synth(&args),
+    }
+}
+
+fn protocol_error(path: &Path, e: &mmrad_protocol::Error) -> UserError {
+    let location = match (e.yaml_path(), e.location()) {
+        (Some(yaml), _) => format!("{}: {yaml}", path.display()),
+        (None, Some((line, column))) => format!("{}:{line}:{column}", path.display()),
+        (None, None) => path.display().to_string(),
+    };
+    UserError::new(e.to_string()).at(location).help(e.help().map(str::to_owned))
+}
+
+fn study_run(protocol: &Path, out: Option<PathBuf>, jobs: Option<usize>, quiet: bool) -> Result<ExitCode, UserError> {
+    let plan = mmrad_protocol::load(protocol).map_err(|e| protocol_error(protocol, &e))?;
+    let protocol_bytes = std::fs::read(protocol).map_err(|e| UserError::new(format!("cannot read `{}`: {e}", protocol.display())))?;
+    let threads = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get)).max(1);
+    let out_dir = out.unwrap_or_else(|| mmrad_study::run::default_out_dir(&plan));
+    let options = mmrad_study::RunOptions {
+        out_dir: out_dir.clone(),
+        threads,
+        progress: !quiet,
+        protocol_bytes,
+        protocol_path: Some(protocol.to_owned()),
+    };
+    let summary = mmrad_study::run_study(&plan, &options).map_err(|e| UserError::from(e).at(protocol.display().to_string()))?;
+    print!("{}", mmrad_study::report::metrics_text(&summary));
+    println!();
+    print!("{}", mmrad_study::report::calibration_text(&summary));
+    for warning in &summary.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if !summary.dropped.is_empty() {
+        eprintln!("note: {} constant or empty feature column(s) dropped; see `dropped.csv`", summary.dropped.len());
+    }
+    println!("outputs in `{}`", out_dir.display());
+    if !summary.checks.is_empty() {
+        print!("{}", mmrad_study::report::checks_text(&summary));
+    }
+    if summary.checks_passed() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        let missed = summary.checks.iter().filter(|c| !c.passed).count();
+        eprintln!("error: {missed} `expected:` check(s) missed");
+        eprintln!("  --> {}: expected", protocol.display());
+        eprintln!("  help: compare `metrics.csv` with the bounds; change the protocol or the bounds deliberately");
+        Ok(ExitCode::from(3))
+    }
+}
+
+fn write_or_print(path: Option<&Path>, text: &str) -> Result<(), UserError> {
+    match path {
+        Some(path) => mmrad_study::output::write_atomic(path, text.as_bytes()).map_err(UserError::from),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+fn eval(args: &EvalArgs) -> Result<ExitCode, UserError> {
+    let out = mmrad_study::tools::eval_file(&args.predictions, &args.outcome, &args.scores, args.groups)
+        .map_err(|e| UserError::from(e).at(args.predictions.display().to_string()))?;
+    write_or_print(args.output.as_deref(), &out.metrics_csv)?;
+    if let Some(pairs) = &args.pairs_out {
+        if args.scores.len() < 2 {
+            return Err(UserError::new("`--pairs-out` needs at least two `--score` columns")
+                .help(Some("add a second `--score COL`, or drop `--pairs-out`".into())));
+        }
+        write_or_print(Some(pairs), &out.pairs_csv)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn lasso(args: &LassoArgs) -> Result<ExitCode, UserError> {
+    let options = mmrad_study::tools::LassoOptions {
+        outcome: args.outcome.clone(),
+        foldid: args.foldid.clone(),
+        skip: args.skip.clone(),
+        alpha: args.alpha,
+        lambda_rule: args.lambda_rule.clone(),
+        gaussian: args.gaussian,
+        nfolds: args.nfolds,
+        seed: args.seed,
+    };
+    let out = mmrad_study::tools::lasso_file(&args.table, &options).map_err(|e| UserError::from(e).at(args.table.display().to_string()))?;
+    if let Some(min) = out.lambda_min {
+        println!("lambda.min = {min}");
+    }
+    if let Some(one_se) = out.lambda_1se {
+        println!("lambda.1se = {one_se}");
+    }
+    if args.output.is_none() {
+        println!("lambda = {}", out.lambda);
+    }
+    write_or_print(args.output.as_deref(), &out.coef_csv)?;
+    if let Some(path) = &args.path_out {
+        write_or_print(Some(path), &out.path_csv)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn synth(args: &SynthArgs) -> Result<ExitCode, UserError> {
+    if args.generator != "liang2025" {
+        return Err(UserError::new(format!("unknown generator `{}`", args.generator)).help(Some("use `liang2025`".into())));
+    }
+    if args.level != "features" {
+        return Err(UserError::new(format!("level `{}` is not implemented yet", args.level)).help(Some("use `--level features`".into())));
+    }
+    let params = mmrad_synth::Liang2025Params { n: args.n, events: args.events, seed: args.seed };
+    let cohort = mmrad_synth::liang2025_features(&params).map_err(|e| UserError::new(e.to_string()))?;
+    let written = mmrad_study::cohort::write_synthetic(&cohort, &args.out, "liang2025_synthetic")?;
+    for path in written {
+        println!("{}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -20,8 +20,8 @@ use std::sync::OnceLock;
 
 use common::{Worst, load_case, needs_resampling, settings_from};
 use mmrad_features::discretise::{Binning, Discretised, discretise};
-use mmrad_features::texture::{TextureSettings, glcm, gldm, glrlm, glszm, ngtdm};
 use mmrad_features::prepare_roi;
+use mmrad_features::texture::{TextureSettings, glcm, gldm, glrlm, glszm, ngtdm};
 use mmrad_testkit::{baseline, shared};
 
 const RTOL: f64 = 1e-6;
@@ -61,18 +61,25 @@ fn cases() -> &'static BTreeMap<String, (Discretised, TextureSettings)> {
     })
 }
 
-type FeatureFn = fn(&Discretised, &TextureSettings) -> mmrad_features::texture::Result<Vec<(&'static str, f64)>>;
+type FeatureFn =
+    fn(&Discretised, &TextureSettings) -> mmrad_features::texture::Result<Vec<(&'static str, f64)>>;
 
 /// Compares one class on every non-resampling baseline column; returns the worst relative error.
 fn check_class(class: &str, features: FeatureFn, names: &[&str]) -> f64 {
     let table = baseline(class);
     let prefix = format!("original_{class}_");
-    let mut baseline_names: Vec<&str> =
-        table.features.iter().filter_map(|f| f.strip_prefix(prefix.as_str())).collect();
+    let mut baseline_names: Vec<&str> = table
+        .features
+        .iter()
+        .filter_map(|f| f.strip_prefix(prefix.as_str()))
+        .collect();
     baseline_names.sort_unstable();
     let mut ours: Vec<&str> = names.to_vec();
     ours.sort_unstable();
-    assert_eq!(ours, baseline_names, "{class}: default feature set differs from the baseline rows");
+    assert_eq!(
+        ours, baseline_names,
+        "{class}: default feature set differs from the baseline rows"
+    );
 
     let mut worst = Worst::default();
     let mut compared = Vec::new();
@@ -89,7 +96,11 @@ fn check_class(class: &str, features: FeatureFn, names: &[&str]) -> f64 {
         }
         compared.push(case.clone());
     }
-    println!("{class}: {} columns, worst relative error {:e}", compared.len(), worst.max());
+    println!(
+        "{class}: {} columns, worst relative error {:e}",
+        compared.len(),
+        worst.max()
+    );
     // Every column except the `_resampling` ones is compared.
     let expected_columns = table.cases.iter().filter(|c| !c.ends_with("_resampling")).count();
     assert_eq!(compared.len(), expected_columns, "{class}: compared {compared:?}");
@@ -123,7 +134,7 @@ fn ngtdm_matches_baseline() {
     check_class("ngtdm", ngtdm::features, ngtdm::FEATURE_NAMES);
 }
 
-/// Minimal `.npy` reader: little-endian f64, C order, format versions 1–3.
+/// Minimal `.npy` reader: little-endian f64, C or Fortran order, format versions 1–3; returns C-order data.
 fn read_npy(path: &std::path::Path) -> (Vec<usize>, Vec<f64>) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert_eq!(&bytes[..6], b"\x93NUMPY", "{}: not a .npy file", path.display());
@@ -131,20 +142,63 @@ fn read_npy(path: &std::path::Path) -> (Vec<usize>, Vec<f64>) {
     let (header_len, start) = if major == 1 {
         (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10)
     } else {
-        (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12)
+        (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        )
     };
     let header = std::str::from_utf8(&bytes[start..start + header_len]).unwrap();
-    assert!(header.contains("'descr': '<f8'"), "{}: dtype in {header}", path.display());
-    assert!(header.contains("'fortran_order': False"), "{}: order in {header}", path.display());
-    let shape_text = header.split("'shape': (").nth(1).unwrap().split(')').next().unwrap();
-    let shape: Vec<usize> =
-        shape_text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect();
+    assert!(
+        header.contains("'descr': '<f8'"),
+        "{}: dtype in {header}",
+        path.display()
+    );
+    let fortran = header.contains("'fortran_order': True");
+    let shape_text = header
+        .split("'shape': (")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap();
+    let shape: Vec<usize> = shape_text
+        .split(',')
+        .map(|s| s.trim().trim_end_matches('L'))
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect();
+    // Python 2 headers write longs as `33L`.
     let data: Vec<f64> = bytes[start + header_len..]
         .chunks_exact(8)
         .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
         .collect();
-    assert_eq!(data.len(), shape.iter().product::<usize>(), "{}: size", path.display());
-    (shape, data)
+    assert_eq!(
+        data.len(),
+        shape.iter().product::<usize>(),
+        "{}: size",
+        path.display()
+    );
+    if !fortran {
+        return (shape, data);
+    }
+    // Column-major storage: element (i0, i1, ...) sits at i0 + n0 * (i1 + n1 * (...)); reorder to C order.
+    let c_order = (0..data.len())
+        .map(|linear| {
+            let mut rest = linear;
+            let mut index = vec![0; shape.len()];
+            for (k, &n) in shape.iter().enumerate().rev() {
+                index[k] = rest % n;
+                rest /= n;
+            }
+            let offset = index
+                .iter()
+                .zip(&shape)
+                .rev()
+                .fold(0, |acc, (&i, &n)| acc * n + i);
+            data[offset]
+        })
+        .collect();
+    (shape, c_order)
 }
 
 /// Asserts equal shapes and elements (C order) within `atol`.
@@ -156,7 +210,10 @@ fn assert_matrix<'a>(
     atol: f64,
 ) {
     assert_eq!(shape, expected.0.as_slice(), "{what}: shape");
-    let max = actual.zip(&expected.1).map(|(a, e)| (a - e).abs()).fold(0.0, f64::max);
+    let max = actual
+        .zip(&expected.1)
+        .map(|(a, e)| (a - e).abs())
+        .fold(0.0, f64::max);
     assert!(max <= atol, "{what}: max abs difference {max:e} > {atol:e}");
 }
 
@@ -177,6 +234,12 @@ fn matrices_match_pyradiomics_npy() {
         assert_matrix(&format!("{case} gldm"), m.shape(), m.iter(), &npy("gldm"), 0.0);
         // Sums of |i - mean| in another order: 1e-12 absolute on sums of order 1e3.
         let m = ngtdm::matrix(d, s).unwrap();
-        assert_matrix(&format!("{case} ngtdm"), m.shape(), m.iter(), &npy("ngtdm"), 1e-12);
+        assert_matrix(
+            &format!("{case} ngtdm"),
+            m.shape(),
+            m.iter(),
+            &npy("ngtdm"),
+            1e-12,
+        );
     }
 }

@@ -6,10 +6,10 @@
 //! Modules, in reading order:
 //! - [`summary`]: [`summarize`], all headline metrics of one score vector in one call.
 //! - [`discrimination`]: AUC (Mann–Whitney with ties), DeLong variance and 95 % CI, paired DeLong test.
-//! - [`calibration`]: Brier score (+ scaled), calibration-in-the-large, calibration slope and free intercept,
+//! - [`calibration`](mod@calibration): Brier score (+ scaled), calibration-in-the-large, calibration slope and free intercept,
 //!   grouped calibration table with Wilson intervals, Hosmer–Lemeshow test.
 //! - [`threshold`]: confusion metrics at a threshold, Youden-optimal threshold, decision-curve net benefit.
-//! - [`spread`]: spread of a metric over CV repeats, stratified bootstrap CI of the AUC.
+//! - [`spread`](mod@spread): spread of a metric over CV repeats, stratified bootstrap CI of the AUC.
 //!
 //! This crate never reads files, the clock or the environment, and knows nothing of models: it only sees the
 //! scores they produced (out-of-fold scores in a study).

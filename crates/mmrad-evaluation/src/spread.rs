@@ -45,7 +45,15 @@ pub fn spread(values: &[f64]) -> Result<Spread> {
         f64::NAN
     };
     let at = |k: usize| q.get(k).copied().unwrap_or(f64::NAN);
-    Ok(Spread { n, mean, sd, min: at(0), max: at(3), q025: at(1), q975: at(2) })
+    Ok(Spread {
+        n,
+        mean,
+        sd,
+        min: at(0),
+        max: at(3),
+        q025: at(1),
+        q975: at(2),
+    })
 }
 
 /// Stratified percentile bootstrap CI of the AUC (the scheme of pROC `ci.auc(method = "bootstrap")` with its
@@ -53,7 +61,12 @@ pub fn spread(values: &[f64]) -> Result<Spread> {
 ///
 /// # Errors
 /// As [`auc`]; [`Error::InvalidArgument`] when `replicates` is below 100.
-pub fn bootstrap_auc_ci(scores: &[f64], y: &[bool], replicates: usize, rng: &mut SeededRng) -> Result<BootstrapCi> {
+pub fn bootstrap_auc_ci(
+    scores: &[f64],
+    y: &[bool],
+    replicates: usize,
+    rng: &mut SeededRng,
+) -> Result<BootstrapCi> {
     let estimate = auc(scores, y)?;
     if replicates < 100 {
         return Err(Error::InvalidArgument {
@@ -100,7 +113,9 @@ mod tests {
     #[test]
     fn bootstrap_is_deterministic_and_brackets_the_estimate() {
         let y: Vec<bool> = (0..40).map(|i| i % 3 == 0).collect();
-        let s: Vec<f64> = (0..40).map(|i| (i % 7) as f64 + if i % 3 == 0 { 2.5 } else { 0.0 }).collect();
+        let s: Vec<f64> = (0..40)
+            .map(|i| (i % 7) as f64 + if i % 3 == 0 { 2.5 } else { 0.0 })
+            .collect();
         let a = bootstrap_auc_ci(&s, &y, 500, &mut SeededRng::new(9)).unwrap();
         let b = bootstrap_auc_ci(&s, &y, 500, &mut SeededRng::new(9)).unwrap();
         assert_eq!(a, b);

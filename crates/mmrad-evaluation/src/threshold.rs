@@ -46,7 +46,11 @@ pub struct NetBenefit {
 pub fn threshold_metrics(scores: &[f64], y: &[bool], threshold: f64) -> Result<ThresholdMetrics> {
     crate::check_scores("scores", scores, y)?;
     if threshold.is_nan() {
-        return Err(Error::InvalidArgument { name: "threshold", value: threshold, reason: "must not be NaN" });
+        return Err(Error::InvalidArgument {
+            name: "threshold",
+            value: threshold,
+            reason: "must not be NaN",
+        });
     }
     Ok(counts(scores, y, threshold))
 }
@@ -89,7 +93,11 @@ pub fn net_benefit(p: &[f64], y: &[bool], thresholds: &[f64]) -> Result<Vec<NetB
     crate::check_scores("p", p, y)?;
     crate::check_probabilities("p", p)?;
     if let Some(&t) = thresholds.iter().find(|t| !(**t > 0.0 && **t < 1.0)) {
-        return Err(Error::InvalidArgument { name: "threshold", value: t, reason: "must be in (0, 1)" });
+        return Err(Error::InvalidArgument {
+            name: "threshold",
+            value: t,
+            reason: "must be in (0, 1)",
+        });
     }
     let n = p.len() as f64;
     let prevalence = y.iter().filter(|&&v| v).count() as f64 / n;
@@ -117,7 +125,13 @@ fn counts(scores: &[f64], y: &[bool], threshold: f64) -> ThresholdMetrics {
             (false, true) => fn_ += 1,
         }
     }
-    let ratio = |a: usize, b: usize| if a + b == 0 { f64::NAN } else { a as f64 / (a + b) as f64 };
+    let ratio = |a: usize, b: usize| {
+        if a + b == 0 {
+            f64::NAN
+        } else {
+            a as f64 / (a + b) as f64
+        }
+    };
     ThresholdMetrics {
         threshold,
         true_positives: tp,
@@ -142,8 +156,19 @@ mod tests {
         let s = [0.1, 0.4, 0.35, 0.8, 0.6, 0.9];
         let m = threshold_metrics(&s, &y, 0.5).unwrap();
         // Called positive: 0.8 (event), 0.6 (non-event), 0.9 (event).
-        assert_eq!((m.true_positives, m.false_positives, m.true_negatives, m.false_negatives), (2, 1, 2, 1));
-        assert_eq!((m.sensitivity, m.specificity, m.accuracy), (2.0 / 3.0, 2.0 / 3.0, 4.0 / 6.0));
+        assert_eq!(
+            (
+                m.true_positives,
+                m.false_positives,
+                m.true_negatives,
+                m.false_negatives
+            ),
+            (2, 1, 2, 1)
+        );
+        assert_eq!(
+            (m.sensitivity, m.specificity, m.accuracy),
+            (2.0 / 3.0, 2.0 / 3.0, 4.0 / 6.0)
+        );
         // Net benefit at t = 0.5: 2/6 - 1/6 · 1 = 1/6; treat all: 1/2 - 1/2 = 0.
         let nb = net_benefit(&s, &y, &[0.5]).unwrap();
         assert!((nb[0].model - 1.0 / 6.0).abs() < 1e-15 && nb[0].treat_all.abs() < 1e-15);
@@ -155,6 +180,9 @@ mod tests {
         // Equal maxima (cuts 1.5 and 3.5 both give J = 1/2, 2.5 gives 0): the lower threshold wins.
         let tied = youden_threshold(&[1.0, 2.0, 3.0, 4.0], &[false, true, false, true]).unwrap();
         assert_eq!(tied.threshold, 1.5);
-        assert!(matches!(youden_threshold(&[0.5; 6], &y), Err(Error::Undefined { .. })));
+        assert!(matches!(
+            youden_threshold(&[0.5; 6], &y),
+            Err(Error::Undefined { .. })
+        ));
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use mmrad_evaluation::{
     Z_95, auc, brier, brier_scaled, calibration, calibration_table, delong, delong_paired, hosmer_lemeshow,
-    summarize,
+    net_benefit, spread, summarize, threshold_metrics, youden_threshold,
 };
 use mmrad_testkit::{assert_close, workspace_root};
 use serde_json::Value;
@@ -313,4 +313,100 @@ fn summary_agrees_with_the_parts_on_liang() {
         1e-12,
         0.0,
     );
+}
+
+#[test]
+fn threshold_metrics_net_benefit_and_spread_match_sklearn_numpy_and_proc() {
+    let (cases, python, r) = (cases(), python(), r_values());
+    for name in DATASETS {
+        let case = &cases[name];
+        for score in ["a", "b"] {
+            let what = format!("{name}/{score}");
+            let expected = &python["datasets"][name]["scores"][score];
+            let r_get = |metric: &str| r[&(name.to_string(), score.to_string(), metric.to_string())];
+            let p = scores(case, score);
+            for row in expected["thresholds"].as_array().unwrap() {
+                let t = num(&row["threshold"]);
+                let m = threshold_metrics(p, &case.y, t).unwrap();
+                let counts = [
+                    m.true_positives,
+                    m.false_positives,
+                    m.true_negatives,
+                    m.false_negatives,
+                ];
+                let expected_counts = ["tp", "fp", "tn", "fn"].map(|k| row[k].as_u64().unwrap() as usize);
+                assert_eq!(counts, expected_counts, "{what} t = {t}");
+                // Ratios of counts: 1e-15 relative (NaN when undefined, as in the reference).
+                for (field, value) in [
+                    ("sensitivity", m.sensitivity),
+                    ("specificity", m.specificity),
+                    ("ppv", m.ppv),
+                    ("npv", m.npv),
+                ] {
+                    let e = row[field].as_f64().unwrap_or(f64::NAN);
+                    assert_close(&format!("{what} t = {t} {field}"), value, e, 1e-15, 0.0);
+                }
+            }
+            let rows = expected["net_benefit"].as_array().unwrap();
+            let thresholds: Vec<f64> = rows.iter().map(|row| num(&row["threshold"])).collect();
+            for (got, row) in net_benefit(p, &case.y, &thresholds).unwrap().iter().zip(rows) {
+                // A difference of two ratios: 1e-15 absolute.
+                assert_close(
+                    &format!("{what} NB model"),
+                    got.model,
+                    num(&row["model"]),
+                    0.0,
+                    1e-15,
+                );
+                assert_close(
+                    &format!("{what} NB all"),
+                    got.treat_all,
+                    num(&row["treat_all"]),
+                    0.0,
+                    1e-15,
+                );
+            }
+            // Youden threshold as pROC coords(best.method = "youden"): identical midpoint, exact rates.
+            let best = youden_threshold(p, &case.y).unwrap();
+            assert_eq!(r_get("youden_n_best"), 1.0, "{what}: reference has tied optima");
+            assert_eq!(
+                best.threshold,
+                r_get("youden_threshold"),
+                "{what} Youden threshold"
+            );
+            assert_close(
+                &format!("{what} Youden sens"),
+                best.sensitivity,
+                r_get("youden_sensitivity"),
+                1e-15,
+                0.0,
+            );
+            assert_close(
+                &format!("{what} Youden spec"),
+                best.specificity,
+                r_get("youden_specificity"),
+                1e-15,
+                0.0,
+            );
+            // Spread of the score values themselves (numpy mean / std(ddof=1) / quantile): 1e-14 relative.
+            let s = spread(p).unwrap();
+            let e = &expected["spread"];
+            for (field, value) in [
+                ("mean", s.mean),
+                ("sd", s.sd),
+                ("min", s.min),
+                ("max", s.max),
+                ("q025", s.q025),
+                ("q975", s.q975),
+            ] {
+                assert_close(
+                    &format!("{what} spread {field}"),
+                    value,
+                    num(&e[field]),
+                    1e-14,
+                    0.0,
+                );
+            }
+        }
+    }
 }

@@ -114,6 +114,34 @@ impl Extraction {
 
 /// Extracts PyRadiomics features of the original image.
 ///
+/// # Examples
+///
+/// ```
+/// use mmrad_core::{Geometry, LabelMap, Volume};
+/// use mmrad_features::{ExtractionSettings, FeatureClass, FeatureClassSelection, extract};
+/// use ndarray::Array3;
+///
+/// // A 2 × 2 × 2 ROI holding 1..=8 inside a 4 × 4 × 4 image.
+/// let image = Array3::from_shape_fn((4, 4, 4), |(z, y, x)| {
+///     if (1..3).contains(&z) && (1..3).contains(&y) && (1..3).contains(&x) {
+///         ((z - 1) * 4 + (y - 1) * 2 + (x - 1) + 1) as f64
+///     } else {
+///         0.0
+///     }
+/// });
+/// let labels = image.mapv(|v| i64::from(v > 0.0));
+/// let geometry = Geometry::with_spacing([1.0, 1.0, 2.0]);
+/// let result = extract(
+///     &Volume::new(image, geometry.clone()),
+///     &LabelMap::new(labels, geometry),
+///     &ExtractionSettings::default(),
+///     &FeatureClassSelection::only(&[FeatureClass::FirstOrder, FeatureClass::Shape]),
+/// )?;
+/// assert_eq!(result.value("original_firstorder_Mean"), Some(4.5));
+/// assert_eq!(result.value("original_shape_VoxelVolume"), Some(16.0));
+/// # Ok::<(), mmrad_features::FeatureError>(())
+/// ```
+///
 /// # Errors
 /// Everything [`prepare_roi`] rejects (settings, geometry, empty mask, absent label, ROI checks), unknown feature
 /// names in `classes`, and texture-class errors.

@@ -3,20 +3,10 @@
 //! The protocol crate parses PyRadiomics parameter files into this struct; this module only holds values, defaults
 //! and their validation ([`ExtractionSettings::check`]).
 
+pub use mmrad_image::ResegmentMode;
+
 use crate::texture::{TextureSettings, WeightingNorm};
 use crate::{FeatureError, Result};
-
-/// How `resegmentRange` thresholds are interpreted (PyRadiomics `resegmentMode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ResegmentMode {
-    /// Thresholds are grey values.
-    #[default]
-    Absolute,
-    /// Thresholds are fractions of the ROI maximum.
-    Relative,
-    /// Thresholds are numbers of (population) standard deviations from the ROI mean.
-    Sigma,
-}
 
 /// Interpolators PyRadiomics accepts for resampling (`interpolator`); resampling itself is not done here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -29,7 +29,10 @@ pub enum ImageError {
     #[error("cannot normalise: {0}")]
     Normalise(&'static str),
     #[error("shape mismatch: image {image:?}, mask {mask:?}")]
-    Shape { image: (usize, usize, usize), mask: (usize, usize, usize) },
+    Shape {
+        image: (usize, usize, usize),
+        mask: (usize, usize, usize),
+    },
     #[error("{0} direction matrix is singular")]
     SingularDirection(&'static str),
     #[error("the ROI of the mask lies outside the image: {0}")]

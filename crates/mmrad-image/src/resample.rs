@@ -52,8 +52,16 @@ pub fn check_roi_inside(
     reference_size: [usize; 3],
 ) -> Result<()> {
     let inverse = invert3(&reference.direction).ok_or(ImageError::SingularDirection("reference"))?;
-    let lower = [roi_box[2][0] as f64 - 0.5, roi_box[1][0] as f64 - 0.5, roi_box[0][0] as f64 - 0.5];
-    let upper = [roi_box[2][1] as f64 + 0.5, roi_box[1][1] as f64 + 0.5, roi_box[0][1] as f64 + 0.5];
+    let lower = [
+        roi_box[2][0] as f64 - 0.5,
+        roi_box[1][0] as f64 - 0.5,
+        roi_box[0][0] as f64 - 0.5,
+    ];
+    let upper = [
+        roi_box[2][1] as f64 + 0.5,
+        roi_box[1][1] as f64 + 0.5,
+        roi_box[0][1] as f64 + 0.5,
+    ];
     let tolerance = 1.0e-3;
     for corner in [lower, upper] {
         let index = physical_to_index(reference, &inverse, mask.index_to_physical(corner));

@@ -53,9 +53,17 @@ pub fn crop<T: Clone>(array: &Array3<T>, b: &BoundingBox) -> Array3<T> {
 ///
 /// # Errors
 /// Shape mismatch, an invalid range, an empty ROI, or fewer than 2 voxels kept.
-pub fn resegment(image: &Array3<f64>, roi: &Array3<bool>, range: &[f64], mode: ResegmentMode) -> Result<Array3<bool>> {
+pub fn resegment(
+    image: &Array3<f64>,
+    roi: &Array3<bool>,
+    range: &[f64],
+    mode: ResegmentMode,
+) -> Result<Array3<bool>> {
     if image.dim() != roi.dim() {
-        return Err(ImageError::Shape { image: image.dim(), mask: roi.dim() });
+        return Err(ImageError::Shape {
+            image: image.dim(),
+            mask: roi.dim(),
+        });
     }
     if range.is_empty() || range.len() > 2 || range.iter().any(|v| !v.is_finite()) {
         return Err(ImageError::InvalidRange(range.to_vec()));
@@ -86,7 +94,9 @@ pub fn resegment(image: &Array3<f64>, roi: &Array3<bool>, range: &[f64], mode: R
     };
     let lower = thresholds.first().copied().unwrap_or(f64::NEG_INFINITY);
     let upper = thresholds.get(1).copied().unwrap_or(f64::INFINITY);
-    let out = Zip::from(image).and(roi).map_collect(|&v, &m| m && v >= lower && v <= upper);
+    let out = Zip::from(image)
+        .and(roi)
+        .map_collect(|&v, &m| m && v >= lower && v <= upper);
     let kept = out.iter().filter(|&&m| m).count();
     if kept <= 1 {
         return Err(ImageError::ResegmentedAway { kept });
@@ -106,17 +116,31 @@ mod tests {
         assert_eq!(bounding_box(&roi), Some([[0, 1], [1, 2], [2, 3]]));
         assert_eq!(bounding_box(&Array3::from_elem((1, 1, 1), false)), None);
         let image = Array3::from_shape_fn((2, 3, 4), |(z, y, x)| (z * 12 + y * 4 + x) as f64);
-        assert_eq!(crop(&image, &[[1, 1], [2, 2], [0, 3]]).iter().copied().collect::<Vec<_>>(), vec![
-            20.0, 21.0, 22.0, 23.0
-        ]);
+        assert_eq!(
+            crop(&image, &[[1, 1], [2, 2], [0, 3]])
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![20.0, 21.0, 22.0, 23.0]
+        );
         let all = Array3::from_elem((2, 3, 4), true);
         // Values 0..23: closed range [5, 7] keeps 3 voxels; relative 0.5 of max 23 keeps >= 11.5 (12 voxels).
-        let kept = |r: &[f64], m| resegment(&image, &all, r, m).unwrap().iter().filter(|&&v| v).count();
+        let kept = |r: &[f64], m| {
+            resegment(&image, &all, r, m)
+                .unwrap()
+                .iter()
+                .filter(|&&v| v)
+                .count()
+        };
         assert_eq!(kept(&[7.0, 5.0], ResegmentMode::Absolute), 3);
         assert_eq!(kept(&[0.5], ResegmentMode::Relative), 12);
-        assert_eq!(resegment(&image, &all, &[23.0], ResegmentMode::Absolute), Err(ImageError::ResegmentedAway {
-            kept: 1
-        }));
-        assert!(matches!(resegment(&image, &all, &[], ResegmentMode::Absolute), Err(ImageError::InvalidRange(_))));
+        assert_eq!(
+            resegment(&image, &all, &[23.0], ResegmentMode::Absolute),
+            Err(ImageError::ResegmentedAway { kept: 1 })
+        );
+        assert!(matches!(
+            resegment(&image, &all, &[], ResegmentMode::Absolute),
+            Err(ImageError::InvalidRange(_))
+        ));
     }
 }

@@ -151,6 +151,14 @@ fn bad_input_is_a_clear_error() {
         read_image(&dir.join("x.png")).unwrap_err(),
         Error::UnknownFormat { .. }
     ));
+    // A NIfTI cut in half is an error naming the file, never a panic.
+    let nifti = std::fs::read(shared(
+        "ibsi/ibsi_1_ct_radiomics_phantom/nifti/image/phantom.nii.gz",
+    ))
+    .unwrap();
+    let half = dir.join("half.nii.gz");
+    std::fs::write(&half, &nifti[..nifti.len() / 2]).unwrap();
+    assert!(read_image(&half).unwrap_err().to_string().contains("half.nii.gz"));
     // Float label map with a fractional value.
     let float = dir.join("float.nrrd");
     std::fs::write(

@@ -113,7 +113,7 @@ fn errors_name_the_yaml_path_and_help() {
         ("{ model: combined, metric: auc, min: 0.5 }", "{ model: combined, metric: auc }", "neither `min` nor `max` given"),
         ("models:", "evaluation: { dca: true }\nmodels:", "evaluation.dca: decision-curve analysis is not implemented"),
         ("models:", "evaluation: { pool: median }\nmodels:", "evaluation.pool: unknown pooling `median`"),
-        ("models:", "evaluation: { calibration: { groups: 1 } }\nmodels:", "evaluation.calibration.groups"),
+        ("models:", "evaluation: { calibration: { groups: 2 } }\nmodels:", "evaluation.calibration.groups"),
         ("models:", "selection: [ { lasso: {} }, { correlation: {} } ]\nmodels:", "selection[0]: `lasso` must be the last selection step"),
         ("models:", "selection: [ { correlation: { max_abs_r: 1.5 } } ]\nmodels:", "selection[0].correlation.max_abs_r: `1.5` is not in (0, 1]"),
         ("models:", "selection: [ { univariate: { test: ks } } ]\nmodels:", "selection[0].univariate.test: unknown test `ks`"),

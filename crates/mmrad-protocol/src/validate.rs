@@ -478,8 +478,8 @@ fn evaluation(e: &EvaluationDto) -> Result<EvaluationPlan> {
     if e.auc_ci != "delong" {
         return Err(unknown("evaluation.auc_ci", "method", &e.auc_ci, &["delong"]));
     }
-    if e.calibration.groups < 2 {
-        return Err(Error::invalid("evaluation.calibration.groups", format!("`{}` groups; at least 2 are needed", e.calibration.groups), "use 10 (deciles)"));
+    if e.calibration.groups < 3 {
+        return Err(Error::invalid("evaluation.calibration.groups", format!("`{}` groups; at least 3 are needed (Hosmer–Lemeshow)", e.calibration.groups), "use 10 (deciles)"));
     }
     let pool = match e.pool.as_str() {
         "mean_over_repeats" => Pooling::MeanOverRepeats,

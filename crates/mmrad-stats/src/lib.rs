@@ -7,7 +7,8 @@
 //! - [`dist`]: normal cdf / survival / quantile, chi-square and Student t survival functions.
 //! - [`hypothesis`]: Mann–Whitney U (asymptotic, continuity- and tie-corrected) and Welch t tests.
 //! - [`correlation`]: Pearson and Spearman correlation.
-//! - [`quantile`]: sample quantiles (Hyndman–Fan type 7, the R and numpy default).
+//! - [`icc`](mod@icc): intraclass correlation coefficients ICC(1), ICC(2), ICC(3), single and average.
+//! - [`quantile`](mod@quantile): sample quantiles (Hyndman–Fan type 7, the R and numpy default).
 //! - [`folds`]: stratified k-fold ids, repeated folds, stratified bootstrap indices, all from a [`SeededRng`].
 //!
 //! This crate never reads files, the clock or the environment, and draws random numbers only from a
@@ -19,6 +20,7 @@ pub mod correlation;
 pub mod dist;
 pub mod folds;
 pub mod hypothesis;
+pub mod icc;
 pub mod linalg;
 pub mod logistic;
 pub mod quantile;
@@ -28,6 +30,7 @@ pub use correlation::{pearson, spearman};
 pub use dist::{chi2_sf, normal_cdf, normal_quantile, normal_sf, t_sf};
 pub use folds::{repeated_stratified_folds, stratified_bootstrap, stratified_folds};
 pub use hypothesis::{MannWhitney, WelchT, mann_whitney_u, welch_t};
+pub use icc::{Icc, IccModel, icc};
 pub use logistic::{IrlsOptions, LogisticFit, logistic_irls};
 pub use quantile::{quantile, quantiles};
 pub use ranks::average_ranks;
@@ -54,7 +57,7 @@ pub enum Error {
         value: f64,
     },
     /// An outcome value outside `[0, 1]` (or not 0/1 where binary outcomes are required).
-    #[error("outcome `{what}` must be 0 or 1; found `{value}` at index {index}")]
+    #[error("outcome `{what}` must be 0 or 1 (or a proportion in [0, 1]); found `{value}` at index {index}")]
     NonBinary {
         what: &'static str,
         index: usize,

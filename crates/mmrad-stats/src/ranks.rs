@@ -5,7 +5,7 @@ use crate::Result;
 /// 1-based ranks; tied values share the mean of the ranks they span.
 ///
 /// # Errors
-/// [`Error::NonFinite`] naming the first NaN or infinite value.
+/// [`Error::NonFinite`](crate::Error::NonFinite) naming the first NaN or infinite value.
 ///
 /// # Examples
 /// ```
@@ -19,7 +19,7 @@ pub fn average_ranks(values: &[f64]) -> Result<Vec<f64>> {
 /// Average ranks and the sizes of the tie groups (groups of size 1 included), in increasing value order.
 ///
 /// # Errors
-/// [`Error::NonFinite`] naming the first NaN or infinite value.
+/// [`Error::NonFinite`](crate::Error::NonFinite) naming the first NaN or infinite value.
 pub fn ranks_and_ties(values: &[f64]) -> Result<(Vec<f64>, Vec<usize>)> {
     crate::check_finite("values", values)?;
     let mut order: Vec<usize> = (0..values.len()).collect();

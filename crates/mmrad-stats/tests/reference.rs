@@ -234,3 +234,44 @@ fn quantiles_match_numpy() {
         assert_close("quantile", *g, e, 1e-15, 1e-16);
     }
 }
+
+#[test]
+fn icc_matches_pingouin() {
+    use mmrad_stats::{IccModel, icc};
+    let reference = reference();
+    for case in reference["icc"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let rows: Vec<Vec<f64>> = case["ratings"].as_array().unwrap().iter().map(floats).collect();
+        let ratings = Array2::from_shape_fn((rows.len(), rows[0].len()), |(i, j)| rows[i][j]);
+        for (model, single, average) in [
+            (IccModel::OneWay, "ICC1", "ICC1k"),
+            (IccModel::TwoWayAgreement, "ICC2", "ICC2k"),
+            (IccModel::TwoWayConsistency, "ICC3", "ICC3k"),
+        ] {
+            let got = icc(ratings.view(), model).unwrap();
+            let e = &case[single];
+            // Mean squares of a few dozen values: 1e-12 relative; p within 1e-9 relative (the brief's target).
+            assert_close(
+                &format!("{name} {single}"),
+                got.single,
+                num(&e["icc"]),
+                1e-12,
+                0.0,
+            );
+            assert_close(
+                &format!("{name} {average}"),
+                got.average,
+                num(&case[average]["icc"]),
+                1e-12,
+                0.0,
+            );
+            assert_close(&format!("{name} {single} F"), got.f, num(&e["f"]), 1e-12, 0.0);
+            assert_eq!(
+                (got.df1, got.df2),
+                (num(&e["df1"]), num(&e["df2"])),
+                "{name} {single} df"
+            );
+            assert_close(&format!("{name} {single} p"), got.p, num(&e["p"]), 1e-9, 0.0);
+        }
+    }
+}

@@ -150,21 +150,21 @@ fn drop_uninformative(table: &FeatureTable, table_name: &str) -> Result<(Feature
 }
 
 /// One cell of a table read from disk.
-enum Cell {
+pub(crate) enum Cell {
     Value(f64),
     Missing,
     Text(String),
 }
 
 /// A table read with polars: column names and cells.
-struct RawTable {
-    label: String,
-    names: Vec<String>,
+pub(crate) struct RawTable {
+    pub(crate) label: String,
+    pub(crate) names: Vec<String>,
     columns: Vec<Column>,
 }
 
 impl RawTable {
-    fn read(path: &Path) -> Result<RawTable> {
+    pub(crate) fn read(path: &Path) -> Result<RawTable> {
         let err = |message: String| Error::ReadTable { path: path.to_owned(), message };
         let lower = path.to_string_lossy().to_ascii_lowercase();
         let frame = if lower.ends_with(".parquet") {
@@ -202,7 +202,7 @@ impl RawTable {
         Ok(text.into_iter().map(|v| v.map(str::to_owned)).collect())
     }
 
-    fn cells(&self, name: &str) -> Result<Vec<Cell>> {
+    pub(crate) fn cells(&self, name: &str) -> Result<Vec<Cell>> {
         let column = self.column(name)?;
         if column.dtype() == &DataType::String {
             return Ok(self

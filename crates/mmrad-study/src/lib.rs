@@ -9,6 +9,7 @@
 //!   and how the fitted fold scores new rows.
 //! - [`output`]: CSV / JSON writers (shortest round-trip floats, atomic temp-file + rename, sha256).
 //! - [`report`]: aligned text tables for stdout.
+//! - [`tools`]: the table-in, CSV-out functions behind `mmrad eval` and `mmrad lasso`.
 //! - `fit` (private): adapters to the estimators of `mmrad-modeling`, `mmrad-selection` and `mmrad-evaluation`.
 //!
 //! Only this crate creates a thread pool (rayon, `threads` of [`run::RunOptions`]); results are collected in input
@@ -22,6 +23,7 @@ pub mod output;
 pub mod pipeline;
 pub mod report;
 pub mod run;
+pub mod tools;
 
 pub use cohort::{Cohort, Dropped};
 pub use run::{RunOptions, RunSummary, run_study};

@@ -1,4 +1,5 @@
-//! mmrad-testkit: dev-only test support: the one function that finds `../shared/data`, and tolerance assertions.
+//! mmrad-testkit: dev-only test support: the one function that finds `../shared/data`, tolerance assertions,
+//! PyRadiomics test cases ([`pyradiomics_case`]) and the PyRadiomics baseline reader ([`baseline`]).
 
 pub mod baseline;
 
@@ -29,6 +30,21 @@ pub fn shared_data() -> PathBuf {
 /// A path inside the shared data folder.
 pub fn shared(rel: &str) -> PathBuf {
     shared_data().join(rel)
+}
+
+/// The image and label map of a PyRadiomics test case from the shared data (`brain1`, `lung2`, ...; a suffix such as
+/// `_2d` or `_normalization` is stripped), read with `mmrad-io`.
+///
+/// # Panics
+/// When the files are missing or unreadable (test support: fail loudly).
+#[allow(clippy::panic)]
+pub fn pyradiomics_case(case: &str) -> (mmrad_core::Volume, mmrad_core::LabelMap) {
+    let base = case.split('_').next().unwrap_or(case);
+    let image_path = shared(&format!("pyradiomics/{base}_image.nrrd"));
+    let label_path = shared(&format!("pyradiomics/{base}_label.nrrd"));
+    let image = mmrad_io::read_image(&image_path).unwrap_or_else(|e| panic!("{e}"));
+    let labels = mmrad_io::read_label_map(&label_path).unwrap_or_else(|e| panic!("{e}"));
+    (image, labels)
 }
 
 /// The workspace's own `tests/data` folder (small committed fixtures).

@@ -94,7 +94,7 @@ def confusion(p, y, t):
     tn, fp, fn, tp = confusion_matrix(y, (p >= t).astype(float), labels=[0, 1]).ravel()
     return {"threshold": t, "tp": int(tp), "fp": int(fp), "tn": int(tn), "fn": int(fn),
             "sensitivity": tp / (tp + fn), "specificity": tn / (tn + fp),
-            "ppv": tp / (tp + fp) if tp + fp else float("nan"), "npv": tn / (tn + fn) if tn + fn else float("nan")}
+            "ppv": tp / (tp + fp) if tp + fp else None, "npv": tn / (tn + fn) if tn + fn else None}
 
 
 def net_benefit(p, y, t):
@@ -154,5 +154,5 @@ for name, frame in data.groupby("dataset", sort=False):
     out["datasets"][name] = entry
 
 with open("reference_python.json", "w") as f:
-    json.dump(out, f, indent=1)
+    json.dump(out, f, indent=1, allow_nan=False)  # undefined ratios are null
 print("wrote reference_python.json")

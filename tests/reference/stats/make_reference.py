@@ -9,6 +9,7 @@ import json
 import platform
 
 import numpy as np
+import pandas as pd
 import scipy
 import scipy.stats as st
 import statsmodels
@@ -114,6 +115,29 @@ out["t_sf"] = [{"t": t, "df": d, "sf": float(st.t.sf(t, d))} for t, d in ts]
 # Quantiles, type 7 (numpy "linear").
 qs = [0.0, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 1.0]
 out["quantiles_x1"] = {"q": qs, "values": np.quantile(x1, qs, method="linear").tolist()}
+
+# Intraclass correlation (pingouin.intraclass_corr): 30 subjects x 3 raters with a rater bias, and the
+# Shrout & Fleiss (1979) table 2 example (6 subjects x 4 judges).
+import pingouin  # noqa: E402
+
+out["versions"]["pingouin"] = pingouin.__version__
+subject = rng.normal(10.0, 2.0, 30)
+ratings = np.column_stack([subject + rng.normal(0.0, 0.8, 30) + bias for bias in (0.0, 0.5, -0.3)])
+shrout_fleiss = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]], float)
+out["icc"] = []
+for name, matrix in [("simulated", ratings), ("shrout_fleiss", shrout_fleiss)]:
+    n, k = matrix.shape
+    long = pd.DataFrame({"subject": np.repeat(np.arange(n), k), "rater": np.tile(np.arange(k), n),
+                         "value": matrix.ravel()})
+    table = pingouin.intraclass_corr(long, targets="subject", raters="rater", ratings="value").set_index("Type")
+    entry = {"name": name, "ratings": matrix.tolist()}
+    types = {"ICC1": "ICC(1,1)", "ICC2": "ICC(A,1)", "ICC3": "ICC(C,1)",
+             "ICC1k": "ICC(1,k)", "ICC2k": "ICC(A,k)", "ICC3k": "ICC(C,k)"}  # pingouin 0.7 (McGraw & Wong) names
+    for t, label in types.items():
+        row = table.loc[label]
+        entry[t] = {"icc": float(row["ICC"]), "f": float(row["F"]), "df1": float(row["df1"]),
+                    "df2": float(row["df2"]), "p": float(row["pval"])}
+    out["icc"].append(entry)
 
 with open("reference.json", "w") as f:
     json.dump(out, f, indent=1)

@@ -7,14 +7,10 @@ use std::collections::BTreeMap;
 use mmrad_core::{LabelMap, Volume};
 use mmrad_features::texture::WeightingNorm;
 use mmrad_features::{ExtractionSettings, ResegmentMode};
-use mmrad_testkit::shared;
 
-/// The image and label map of a PyRadiomics test case (`brain1`, `lung2`, ...; suffixes like `_2d` are stripped).
+/// The image and label map of a PyRadiomics test case (suffixes like `_2d` are stripped).
 pub fn load_case(case: &str) -> (Volume, LabelMap) {
-    let base = case.split('_').next().unwrap();
-    let image = mmrad_io::read_image(&shared(&format!("pyradiomics/{base}_image.nrrd"))).unwrap();
-    let mask = mmrad_io::read_label_map(&shared(&format!("pyradiomics/{base}_label.nrrd"))).unwrap();
-    (image, mask)
+    mmrad_testkit::pyradiomics_case(case)
 }
 
 fn list(value: &str) -> Vec<f64> {

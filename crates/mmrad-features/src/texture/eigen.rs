@@ -25,38 +25,42 @@ fn tridiagonalise(m: &mut [f64], n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut v = vec![0.0; n];
     let mut p = vec![0.0; n];
     for k in 0..n.saturating_sub(2) {
-        let norm = (k + 1..n).map(|i| m[i * n + k] * m[i * n + k]).sum::<f64>().sqrt();
+        let lo = k + 1;
+        // Column k below the diagonal equals row k right of it (symmetry).
+        let x = &m[k * n + lo..(k + 1) * n];
+        let norm = x.iter().map(|a| a * a).sum::<f64>().sqrt();
         if norm == 0.0 {
             continue;
         }
-        let x0 = m[(k + 1) * n + k];
-        let alpha = if x0 > 0.0 { -norm } else { norm };
-        for i in k + 1..n {
-            v[i] = m[i * n + k];
-        }
-        v[k + 1] -= alpha;
-        let v_norm = (k + 1..n).map(|i| v[i] * v[i]).sum::<f64>().sqrt();
+        let alpha = if x[0] > 0.0 { -norm } else { norm };
+        v[lo..].copy_from_slice(x);
+        v[lo] -= alpha;
+        let v_norm = v[lo..].iter().map(|a| a * a).sum::<f64>().sqrt();
         if v_norm == 0.0 {
             continue;
         }
-        for i in k + 1..n {
-            v[i] /= v_norm;
-        }
+        v[lo..].iter_mut().for_each(|a| *a /= v_norm);
         // p = A v on the trailing block, then q = p - (v'p) v, A -= 2 (v q' + q v').
-        for i in k + 1..n {
-            p[i] = (k + 1..n).map(|j| m[i * n + j] * v[j]).sum();
+        for i in lo..n {
+            p[i] = m[i * n + lo..(i + 1) * n]
+                .iter()
+                .zip(&v[lo..])
+                .map(|(a, b)| a * b)
+                .sum();
         }
-        let vp: f64 = (k + 1..n).map(|i| v[i] * p[i]).sum();
-        for i in k + 1..n {
+        let vp: f64 = v[lo..].iter().zip(&p[lo..]).map(|(a, b)| a * b).sum();
+        for i in lo..n {
             p[i] -= vp * v[i];
         }
-        for i in k + 1..n {
-            for j in k + 1..n {
-                m[i * n + j] -= 2.0 * (v[i] * p[j] + p[i] * v[j]);
+        for i in lo..n {
+            let (vi, pi) = (2.0 * v[i], 2.0 * p[i]);
+            let row = &mut m[i * n + lo..(i + 1) * n];
+            for ((a, &vj), &pj) in row.iter_mut().zip(&v[lo..]).zip(&p[lo..]) {
+                *a -= vi * pj + pi * vj;
             }
         }
-        m[(k + 1) * n + k] = alpha;
-        m[k * n + k + 1] = alpha;
+        m[lo * n + k] = alpha;
+        m[k * n + lo] = alpha;
         for i in k + 2..n {
             m[i * n + k] = 0.0;
             m[k * n + i] = 0.0;
@@ -137,7 +141,10 @@ mod tests {
     fn jacobi_eigenvalues(a: &[f64], n: usize) -> Vec<f64> {
         let mut m = a.to_vec();
         for _sweep in 0..100 {
-            let off: f64 = (0..n).flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| m[i * n + j].powi(2)).sum();
+            let off: f64 = (0..n)
+                .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
+                .map(|(i, j)| m[i * n + j].powi(2))
+                .sum();
             if off < 1e-30 {
                 break;
             }
@@ -176,7 +183,10 @@ mod tests {
     fn closed_form_2x2_and_diagonal() {
         // [[2, 1], [1, 2]] has eigenvalues 1 and 3.
         let ev = symmetric_eigenvalues(&[2.0, 1.0, 1.0, 2.0], 2).unwrap();
-        assert!((ev[0] - 1.0).abs() < 1e-14 && (ev[1] - 3.0).abs() < 1e-14, "{ev:?}");
+        assert!(
+            (ev[0] - 1.0).abs() < 1e-14 && (ev[1] - 3.0).abs() < 1e-14,
+            "{ev:?}"
+        );
         let ev = symmetric_eigenvalues(&[3.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 2.0], 3).unwrap();
         assert_eq!(ev, vec![1.0, 2.0, 3.0]);
         assert_eq!(symmetric_eigenvalues(&[5.0], 1).unwrap(), vec![5.0]);
@@ -186,7 +196,9 @@ mod tests {
     fn matches_jacobi_reference_on_pseudo_random_matrices() {
         let mut state = 12345u64;
         let mut next = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((state >> 11) as f64) / ((1u64 << 53) as f64) - 0.5
         };
         for n in [3usize, 7, 20, 45] {

@@ -8,9 +8,7 @@
 use ndarray::Array3;
 
 use super::eigen::symmetric_eigenvalues;
-use super::{
-    EPS, Prepared, Result, TextureSettings, WeightingNorm, generate_angles, nanmean, spacing_zyx,
-};
+use super::{EPS, Prepared, Result, TextureSettings, WeightingNorm, generate_angles, nanmean, spacing_zyx};
 use crate::discretise::Discretised;
 
 /// Features enabled by default, in PyRadiomics' `getFeatureNames` order.
@@ -51,7 +49,11 @@ pub const DEPRECATED_NAMES: &[&str] = &["Dissimilarity", "Homogeneity1", "Homoge
 pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static str, f64)>> {
     let glcm = Glcm::compute(d, s)?;
     let n = glcm.n;
-    let per_angle: Vec<[f64; 23]> = glcm.matrices.iter().map(|p| angle_features(p, n, &glcm.levels)).collect();
+    let per_angle: Vec<[f64; 23]> = glcm
+        .matrices
+        .iter()
+        .map(|p| angle_features(p, n, &glcm.levels))
+        .collect();
     let mcc = glcm.mcc()?;
     let mut out = Vec::with_capacity(FEATURE_NAMES.len());
     let mut k = 0;
@@ -62,7 +64,11 @@ pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static st
                 // PyRadiomics uses a plain mean here (not nanmean).
                 let v = per_angle.iter().map(|f| f[k]).collect::<Vec<_>>();
                 k += 1;
-                if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }
+                if v.is_empty() {
+                    f64::NAN
+                } else {
+                    v.iter().sum::<f64>() / v.len() as f64
+                }
             }
             _ => {
                 let v = nanmean(per_angle.iter().map(|f| f[k]));
@@ -159,7 +165,11 @@ impl Glcm {
                 *v /= sum;
             }
         }
-        Ok(Self { n, levels: prep.level_values(), matrices })
+        Ok(Self {
+            n,
+            levels: prep.level_values(),
+            matrices,
+        })
     }
 
     /// Maximal correlation coefficient: sqrt of the second largest eigenvalue of Q, averaged over angles.
@@ -182,7 +192,9 @@ impl Glcm {
 
 /// PyRadiomics' GLCM distance weight for one angle.
 fn glcm_weight(angle: [i64; 3], spacing: [f64; 3], norm: WeightingNorm) -> f64 {
-    let scaled: Vec<f64> = (0..3).map(|k| angle[k].unsigned_abs() as f64 * spacing[k]).collect();
+    let scaled: Vec<f64> = (0..3)
+        .map(|k| angle[k].unsigned_abs() as f64 * spacing[k])
+        .collect();
     match norm {
         WeightingNorm::Infinity => {
             let m = scaled.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -206,14 +218,24 @@ fn mcc_angle(p: &[f64], n: usize) -> Result<f64> {
     let cols: Vec<usize> = (0..n).filter(|&k| py[k] > 0.0).collect();
     let m = rows.len();
     // Scaled rows: r_i(k) = p(i,k) / (sqrt(px(i)) sqrt(py(k))); S = R R'.
-    let scaled: Vec<Vec<f64>> = rows
-        .iter()
-        .map(|&i| cols.iter().map(|&k| p[i * n + k] / (px[i].sqrt() * py[k].sqrt())).collect())
-        .collect();
+    let c = cols.len();
+    let inv_sqrt_py: Vec<f64> = cols.iter().map(|&k| 1.0 / py[k].sqrt()).collect();
+    let mut scaled = vec![0.0; m * c];
+    for (a, &i) in rows.iter().enumerate() {
+        let inv_sqrt_px = 1.0 / px[i].sqrt();
+        for (b, &k) in cols.iter().enumerate() {
+            scaled[a * c + b] = p[i * n + k] * inv_sqrt_px * inv_sqrt_py[b];
+        }
+    }
     let mut s = vec![0.0; m * m];
     for a in 0..m {
+        let row_a = &scaled[a * c..(a + 1) * c];
         for b in 0..=a {
-            let v: f64 = scaled[a].iter().zip(&scaled[b]).map(|(x, y)| x * y).sum();
+            let v: f64 = row_a
+                .iter()
+                .zip(&scaled[b * c..(b + 1) * c])
+                .map(|(x, y)| x * y)
+                .sum();
             s[a * m + b] = v;
             s[b * m + a] = v;
         }
@@ -295,7 +317,12 @@ fn angle_features(p: &[f64], n: usize, levels: &[f64]) -> [f64; 23] {
             covariance += v * di * dj;
         }
     }
-    let entropy = |q: &[f64]| -> f64 { -q.iter().filter(|&&v| v != 0.0).map(|&v| v * (v + EPS).log2()).sum::<f64>() };
+    let entropy = |q: &[f64]| -> f64 {
+        -q.iter()
+            .filter(|&&v| v != 0.0)
+            .map(|&v| v * (v + EPS).log2())
+            .sum::<f64>()
+    };
     let hx = entropy(&px);
     let hy = entropy(&py);
     let mut hxy2 = 0.0;
@@ -311,7 +338,11 @@ fn angle_features(p: &[f64], n: usize, levels: &[f64]) -> [f64; 23] {
         }
     }
     let sig_xy = var_x.sqrt() * var_y.sqrt();
-    let correlation = if sig_xy == 0.0 { 1.0 } else { covariance / (sig_xy + EPS) };
+    let correlation = if sig_xy == 0.0 {
+        1.0
+    } else {
+        covariance / (sig_xy + EPS)
+    };
 
     let mut difference_average = 0.0;
     let mut id = 0.0;
@@ -334,14 +365,21 @@ fn angle_features(p: &[f64], n: usize, levels: &[f64]) -> [f64; 23] {
         }
     }
     let difference_entropy = entropy(&p_diff);
-    let difference_variance: f64 =
-        p_diff.iter().enumerate().map(|(k, &v)| v * (k as f64 - difference_average).powi(2)).sum();
+    let difference_variance: f64 = p_diff
+        .iter()
+        .enumerate()
+        .map(|(k, &v)| v * (k as f64 - difference_average).powi(2))
+        .sum();
     let sum_average: f64 = p_sum.iter().enumerate().map(|(k, &v)| k as f64 * v).sum();
     let sum_entropy = entropy(&p_sum);
 
     let div = hx.max(hy);
     let imc1 = if div == 0.0 { 0.0 } else { (hxy - hxy1) / div };
-    let imc2 = if hxy2 == hxy { 0.0 } else { (1.0 - (-2.0 * (hxy2 - hxy)).exp()).sqrt() };
+    let imc2 = if hxy2 == hxy {
+        0.0
+    } else {
+        (1.0 - (-2.0 * (hxy2 - hxy)).exp()).sqrt()
+    };
 
     [
         autocorrelation,
@@ -387,7 +425,12 @@ mod tests {
         ];
         let grey = grey2d.insert_axis(ndarray::Axis(0));
         let mask = Array3::from_elem(grey.dim(), true);
-        Discretised { grey, mask, n_levels: 5, spacing: [1.0, 1.0, 1.0] }
+        Discretised {
+            grey,
+            mask,
+            n_levels: 5,
+            spacing: [1.0, 1.0, 1.0],
+        }
     }
 
     #[test]
@@ -417,7 +460,12 @@ mod tests {
         // One grey level: PyRadiomics' documented fallbacks (Correlation 1, Imc1 0, Imc2 0, MCC 1).
         let grey = Array3::from_elem((2, 3, 3), 3u32);
         let mask = Array3::from_elem((2, 3, 3), true);
-        let d = Discretised { grey, mask, n_levels: 3, spacing: [1.0, 1.0, 1.0] };
+        let d = Discretised {
+            grey,
+            mask,
+            n_levels: 3,
+            spacing: [1.0, 1.0, 1.0],
+        };
         let f = features(&d, &TextureSettings::default()).unwrap();
         let get = |name: &str| f.iter().find(|(n, _)| *n == name).unwrap().1;
         assert_eq!(get("Correlation"), 1.0);
@@ -433,7 +481,10 @@ mod tests {
 
     #[test]
     fn names_sorted_as_pyradiomics_method_names() {
-        let methods: Vec<String> = FEATURE_NAMES.iter().map(|n| format!("get{n}FeatureValue")).collect();
+        let methods: Vec<String> = FEATURE_NAMES
+            .iter()
+            .map(|n| format!("get{n}FeatureValue"))
+            .collect();
         let mut sorted = methods.clone();
         sorted.sort();
         assert_eq!(methods, sorted);

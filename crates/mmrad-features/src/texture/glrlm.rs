@@ -39,9 +39,16 @@ pub const DEPRECATED_NAMES: &[&str] = &[];
 /// Invalid settings, an empty ROI, or a grey and mask shape mismatch.
 pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static str, f64)>> {
     let glrlm = Glrlm::compute(d, s)?;
-    let per_angle: Vec<[f64; 16]> =
-        glrlm.matrices.iter().map(|p| angle_features(p, &glrlm.levels, glrlm.max_run)).collect();
-    Ok(FEATURE_NAMES.iter().enumerate().map(|(k, &name)| (name, nanmean(per_angle.iter().map(|f| f[k])))).collect())
+    let per_angle: Vec<[f64; 16]> = glrlm
+        .matrices
+        .iter()
+        .map(|p| angle_features(p, &glrlm.levels, glrlm.max_run))
+        .collect();
+    Ok(FEATURE_NAMES
+        .iter()
+        .enumerate()
+        .map(|(k, &name)| (name, nanmean(per_angle.iter().map(|f| f[k]))))
+        .collect())
 }
 
 /// The processed GLRLM as PyRadiomics holds it in `P_glrlm[0]`: shape (levels present, run lengths present in
@@ -53,8 +60,14 @@ pub fn matrix(d: &Discretised, s: &TextureSettings) -> Result<Array3<f64>> {
     let glrlm = Glrlm::compute(d, s)?;
     let n = glrlm.levels.len();
     let runs = glrlm.max_run;
-    let present: Vec<usize> =
-        (0..runs).filter(|&r| glrlm.matrices.iter().any(|p| (0..n).any(|i| p[i * runs + r] != 0.0))).collect();
+    let present: Vec<usize> = (0..runs)
+        .filter(|&r| {
+            glrlm
+                .matrices
+                .iter()
+                .any(|p| (0..n).any(|i| p[i * runs + r] != 0.0))
+        })
+        .collect();
     let mut out = Array3::zeros((n, present.len(), glrlm.matrices.len()));
     for (a, p) in glrlm.matrices.iter().enumerate() {
         for i in 0..n {
@@ -119,7 +132,11 @@ impl Glrlm {
         if matrices.len() > 1 {
             matrices.retain(|p| p.iter().sum::<f64>() != 0.0);
         }
-        Ok(Self { levels: prep.level_values(), max_run, matrices })
+        Ok(Self {
+            levels: prep.level_values(),
+            max_run,
+            matrices,
+        })
     }
 }
 
@@ -147,7 +164,9 @@ fn any_line_with_two_voxels(prep: &Prepared, angle: [i64; 3]) -> bool {
 
 /// PyRadiomics' GLRLM weight: the angle's length in mm under the chosen norm.
 fn glrlm_weight(angle: [i64; 3], spacing: [f64; 3], norm: WeightingNorm) -> f64 {
-    let scaled: Vec<f64> = (0..3).map(|k| angle[k].unsigned_abs() as f64 * spacing[k]).collect();
+    let scaled: Vec<f64> = (0..3)
+        .map(|k| angle[k].unsigned_abs() as f64 * spacing[k])
+        .collect();
     match norm {
         WeightingNorm::Infinity => scaled.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         WeightingNorm::Euclidean => scaled.iter().map(|v| v * v).sum::<f64>().sqrt(),
@@ -201,7 +220,11 @@ fn angle_features(p: &[f64], levels: &[f64], max_run: usize) -> [f64; 16] {
         np += v * j;
         u_j += v / nr * j;
     }
-    let rv: f64 = pr.iter().enumerate().map(|(r, &v)| v / nr * ((r + 1) as f64 - u_j).powi(2)).sum();
+    let rv: f64 = pr
+        .iter()
+        .enumerate()
+        .map(|(r, &v)| v / nr * ((r + 1) as f64 - u_j).powi(2))
+        .sum();
     let mut gln = 0.0;
     let mut lglre = 0.0;
     let mut hglre = 0.0;
@@ -212,7 +235,11 @@ fn angle_features(p: &[f64], levels: &[f64], max_run: usize) -> [f64; 16] {
         hglre += v * levels[i] * levels[i];
         u_i += v / nr * levels[i];
     }
-    let glv: f64 = pg.iter().enumerate().map(|(i, &v)| v / nr * (levels[i] - u_i).powi(2)).sum();
+    let glv: f64 = pg
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| v / nr * (levels[i] - u_i).powi(2))
+        .sum();
     if total == 0.0 {
         re = f64::NAN;
     }
@@ -253,7 +280,12 @@ mod tests {
         ]
         .insert_axis(Axis(0));
         let mask = Array3::from_elem(grey.dim(), true);
-        Discretised { grey, mask, n_levels: 5, spacing: [1.0, 1.0, 1.0] }
+        Discretised {
+            grey,
+            mask,
+            n_levels: 5,
+            spacing: [1.0, 1.0, 1.0],
+        }
     }
 
     #[test]
@@ -285,7 +317,12 @@ mod tests {
             mask[[0, k, k]] = true;
         }
         let grey = Array3::from_elem((1, 3, 3), 1u32);
-        let d = Discretised { grey, mask, n_levels: 1, spacing: [1.0, 1.0, 1.0] };
+        let d = Discretised {
+            grey,
+            mask,
+            n_levels: 1,
+            spacing: [1.0, 1.0, 1.0],
+        };
         let m = matrix(&d, &TextureSettings::default()).unwrap();
         assert_eq!(m.dim(), (1, 1, 1));
         assert_eq!(m[[0, 0, 0]], 1.0);
@@ -297,7 +334,10 @@ mod tests {
 
     #[test]
     fn names_sorted_as_pyradiomics_method_names() {
-        let methods: Vec<String> = FEATURE_NAMES.iter().map(|n| format!("get{n}FeatureValue")).collect();
+        let methods: Vec<String> = FEATURE_NAMES
+            .iter()
+            .map(|n| format!("get{n}FeatureValue"))
+            .collect();
         let mut sorted = methods.clone();
         sorted.sort();
         assert_eq!(methods, sorted);

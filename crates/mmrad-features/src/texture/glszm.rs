@@ -37,7 +37,7 @@ pub const DEPRECATED_NAMES: &[&str] = &[];
 /// Invalid settings, an empty ROI, or a grey and mask shape mismatch.
 pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static str, f64)>> {
     let z = Glszm::compute(d, s)?;
-    let values = zone_features(&z.counts, &z.levels, z.max_size, z.n_voxels as f64);
+    let values = zone_features(&z.entries, &z.levels, z.n_voxels as f64);
     Ok(FEATURE_NAMES.iter().copied().zip(values).collect())
 }
 
@@ -48,15 +48,22 @@ pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static st
 pub fn matrix(d: &Discretised, s: &TextureSettings) -> Result<Array2<f64>> {
     let z = Glszm::compute(d, s)?;
     let n = z.levels.len();
-    let present: Vec<usize> = (0..z.max_size).filter(|&c| (0..n).any(|i| z.counts[i * z.max_size + c] != 0.0)).collect();
-    Ok(Array2::from_shape_fn((n, present.len()), |(i, c)| z.counts[i * z.max_size + present[c]]))
+    let mut sizes: Vec<usize> = z.entries.iter().map(|e| e.1).collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    let mut out = Array2::zeros((n, sizes.len()));
+    for &(i, size, count) in &z.entries {
+        if let Ok(column) = sizes.binary_search(&size) {
+            out[[i, column]] = count;
+        }
+    }
+    Ok(out)
 }
 
 struct Glszm {
     levels: Vec<f64>,
-    max_size: usize,
-    /// Row-major (levels × max_size) zone counts; column c is zone size c + 1.
-    counts: Vec<f64>,
+    /// Sparse matrix: (compact level index from 0, zone size, number of zones), sorted by level then size.
+    entries: Vec<(usize, usize, f64)>,
     n_voxels: usize,
 }
 
@@ -64,8 +71,10 @@ impl Glszm {
     fn compute(d: &Discretised, s: &TextureSettings) -> Result<Self> {
         s.check()?;
         let prep = Prepared::new(d, 1)?;
-        let offsets: Vec<isize> =
-            generate_angles(prep.size, &[1], s.force2d_dim(), true).into_iter().map(|a| prep.offset(a)).collect();
+        let offsets: Vec<isize> = generate_angles(prep.size, &[1], s.force2d_dim(), true)
+            .into_iter()
+            .map(|a| prep.offset(a))
+            .collect();
         let mut grey = prep.grey.clone();
         let mut zones: Vec<(u32, usize)> = Vec::new();
         let mut stack: Vec<usize> = Vec::new();
@@ -89,59 +98,66 @@ impl Glszm {
             }
             zones.push((g, size));
         }
-        let max_size = zones.iter().map(|z| z.1).max().unwrap_or(1);
-        let n = prep.n_levels();
-        let mut counts = vec![0.0; n * max_size];
+        zones.sort_unstable();
+        let mut entries: Vec<(usize, usize, f64)> = Vec::new();
         for (g, size) in zones {
-            counts[(g as usize - 1) * max_size + size - 1] += 1.0;
+            match entries.last_mut() {
+                Some(last) if last.0 == g as usize - 1 && last.1 == size => last.2 += 1.0,
+                _ => entries.push((g as usize - 1, size, 1.0)),
+            }
         }
-        Ok(Self { levels: prep.level_values(), max_size, counts, n_voxels: prep.voxels.len() })
+        Ok(Self {
+            levels: prep.level_values(),
+            entries,
+            n_voxels: prep.voxels.len(),
+        })
     }
 }
 
-/// The 16 size-zone features of a (levels × sizes) count matrix; shared formulas with PyRadiomics' GLSZM.
-fn zone_features(p: &[f64], levels: &[f64], n_sizes: usize, n_voxels: f64) -> [f64; 16] {
+/// The 16 size-zone features of a sparse (level, size, count) matrix, as PyRadiomics' GLSZM formulas.
+fn zone_features(entries: &[(usize, usize, f64)], levels: &[f64], n_voxels: f64) -> [f64; 16] {
     let n = levels.len();
-    let total: f64 = p.iter().sum();
+    let total: f64 = entries.iter().map(|e| e.2).sum();
     let nz = if total == 0.0 { 1.0 } else { total };
     let mut pg = vec![0.0; n];
-    let mut ps = vec![0.0; n_sizes];
     let mut ze = 0.0;
     let mut salgle = 0.0;
     let mut sahgle = 0.0;
     let mut lalgle = 0.0;
     let mut lahgle = 0.0;
-    for i in 0..n {
+    for &(i, size, v) in entries {
         let i2 = levels[i] * levels[i];
-        for c in 0..n_sizes {
-            let v = p[i * n_sizes + c];
-            if v == 0.0 {
-                continue;
-            }
-            let j = (c + 1) as f64;
-            let j2 = j * j;
-            pg[i] += v;
-            ps[c] += v;
-            let q = v / nz;
-            ze -= q * (q + EPS).log2();
-            salgle += v / (i2 * j2);
-            sahgle += v * i2 / j2;
-            lalgle += v * j2 / i2;
-            lahgle += v * i2 * j2;
+        let j = size as f64;
+        let j2 = j * j;
+        pg[i] += v;
+        let q = v / nz;
+        ze -= q * (q + EPS).log2();
+        salgle += v / (i2 * j2);
+        sahgle += v * i2 / j2;
+        lalgle += v * j2 / i2;
+        lahgle += v * i2 * j2;
+    }
+    // Zone counts per size (ps), sizes ascending.
+    let mut by_size: Vec<(usize, f64)> = entries.iter().map(|e| (e.1, e.2)).collect();
+    by_size.sort_unstable_by_key(|e| e.0);
+    let mut ps: Vec<(f64, f64)> = Vec::new();
+    for (size, v) in by_size {
+        match ps.last_mut() {
+            Some(last) if last.0 == size as f64 => last.1 += v,
+            _ => ps.push((size as f64, v)),
         }
     }
     let mut sae = 0.0;
     let mut lae = 0.0;
     let mut szn = 0.0;
     let mut u_j = 0.0;
-    for (c, &v) in ps.iter().enumerate() {
-        let j = (c + 1) as f64;
+    for &(j, v) in &ps {
         sae += v / (j * j);
         lae += v * j * j;
         szn += v * v;
         u_j += v / nz * j;
     }
-    let zv: f64 = ps.iter().enumerate().map(|(c, &v)| v / nz * ((c + 1) as f64 - u_j).powi(2)).sum();
+    let zv: f64 = ps.iter().map(|&(j, v)| v / nz * (j - u_j).powi(2)).sum();
     let mut gln = 0.0;
     let mut lglze = 0.0;
     let mut hglze = 0.0;
@@ -152,7 +168,11 @@ fn zone_features(p: &[f64], levels: &[f64], n_sizes: usize, n_voxels: f64) -> [f
         hglze += v * levels[i] * levels[i];
         u_i += v / nz * levels[i];
     }
-    let glv: f64 = pg.iter().enumerate().map(|(i, &v)| v / nz * (levels[i] - u_i).powi(2)).sum();
+    let glv: f64 = pg
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| v / nz * (levels[i] - u_i).powi(2))
+        .sum();
     [
         gln / nz,
         gln / (nz * nz),
@@ -189,7 +209,12 @@ mod tests {
         ]
         .insert_axis(Axis(0));
         let mask = Array3::from_elem(grey.dim(), true);
-        Discretised { grey, mask, n_levels: 5, spacing: [1.0, 1.0, 1.0] }
+        Discretised {
+            grey,
+            mask,
+            n_levels: 5,
+            spacing: [1.0, 1.0, 1.0],
+        }
     }
 
     #[test]
@@ -208,7 +233,10 @@ mod tests {
 
     #[test]
     fn names_sorted_as_pyradiomics_method_names() {
-        let methods: Vec<String> = FEATURE_NAMES.iter().map(|n| format!("get{n}FeatureValue")).collect();
+        let methods: Vec<String> = FEATURE_NAMES
+            .iter()
+            .map(|n| format!("get{n}FeatureValue"))
+            .collect();
         let mut sorted = methods.clone();
         sorted.sort();
         assert_eq!(methods, sorted);

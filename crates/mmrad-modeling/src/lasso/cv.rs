@@ -11,7 +11,9 @@ use super::{Family, LassoPath, ValidLassoParams};
 
 /// The CV curve: per λ the mean loss (`cvm`) and its standard error (`cvsd`), with the picks.
 ///
-/// Binomial (cv.glmnet, `type.measure = "deviance"`, `grouped = TRUE`): the loss of a held-out case is
+/// Binomial (cv.glmnet, `type.measure = "deviance"`, `grouped = TRUE`, `alignment = "lambda"`): every training
+/// fold fits its own default λ sequence (as cv.glmnet documents: "done for the full model (master sequence), and
+/// separately for each fold") and is evaluated at the master λ values by linear interpolation in λ; the loss of a held-out case is
 /// −2[y log p + (1−y) log(1−p)] with p clipped to [1e-5, 1 − 1e-5]; each fold's mean loss is averaged with the
 /// fold sizes as weights (`cvm`), and `cvsd` = sqrt(Σ_k n_k (m_k − cvm)² / N / (K − 1)).
 /// Gaussian (scikit-learn `LassoCV`): the loss is the squared error; `cvm` is the unweighted mean of the fold means
@@ -79,7 +81,13 @@ pub(super) fn cross_validate(
                 return Err(Error::BadFolds { fold: label, reason: "training rows outside this fold have a single class" });
             }
         }
-        let fold_path = fit_params.path(xt.view(), yt.view(), Some(&lambdas))?;
+        // Binomial (cv.glmnet, alignment = "lambda"): each fold fits its own default λ sequence and is predicted
+        // at the master λ values by linear interpolation of its coefficients in λ (predict.glmnet with
+        // exact = FALSE). Gaussian (scikit-learn LassoCV): each fold fits the master sequence.
+        let fold_path = match family {
+            Family::Binomial => interpolate_path(&fit_params.path(xt.view(), yt.view(), None)?, &lambdas),
+            Family::Gaussian => fit_params.path(xt.view(), yt.view(), Some(&lambdas))?,
+        };
         let xv = work_x.select(Axis(0), &test);
         let eta = xv.dot(&fold_path.coefs);
         let mut means = vec![0.0; m];
@@ -142,6 +150,41 @@ pub(super) fn cross_validate(
         foldid: foldid.to_vec(),
     };
     Ok((path, table))
+}
+
+/// Coefficients of `path` at the values `at`, linearly interpolated in λ between neighbouring path values and
+/// held at the ends outside the path's range.
+fn interpolate_path(path: &LassoPath, at: &[f64]) -> LassoPath {
+    let p = path.coefs.nrows();
+    let m = path.lambdas.len();
+    let mut coefs = ndarray::Array2::zeros((p, at.len()));
+    let mut intercepts = Vec::with_capacity(at.len());
+    for (k, &s) in at.iter().enumerate() {
+        // (left, right, weight of left)
+        let (left, right, frac) = if m == 1 || s >= path.lambdas[0] {
+            (0, 0, 1.0)
+        } else if s <= path.lambdas[m - 1] {
+            (m - 1, m - 1, 1.0)
+        } else {
+            let right = path.lambdas.iter().position(|&l| l < s).unwrap_or(m - 1);
+            let left = right.saturating_sub(1);
+            let (ll, lr) = (path.lambdas[left], path.lambdas[right]);
+            (left, right, (s - lr) / (ll - lr))
+        };
+        for j in 0..p {
+            coefs[[j, k]] = frac * path.coefs[[j, left]] + (1.0 - frac) * path.coefs[[j, right]];
+        }
+        intercepts.push(frac * path.intercepts[left] + (1.0 - frac) * path.intercepts[right]);
+    }
+    LassoPath {
+        lambdas: at.to_vec(),
+        intercepts,
+        df: (0..at.len()).map(|k| coefs.column(k).iter().filter(|c| **c != 0.0).count()).collect(),
+        coefs,
+        dev_ratio: vec![f64::NAN; at.len()],
+        null_deviance: path.null_deviance,
+        constant_columns: path.constant_columns.clone(),
+    }
 }
 
 /// Maps a path fitted on (x − mean)/sd back to the scale of x.

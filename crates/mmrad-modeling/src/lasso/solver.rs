@@ -130,7 +130,10 @@ impl<'a> Problem<'a> {
             let cut = self.alpha * (2.0 * lambda - lambda_prev);
             let mut strong: Vec<bool> =
                 (0..self.p).map(|j| self.included[j] && (ever_active[j] || grad[j].abs() >= cut)).collect();
-            loop {
+            // At or above λ_max the null model is the exact solution (avoids rounding-level non-zeros).
+            let at_null = state.beta.iter().all(|b| *b == 0.0)
+                && grad.iter().all(|g| g.abs() <= lambda * self.alpha * (1.0 + 1e-12));
+            while !at_null {
                 let set: Vec<usize> = (0..self.p).filter(|&j| strong[j]).collect();
                 self.solve(&mut state, lambda, &set)?;
                 // KKT check on the columns outside the strong set.
