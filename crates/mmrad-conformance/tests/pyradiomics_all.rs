@@ -1,10 +1,10 @@
 //! Full extraction (`FeatureClassSelection::all()`) vs every PyRadiomics baseline table at once.
 //!
 //! For each test case column (brain1, brain2, breast1, lung1, lung2 and the `_2d`, `_FBN`, `_combined`,
-//! `_flatRegion`, `_normalization`, `_resegmentation` variants) the settings are read from the baselines (they must
-//! agree between tables), one extraction computes every class, and each class table's features are compared.
-//! `_resampling` columns are excluded (no resampling in mmrad-features). Tolerance: rtol 1e-6, except the four
-//! brain1 surface-mesh shape features (rtol 1e-3, reason in `pyradiomics_shape.rs`).
+//! `_flatRegion`, `_normalization`, `_resampling`, `_resegmentation` variants) the settings are read from the
+//! baselines (they must agree between tables), one extraction computes every class, and each class table's features
+//! are compared. Tolerance: rtol 1e-6, except the four brain1 surface-mesh shape features (rtol 1e-3, reason in
+//! `pyradiomics_shape.rs`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -12,7 +12,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{Worst, load_case, needs_resampling, settings_from};
+use common::{Worst, load_case, settings_from};
 use mmrad_features::{FeatureClassSelection, extract};
 use mmrad_testkit::{Baseline, baseline};
 
@@ -28,9 +28,6 @@ fn full_extraction_matches_every_baseline() {
     for (index, (class, table)) in tables.iter().enumerate() {
         for case in &table.cases {
             let dict = table.settings(case);
-            if needs_resampling(&dict) {
-                continue;
-            }
             let entry = cases
                 .entry(case.clone())
                 .or_insert_with(|| (dict.clone(), Vec::new()));
@@ -44,8 +41,8 @@ fn full_extraction_matches_every_baseline() {
     }
     assert_eq!(
         cases.len(),
-        35,
-        "5 images × 7 variants (original, 2d, FBN, combined, flatRegion, normalization, resegmentation)"
+        40,
+        "5 images × 8 variants (original, 2d, FBN, combined, flatRegion, normalization, resampling, resegmentation)"
     );
     let mut worst = Worst::default();
     let mut brain1_mesh = Worst::default();

@@ -1,12 +1,12 @@
 //! First-order features vs PyRadiomics' `baseline_firstorder.csv` (every case whose settings mmrad supports).
 //!
-//! Tolerance: rtol 1e-6 on every feature. The `_resampling` cases need B-spline resampling and are excluded here.
+//! Tolerance: rtol 1e-6 on every feature, `_resampling` cases (B-spline resampling to 2 mm) included.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
-use common::{Worst, load_case, needs_resampling, settings_from};
+use common::{Worst, load_case, settings_from};
 use mmrad_features::{FeatureClass, FeatureClassSelection, extract};
 use mmrad_testkit::baseline;
 
@@ -19,9 +19,6 @@ fn firstorder_matches_pyradiomics_baseline() {
     let mut n_cases = 0;
     for case in &b.cases {
         let dict = b.settings(case);
-        if needs_resampling(&dict) {
-            continue;
-        }
         n_cases += 1;
         let settings = settings_from(&dict);
         let (image, mask) = load_case(case);
@@ -41,8 +38,8 @@ fn firstorder_matches_pyradiomics_baseline() {
         }
     }
     assert_eq!(
-        n_cases, 15,
-        "5 original + 5 normalization + 5 resegmentation cases"
+        n_cases, 20,
+        "5 original + 5 normalization + 5 resampling + 5 resegmentation cases"
     );
     eprintln!("firstorder worst relative error: {:e}", worst.max());
     assert!(

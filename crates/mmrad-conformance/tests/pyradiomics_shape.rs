@@ -8,7 +8,7 @@
 //! is the only case containing the cube configurations 28, 52, 60, 62, 65 and 71 (checked with a numpy script);
 //! the current PyRadiomics table rows for those configurations are the ones used here. These four brain1 values
 //! are therefore checked at rtol 1e-3 (PyRadiomics' own regression tests accept a few percent).
-//! `_resampling` columns need B-spline resampling and are excluded. `baseline_shape2D.csv` was computed on
+//! `_resampling` columns (B-spline resampling to 2 mm) are included. `baseline_shape2D.csv` was computed on
 //! single-slice files PyRadiomics downloads separately (not in the shared data), so 2D shape is checked on
 //! closed-form cases in `mmrad-features` unit tests instead.
 
@@ -16,7 +16,7 @@
 
 mod common;
 
-use common::{Worst, load_case, needs_resampling, settings_from};
+use common::{Worst, load_case, settings_from};
 use mmrad_features::{FeatureClass, FeatureClassSelection, extract};
 use mmrad_testkit::baseline;
 
@@ -37,9 +37,6 @@ fn shape_matches_pyradiomics_baseline() {
     let mut n_cases = 0;
     for case in &b.cases {
         let dict = b.settings(case);
-        if needs_resampling(&dict) {
-            continue;
-        }
         n_cases += 1;
         let settings = settings_from(&dict);
         let (image, mask) = load_case(case);
@@ -63,7 +60,7 @@ fn shape_matches_pyradiomics_baseline() {
             }
         }
     }
-    assert_eq!(n_cases, 5, "brain1, brain2, breast1, lung1, lung2");
+    assert_eq!(n_cases, 10, "brain1, brain2, breast1, lung1, lung2 and their _resampling columns");
     eprintln!(
         "shape worst relative error: {:e} (brain1 mesh features: {:e})",
         strict.max(),

@@ -1,10 +1,11 @@
 //! The ROI pipeline in PyRadiomics 3.1 order (`featureextractor.execute` / `loadImage`, `imageoperations`).
 //!
-//! 1. Geometry check of image vs mask (ITK tolerance: `geometryTolerance` × x spacing for origin and spacing,
+//! 1. Normalisation of the whole image (`normalize`): `(x − mean) / σ` with the sample σ (ITK `NormalizeImageFilter`),
+//!    outliers clipped to ±`removeOutliers`, then × `normalizeScale`.
+//! 2. Resampling (`resampledPixelSpacing`, `interpolator`, `padDistance`) as PyRadiomics `resampleImage`, then the
+//!    geometry check of image vs mask (ITK tolerance: `geometryTolerance` × x spacing for origin and spacing,
 //!    `geometryTolerance` for direction; default 1e-6). With `correctMask`, a mismatched mask whose ROI lies inside
 //!    the image is resampled onto the image grid (nearest neighbour, ITK rounding).
-//! 2. Normalisation of the whole image (`normalize`): `(x − mean) / σ` with the sample σ (ITK `NormalizeImageFilter`),
-//!    outliers clipped to ±`removeOutliers`, then × `normalizeScale`.
 //! 3. Mask label → boolean ROI; empty mask and absent label are errors; bounding box, `minimumROIDimensions` and
 //!    `minimumROISize` checks (`checkMask`).
 //! 4. Resegmentation (`resegmentRange`, `resegmentMode`), then the checks again on the resegmented ROI.
@@ -15,7 +16,8 @@ use ndarray::Array3;
 
 use mmrad_core::{Geometry, LabelMap, Volume};
 use mmrad_image::{
-    ImageError, bounding_box, check_roi_inside, crop, normalise, resample_labels_nearest, resegment,
+    ImageError, OutputCast, bounding_box, check_roi_inside, crop, normalise, resample_labels_nearest,
+    resample_volume, resegment,
 };
 
 use crate::settings::ExtractionSettings;
@@ -48,34 +50,32 @@ pub fn prepare_roi(image: &Volume, mask: &LabelMap, settings: &ExtractionSetting
     let mut diagnostics = Vec::new();
     let label = settings.label;
 
-    // 1. Geometry.
-    let labels = match check_geometry(
-        &image.geometry,
-        image.data.dim(),
-        &mask.geometry,
-        mask.data.dim(),
-        settings,
-    ) {
+    // 1. Normalisation of the whole image (PyRadiomics `loadImage`, before any resampling).
+    let mut normalised = image.clone();
+    if settings.normalize {
+        normalise(&mut normalised.data, settings.normalize_scale, settings.remove_outliers)
+            .map_err(|e| FeatureError::NonFinite { what: format!("normalisation ({e})") })?;
+    }
+
+    // 2. Resampling (`resampledPixelSpacing`), then the geometry check (with `correctMask`).
+    let (image, mask) = match settings.resampled_pixel_spacing {
+        Some(spacing) => {
+            let (resampled_image, resampled_mask) = resample_pair(&normalised, mask, spacing, settings)?;
+            let spacing_text = format!("{:?}", resampled_image.geometry.spacing);
+            diagnostics.push(("diagnostics_Image-interpolated_Spacing".to_string(), spacing_text));
+            (resampled_image, resampled_mask)
+        }
+        None => (normalised, mask.clone()),
+    };
+    let labels = match check_geometry(&image.geometry, image.data.dim(), &mask.geometry, mask.data.dim(), settings) {
         Ok(()) => mask.data.clone(),
         Err(mismatch) if settings.correct_mask => {
             diagnostics.push(("diagnostics_Mask-corrected".to_string(), mismatch.to_string()));
-            resample_mask_to_image(mask, image, label)?
+            resample_mask_to_image(&mask, &image, label)?
         }
         Err(mismatch) => return Err(mismatch),
     };
-
-    // 2. Normalisation of the whole image.
-    let mut intensities = image.data.clone();
-    if settings.normalize {
-        normalise(
-            &mut intensities,
-            settings.normalize_scale,
-            settings.remove_outliers,
-        )
-        .map_err(|e| FeatureError::NonFinite {
-            what: format!("normalisation ({e})"),
-        })?;
-    }
+    let intensities = image.data.clone();
 
     // 3. Label → ROI, bounding box and checks.
     let present = present_labels(&labels);
@@ -249,4 +249,97 @@ fn image_error(e: ImageError) -> FeatureError {
     FeatureError::RoiOutsideImage {
         detail: e.to_string(),
     }
+}
+
+/// PyRadiomics `resampleImage`: a grid with the requested spacing (0, or an axis the ROI spans one slice on, keeps the
+/// mask spacing), aligned to the mask's voxel corners and covering the ROI bounding box plus `padDistance` voxels;
+/// the image is interpolated with `interpolator` and cast back to an integer type when all its values are integers
+/// (as ITK casts to the stored pixel type), the mask with nearest neighbour.
+fn resample_pair(
+    image: &Volume,
+    mask: &LabelMap,
+    requested: [f64; 3],
+    settings: &ExtractionSettings,
+) -> Result<(Volume, LabelMap)> {
+    let label = settings.label;
+    let roi = mask.data.mapv(|v| v == label);
+    let Some(roi_box) = bounding_box(&roi) else {
+        let present = present_labels(&mask.data);
+        return Err(if present.is_empty() {
+            FeatureError::EmptyMask
+        } else {
+            FeatureError::LabelAbsent { label, present }
+        });
+    };
+    check_roi_inside(&mask.geometry, &roi_box, &image.geometry, image.size_xyz()).map_err(image_error)?;
+    let mask_spacing = mask.geometry.spacing;
+    // Bounding box as ITK reports it: lower index and size, (x, y, z).
+    let lower = [roi_box[2][0] as f64, roi_box[1][0] as f64, roi_box[0][0] as f64];
+    let size = [
+        (roi_box[2][1] - roi_box[2][0] + 1) as f64,
+        (roi_box[1][1] - roi_box[1][0] + 1) as f64,
+        (roi_box[0][1] - roi_box[0][0] + 1) as f64,
+    ];
+    let mut spacing = [0.0; 3];
+    for k in 0..3 {
+        spacing[k] = if requested[k] == 0.0 || size[k] == 1.0 {
+            mask_spacing[k]
+        } else {
+            requested[k]
+        };
+    }
+    let image_spacing = image.geometry.spacing;
+    let all_close = (0..3).all(|k| (image_spacing[k] - spacing[k]).abs() <= 1e-8 + 1e-5 * spacing[k].abs());
+    if all_close {
+        // Only the mask is resampled onto the image grid (then cropped with padding by the caller's checks).
+        let resampled =
+            resample_labels_nearest(mask, &image.geometry, image.data.dim()).map_err(image_error)?;
+        return Ok((image.clone(), resampled));
+    }
+    let pad = settings.pad_distance as f64;
+    let mask_size = mask.size_xyz();
+    let mut new_size = [0_usize; 3];
+    let mut origin_index = [0.0; 3];
+    for k in 0..3 {
+        let ratio = mask_spacing[k] / spacing[k];
+        let max_upper = (mask_size[k] as f64 * ratio).ceil() - 1.0;
+        let lower_new = ((lower[k] - 0.5) * ratio - pad).floor().max(0.0);
+        let upper_new = ((lower[k] + size[k] - 0.5) * ratio + pad).ceil().min(max_upper);
+        new_size[k] = (upper_new - lower_new + 1.0).max(1.0) as usize;
+        origin_index[k] = 0.5 * (spacing[k] - mask_spacing[k]) / mask_spacing[k] + lower_new / ratio;
+    }
+    let geometry = Geometry {
+        spacing,
+        origin: mask.geometry.index_to_physical(origin_index),
+        direction: mask.geometry.direction,
+    };
+    let shape = (new_size[2], new_size[1], new_size[0]);
+    let cast = integer_cast(&image.data);
+    let resampled_image =
+        resample_volume(image, &geometry, shape, settings.interpolator, cast).map_err(image_error)?;
+    let resampled_mask = resample_labels_nearest(mask, &geometry, shape).map_err(image_error)?;
+    Ok((resampled_image, resampled_mask))
+}
+
+/// The smallest of uint8, int16, uint16, int32 holding every value when all values are integers, else float.
+fn integer_cast(data: &Array3<f64>) -> OutputCast {
+    if data.iter().any(|v| v.fract() != 0.0 || !v.is_finite()) {
+        return OutputCast::Float;
+    }
+    let (min, max) = data
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    for (lo, hi) in [
+        (0_i64, 255_i64),
+        (-32768, 32767),
+        (0, 65535),
+        (i64::from(i32::MIN), i64::from(i32::MAX)),
+    ] {
+        if min >= lo as f64 && max <= hi as f64 {
+            return OutputCast::Integer { min: lo, max: hi };
+        }
+    }
+    OutputCast::Float
 }

@@ -3,19 +3,10 @@
 //! The protocol crate parses PyRadiomics parameter files into this struct; this module only holds values, defaults
 //! and their validation ([`ExtractionSettings::check`]).
 
-pub use mmrad_image::ResegmentMode;
+pub use mmrad_image::{Interpolator, ResegmentMode};
 
 use crate::texture::{TextureSettings, WeightingNorm};
 use crate::{FeatureError, Result};
-
-/// Interpolators PyRadiomics accepts for resampling (`interpolator`); resampling itself is not done here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Interpolator {
-    NearestNeighbor,
-    Linear,
-    #[default]
-    BSpline,
-}
 
 /// PyRadiomics extraction settings with PyRadiomics 3.1 defaults.
 ///
@@ -44,8 +35,8 @@ pub enum Interpolator {
 /// | `geometry_tolerance` | `geometryTolerance` | `None` (ITK 1e-6) | image/mask geometry tolerance, relative to x spacing |
 /// | `correct_mask` | `correctMask` | false | resample a mismatched mask onto the image grid (nearest neighbour) |
 /// | `additional_info` | `additionalInfo` | true | emit `diagnostics_*` entries |
-/// | `resampled_pixel_spacing` | `resampledPixelSpacing` | `None` | not supported here: resample with `mmrad-image` first |
-/// | `interpolator` | `interpolator` | B-spline | only meaningful with resampling |
+/// | `resampled_pixel_spacing` | `resampledPixelSpacing` | `None` | resample image and mask (0 keeps an axis' spacing) |
+/// | `interpolator` | `interpolator` | B-spline | image interpolator when resampling (the mask uses nearest neighbour) |
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExtractionSettings {
     pub bin_width: f64,
@@ -170,11 +161,14 @@ impl ExtractionSettings {
         {
             return invalid("geometryTolerance", t.to_string(), "a finite value >= 0");
         }
-        if self.resampled_pixel_spacing.is_some() {
-            return Err(FeatureError::Unsupported {
-                what: "resampledPixelSpacing".into(),
-                hint: "resample image and mask with mmrad-image before extraction".into(),
-            });
+        if let Some(spacing) = self.resampled_pixel_spacing
+            && spacing.iter().any(|s| !(s.is_finite() && *s >= 0.0))
+        {
+            return invalid(
+                "resampledPixelSpacing",
+                format!("{spacing:?}"),
+                "finite values >= 0",
+            );
         }
         self.texture_settings().check()?;
         Ok(())

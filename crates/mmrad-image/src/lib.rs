@@ -3,17 +3,19 @@
 //! Modules, in reading order:
 //! - [`roi`]: bounding boxes, cropping and intensity re-segmentation of a boolean ROI (PyRadiomics semantics).
 //! - [`intensity`]: whole-image normalisation (ITK `NormalizeImageFilter` + PyRadiomics outlier clipping).
-//! - [`resample`]: nearest-neighbour resampling of a label map onto another grid (ITK rounding), and the check that a
-//!   ROI lies inside an image's physical extent.
+//! - [`resample`]: resampling of volumes (nearest neighbour, linear, cubic B-spline) and label maps (nearest
+//!   neighbour) onto another grid as ITK's `ResampleImageFilter` does, and the check that a ROI lies inside an image.
+//! - [`bspline`]: ITK's cubic B-spline decomposition and evaluation.
 //!
 //! This crate never reads files, never computes features, and draws no random numbers.
 
+pub mod bspline;
 pub mod intensity;
 pub mod resample;
 pub mod roi;
 
 pub use intensity::normalise;
-pub use resample::{check_roi_inside, resample_labels_nearest};
+pub use resample::{Interpolator, OutputCast, check_roi_inside, resample_labels_nearest, resample_volume};
 pub use roi::{BoundingBox, ResegmentMode, bounding_box, crop, resegment};
 
 /// Errors of mmrad-image.

@@ -3,9 +3,32 @@
 
 use ndarray::Array3;
 
-use mmrad_core::{Geometry, LabelMap};
+use mmrad_core::{Geometry, LabelMap, Volume};
 
+use crate::bspline::BSplineCoefficients;
 use crate::{ImageError, Result};
+
+/// Interpolators of [`resample_volume`] (PyRadiomics/SimpleITK `interpolator` names in brackets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Interpolator {
+    /// `sitkNearestNeighbor`: value at the rounded (half up) index.
+    NearestNeighbor,
+    /// `sitkLinear`: trilinear.
+    Linear,
+    /// `sitkBSpline`: cubic B-spline (ITK `BSplineInterpolateImageFunction`, order 3).
+    #[default]
+    BSpline,
+}
+
+/// How interpolated values are stored, as ITK's `ResampleImageFilter` casts to the output pixel type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputCast {
+    /// Keep f64 values (floating-point images).
+    #[default]
+    Float,
+    /// Clamp to `[min, max]` and truncate toward zero (an integer pixel type such as int16: `(-32768, 32767)`).
+    Integer { min: i64, max: i64 },
+}
 
 /// Inverse of a 3×3 row-major matrix, `None` when singular.
 fn invert3(m: &[f64; 9]) -> Option<[f64; 9]> {
@@ -108,6 +131,82 @@ pub fn resample_labels_nearest(
     Ok(LabelMap::new(out, geometry.clone()))
 }
 
+/// Resamples `volume` onto the grid `(geometry, shape [z, y, x])`, as ITK's `ResampleImageFilter` with an identity
+/// transform: each output voxel centre is mapped to a continuous input index; outside `[-0.5, size - 0.5)` it gets 0,
+/// inside the interpolated value, cast as `cast` says.
+///
+/// # Errors
+/// A singular direction matrix.
+pub fn resample_volume(
+    volume: &Volume,
+    geometry: &Geometry,
+    shape: (usize, usize, usize),
+    interpolator: Interpolator,
+    cast: OutputCast,
+) -> Result<Volume> {
+    let inverse = invert3(&volume.geometry.direction).ok_or(ImageError::SingularDirection("image"))?;
+    let size = volume.size_xyz();
+    let spline = (interpolator == Interpolator::BSpline).then(|| BSplineCoefficients::new(&volume.data));
+    let mut out = Array3::<f64>::zeros(shape);
+    for ((z, y, x), value) in out.indexed_iter_mut() {
+        let p = geometry.index_to_physical([x as f64, y as f64, z as f64]);
+        let c = physical_to_index(&volume.geometry, &inverse, p);
+        let inside = (0..3).all(|k| c[k] >= -0.5 && c[k] < size[k] as f64 - 0.5);
+        if !inside {
+            continue;
+        }
+        let interpolated = match (&spline, interpolator) {
+            (Some(spline), _) => spline.evaluate(c),
+            (None, Interpolator::Linear) => linear(&volume.data, c),
+            (None, _) => {
+                let i = [
+                    (c[0] + 0.5).floor() as usize,
+                    (c[1] + 0.5).floor() as usize,
+                    (c[2] + 0.5).floor() as usize,
+                ];
+                volume.data.get([i[2], i[1], i[0]]).copied().unwrap_or(0.0)
+            }
+        };
+        *value = match cast {
+            OutputCast::Float => interpolated,
+            OutputCast::Integer { min, max } => interpolated.clamp(min as f64, max as f64).trunc(),
+        };
+    }
+    Ok(Volume::new(out, geometry.clone()))
+}
+
+/// Trilinear interpolation at continuous index `(x, y, z)`, neighbours clamped to the array (ITK).
+fn linear(data: &Array3<f64>, c: [f64; 3]) -> f64 {
+    let (nz, ny, nx) = data.dim();
+    let lengths = [nx, ny, nz];
+    let mut base = [0_usize; 3];
+    let mut upper = [0_usize; 3];
+    let mut frac = [0.0; 3];
+    for d in 0..3 {
+        let f = c[d].floor();
+        let b = f.max(0.0) as usize;
+        base[d] = b.min(lengths[d] - 1);
+        upper[d] = (b + 1).min(lengths[d] - 1);
+        frac[d] = if c[d] < 0.0 { 0.0 } else { c[d] - f };
+    }
+    let mut value = 0.0;
+    for corner in 0..8 {
+        let mut w = 1.0;
+        let mut idx = [0_usize; 3];
+        for d in 0..3 {
+            if corner & (1 << d) != 0 {
+                w *= frac[d];
+                idx[d] = upper[d];
+            } else {
+                w *= 1.0 - frac[d];
+                idx[d] = base[d];
+            }
+        }
+        value += w * data[[idx[2], idx[1], idx[0]]];
+    }
+    value
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +222,42 @@ mod tests {
         assert!(check_roi_inside(&labels.geometry, &roi_box, &labels.geometry, [2, 1, 1]).is_ok());
         let outside = check_roi_inside(&labels.geometry, &roi_box, &labels.geometry, [1, 1, 1]);
         assert!(matches!(outside, Err(ImageError::RoiOutsideImage(_))));
+    }
+
+    #[test]
+    fn resampling_a_linear_ramp_is_exact_and_integer_cast_truncates() {
+        let data = Array3::from_shape_fn((4, 5, 6), |(z, y, x)| 10.0 * x as f64 + y as f64 - 3.0 * z as f64);
+        let volume = Volume::new(data, Geometry::identity());
+        // Half-voxel shifted grid of spacing 0.5 inside the volume.
+        let grid = Geometry {
+            spacing: [0.5; 3],
+            origin: [1.25, 1.25, 1.25],
+            ..Geometry::identity()
+        };
+        for interpolator in [Interpolator::Linear] {
+            let out = resample_volume(&volume, &grid, (3, 3, 3), interpolator, OutputCast::Float).unwrap();
+            for ((z, y, x), &v) in out.data.indexed_iter() {
+                let (px, py, pz) = (
+                    1.25 + 0.5 * x as f64,
+                    1.25 + 0.5 * y as f64,
+                    1.25 + 0.5 * z as f64,
+                );
+                let want = 10.0 * px + py - 3.0 * pz;
+                assert!((v - want).abs() < 1e-9, "{interpolator:?} {v} vs {want}");
+            }
+        }
+        let cast = OutputCast::Integer {
+            min: -32768,
+            max: 32767,
+        };
+        let out = resample_volume(&volume, &grid, (1, 1, 1), Interpolator::Linear, cast).unwrap();
+        // 12.5 + 1.25 − 3.75 = 10.0 exactly; at (1.75, 1.25, 1.25): 17.5 + 1.25 − 3.75 = 15.0.
+        assert_eq!(out.data[[0, 0, 0]], 10.0);
+        let shifted = Geometry {
+            origin: [1.3, 1.25, 1.25],
+            ..grid.clone()
+        };
+        let out = resample_volume(&volume, &shifted, (1, 1, 1), Interpolator::Linear, cast).unwrap();
+        assert_eq!(out.data[[0, 0, 0]], 10.0, "10.5 truncates toward zero");
     }
 }

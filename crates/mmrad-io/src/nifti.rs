@@ -1,8 +1,11 @@
 //! NIfTI-1 reader (`.nii`, `.nii.gz`) through the `nifti` crate, with geometry converted to LPS as ITK does.
 //!
 //! The NIfTI affine maps voxel indices to RAS; ITK (and so PyRadiomics/SimpleITK) negates its first two rows to
-//! obtain LPS. Rule used here: the qform when `qform_code > 0`, else the sform when `sform_code > 0`, else
-//! `pixdim` spacing with an identity direction and zero origin. Intensities are rescaled by `scl_slope`/`scl_inter`.
+//! obtain LPS. Transform choice, following ITK ≥ 5.2 (`itkNiftiImageIO.cxx`, ITK PR #1868): the sform when
+//! `sform_code` is `NIFTI_XFORM_SCANNER_ANAT` (1) and its rotation is orthonormal (within 1e-4); otherwise the
+//! qform when `qform_code > 0`; otherwise the sform when `sform_code > 0`; otherwise `pixdim` spacing with an
+//! identity RAS direction (diag(−1, −1, 1) in LPS) and zero origin. Intensities are rescaled by
+//! `scl_slope`/`scl_inter`.
 
 use std::path::Path;
 
@@ -79,7 +82,13 @@ pub fn geometry_of(path: &Path, header: &NiftiHeader) -> Result<Geometry> {
             *s = 1.0;
         }
     }
-    let (direction_ras, origin_ras) = if header.qform_code > 0 {
+    let sform = sform_of(header);
+    let scanner_sform = header.sform_code == 1 && sform.as_ref().is_some_and(|(_, d, _)| is_orthonormal(d));
+    let (direction_ras, origin_ras) = if scanner_sform && let Some((sform_spacing, direction, origin)) = sform
+    {
+        spacing = sform_spacing;
+        (direction, origin)
+    } else if header.qform_code > 0 {
         let b = f64::from(header.quatern_b);
         let c = f64::from(header.quatern_c);
         let d = f64::from(header.quatern_d);
@@ -155,5 +164,40 @@ pub fn geometry_of(path: &Path, header: &NiftiHeader) -> Result<Geometry> {
         spacing,
         origin,
         direction,
+    })
+}
+
+/// Spacing (column norms), normalised direction and origin of the sform; `None` for a zero-length axis.
+fn sform_of(header: &NiftiHeader) -> Option<([f64; 3], [f64; 9], [f64; 3])> {
+    let rows = [header.srow_x, header.srow_y, header.srow_z];
+    let mut direction = [0.0; 9];
+    let mut spacing = [0.0; 3];
+    for axis in 0..3 {
+        let column: Vec<f64> = rows.iter().map(|row| f64::from(row[axis])).collect();
+        let norm = column.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if norm == 0.0 || !norm.is_finite() {
+            return None;
+        }
+        spacing[axis] = norm;
+        for row in 0..3 {
+            direction[row * 3 + axis] = column[row] / norm;
+        }
+    }
+    let origin = [
+        f64::from(rows[0][3]),
+        f64::from(rows[1][3]),
+        f64::from(rows[2][3]),
+    ];
+    Some((spacing, direction, origin))
+}
+
+/// True when the row-major 3×3 matrix has orthonormal columns within 1e-4.
+fn is_orthonormal(d: &[f64; 9]) -> bool {
+    (0..3).all(|a| {
+        (0..3).all(|b| {
+            let dot: f64 = (0..3).map(|r| d[r * 3 + a] * d[r * 3 + b]).sum();
+            let target = if a == b { 1.0 } else { 0.0 };
+            (dot - target).abs() <= 1.0e-4
+        })
     })
 }

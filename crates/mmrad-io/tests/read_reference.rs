@@ -32,7 +32,7 @@ fn reference() -> BTreeMap<String, Vec<(String, Vec<f64>)>> {
 #[test]
 fn every_reference_file_matches_numpy() {
     let reference = reference();
-    assert!(reference.len() >= 19, "reference lists {} files", reference.len());
+    assert!(reference.len() >= 22, "reference lists {} files", reference.len());
     for (file, entries) in &reference {
         let volume = read_image(&shared(file)).unwrap();
         let size = volume.size_xyz();

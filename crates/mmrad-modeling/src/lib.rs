@@ -20,6 +20,9 @@ pub mod standardise;
 
 mod numeric;
 
+pub use logistic::{CiMethod, FittedLogistic, LogisticParams, TermEstimate, ValidLogisticParams};
+pub use nomogram::{Nomogram, NomogramAxis};
+pub use signature::{ClinicalParams, FittedClinical, FittedFusion, FusionParams, RadScore, ScreenResult, Selection as ClinicalSelection, ValidClinicalParams};
 pub use lasso::{CvTable, Family, FittedLasso, LambdaRule, LassoParams, LassoPath, ValidLassoParams};
 
 

@@ -9,6 +9,7 @@
 //! This crate reads the protocol file and nothing else: it never opens the cohort tables it names (the study does).
 
 pub mod dto;
+pub mod params_file;
 pub mod plan;
 pub mod validate;
 

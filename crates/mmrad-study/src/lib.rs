@@ -18,6 +18,7 @@
 //! [`Plan`]: mmrad_protocol::Plan
 
 pub mod cohort;
+pub mod extract_batch;
 mod fit;
 pub mod output;
 pub mod pipeline;

@@ -55,7 +55,13 @@ def read_nifti(path):
     arr = arr.reshape(sizes[:3][::-1]).astype(np.float64)  # Fortran x-fastest -> C [z, y, x]
     if slope not in (0.0,) and not (slope == 1.0 and inter == 0.0):
         arr = arr * slope + inter
-    if qform_code > 0:
+    m = srow[:, :3]
+    norms = np.linalg.norm(m, axis=0)
+    rot_s = m / norms if np.all(norms > 0) else None
+    # ITK >= 5.2: a SCANNER_ANAT sform with an orthonormal rotation wins; then the qform; then any sform.
+    if sform_code == 1 and rot_s is not None and np.allclose(rot_s.T @ rot_s, np.eye(3), atol=1e-4):
+        rot, spacing, origin = rot_s, list(norms), srow[:, 3]
+    elif qform_code > 0:
         a = np.sqrt(max(0.0, 1.0 - (b * b + c * c + d * d)))
         # Rotation from the quaternion (a, b, c, d), NIfTI-1 standard (nifti1.h comments).
         rot = np.array(
@@ -107,6 +113,9 @@ def main(shared):
         "ibsi/ibsi_1_digital_phantom/nifti/mask/mask.nii.gz",
         "ibsi/ibsi_1_ct_radiomics_phantom/nifti/image/phantom.nii.gz",
         "ibsi/ibsi_1_ct_radiomics_phantom/nifti/mask/mask.nii.gz",
+        "ibsi_validation_sts/nifti/STS_001/CT_image.nii.gz",
+        "ibsi_validation_sts/nifti/STS_001/CT_mask.nii.gz",
+        "ibsi_validation_sts/nifti/STS_001/PET_image.nii.gz",
     ]:
         arr, sizes, spacing, origin, direction, codes = read_nifti(shared / rel)
         print(rel, "qform/sform codes", codes, file=sys.stderr)

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use mmrad_core::{LabelMap, Volume};
 use mmrad_features::texture::WeightingNorm;
-use mmrad_features::{ExtractionSettings, ResegmentMode};
+use mmrad_features::{ExtractionSettings, Interpolator, ResegmentMode};
 
 /// The image and label map of a PyRadiomics test case (suffixes like `_2d` are stripped).
 pub fn load_case(case: &str) -> (Volume, LabelMap) {
@@ -24,8 +24,7 @@ fn list(value: &str) -> Vec<f64> {
 
 /// Converts a baseline case's settings dict (PyRadiomics names, Python literals) into `ExtractionSettings`.
 ///
-/// Keys that only matter for resampling (`interpolator`) or for output (`additionalInfo`) are accepted; any other
-/// unknown key fails the test so that a setting is never silently ignored.
+/// Any unknown key fails the test so that a setting is never silently ignored.
 pub fn settings_from(dict: &BTreeMap<String, String>) -> ExtractionSettings {
     let mut s = ExtractionSettings::default();
     for (key, value) in dict {
@@ -65,7 +64,14 @@ pub fn settings_from(dict: &BTreeMap<String, String>) -> ExtractionSettings {
                 let v = list(value);
                 s.resampled_pixel_spacing = Some([v[0], v[1], v[2]]);
             }
-            "interpolator" => {}
+            "interpolator" => {
+                s.interpolator = match value.as_str() {
+                    "sitkBSpline" => Interpolator::BSpline,
+                    "sitkLinear" => Interpolator::Linear,
+                    "sitkNearestNeighbor" => Interpolator::NearestNeighbor,
+                    other => panic!("interpolator {other}"),
+                }
+            }
             _ if none => {}
             other => panic!("unhandled PyRadiomics setting `{other}` = `{value}`"),
         }
@@ -73,7 +79,7 @@ pub fn settings_from(dict: &BTreeMap<String, String>) -> ExtractionSettings {
     s
 }
 
-/// True when the case needs resampling, which `mmrad-features` does not do.
+/// True when the case resamples (`resampledPixelSpacing` set); `mmrad-features` supports it (B-spline as ITK).
 pub fn needs_resampling(dict: &BTreeMap<String, String>) -> bool {
     dict.get("resampledPixelSpacing").is_some_and(|v| v != "None")
 }

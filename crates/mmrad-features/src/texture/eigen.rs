@@ -42,13 +42,9 @@ fn tridiagonalise(m: &mut [f64], n: usize) -> (Vec<f64>, Vec<f64>) {
         v[lo..].iter_mut().for_each(|a| *a /= v_norm);
         // p = A v on the trailing block, then q = p - (v'p) v, A -= 2 (v q' + q v').
         for i in lo..n {
-            p[i] = m[i * n + lo..(i + 1) * n]
-                .iter()
-                .zip(&v[lo..])
-                .map(|(a, b)| a * b)
-                .sum();
+            p[i] = dot(&m[i * n + lo..(i + 1) * n], &v[lo..]);
         }
-        let vp: f64 = v[lo..].iter().zip(&p[lo..]).map(|(a, b)| a * b).sum();
+        let vp = dot(&v[lo..], &p[lo..]);
         for i in lo..n {
             p[i] -= vp * v[i];
         }
@@ -72,7 +68,29 @@ fn tridiagonalise(m: &mut [f64], n: usize) -> (Vec<f64>, Vec<f64>) {
     (diag, off)
 }
 
+/// Dot product with four independent accumulators (lets the compiler pipeline and vectorise the reduction).
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let chunks_a = a.chunks_exact(4);
+    let chunks_b = b.chunks_exact(4);
+    let tail: f64 = chunks_a
+        .remainder()
+        .iter()
+        .zip(chunks_b.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (ca, cb) in chunks_a.zip(chunks_b) {
+        for k in 0..4 {
+            acc[k] += ca[k] * cb[k];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
 /// Implicit QL with Wilkinson shifts on a symmetric tridiagonal matrix; eigenvalues overwrite `d`.
+///
+/// Plain `sqrt(a² + b²)` replaces `hypot`: entries here are probabilities-scaled values of order 1, far from
+/// overflow, and `hypot` dominated the run time.
 fn tridiagonal_ql(d: &mut [f64], e: &mut [f64]) -> Result<()> {
     let n = d.len();
     if n < 2 {
@@ -97,7 +115,7 @@ fn tridiagonal_ql(d: &mut [f64], e: &mut [f64]) -> Result<()> {
                 return Err(TextureError::EigenNoConvergence(n));
             }
             let mut g = (d[l + 1] - d[l]) / (2.0 * e[l]);
-            let mut r = g.hypot(1.0);
+            let mut r = (g * g + 1.0).sqrt();
             g = d[m] - d[l] + e[l] / (g + r.copysign(g));
             let (mut s, mut c, mut p) = (1.0f64, 1.0f64, 0.0f64);
             let mut i = m;
@@ -106,7 +124,7 @@ fn tridiagonal_ql(d: &mut [f64], e: &mut [f64]) -> Result<()> {
                 i -= 1;
                 let f = s * e[i];
                 let b = c * e[i];
-                r = f.hypot(g);
+                r = (f * f + g * g).sqrt();
                 e[i + 1] = r;
                 if r == 0.0 {
                     d[i + 1] -= p;

@@ -7,7 +7,7 @@
 
 use ndarray::Array3;
 
-use super::eigen::symmetric_eigenvalues;
+use super::eigen::{dot, symmetric_eigenvalues};
 use super::{EPS, Prepared, Result, TextureSettings, WeightingNorm, generate_angles, nanmean, spacing_zyx};
 use crate::discretise::Discretised;
 
@@ -231,11 +231,7 @@ fn mcc_angle(p: &[f64], n: usize) -> Result<f64> {
     for a in 0..m {
         let row_a = &scaled[a * c..(a + 1) * c];
         for b in 0..=a {
-            let v: f64 = row_a
-                .iter()
-                .zip(&scaled[b * c..(b + 1) * c])
-                .map(|(x, y)| x * y)
-                .sum();
+            let v = dot(row_a, &scaled[b * c..(b + 1) * c]);
             s[a * m + b] = v;
             s[b * m + a] = v;
         }
@@ -269,7 +265,6 @@ fn angle_features(p: &[f64], n: usize, levels: &[f64]) -> [f64; 23] {
     let mut contrast = 0.0;
     let mut joint_energy = 0.0;
     let mut hxy = 0.0;
-    let mut hxy1 = 0.0;
     let mut max_probability = 0.0f64;
     let mut p_sum = vec![0.0; 2 * ng_int + 1];
     let mut p_diff = vec![0.0; ng_int.max(1)];
@@ -287,7 +282,6 @@ fn angle_features(p: &[f64], n: usize, levels: &[f64]) -> [f64; 23] {
             contrast += v * (li - lj) * (li - lj);
             joint_energy += v * v;
             hxy -= v * (v + EPS).log2();
-            hxy1 -= v * (px[i] * py[j] + EPS).log2();
             max_probability = max_probability.max(v);
             p_sum[(li + lj) as usize] += v;
             p_diff[(li - lj).abs() as usize] += v;
@@ -325,6 +319,8 @@ fn angle_features(p: &[f64], n: usize, levels: &[f64]) -> [f64; 23] {
     };
     let hx = entropy(&px);
     let hy = entropy(&py);
+    // HXY1 and HXY2 share log2(px(i) py(j) + eps); p(i, j) > 0 implies px(i) py(j) > 0.
+    let mut hxy1 = 0.0;
     let mut hxy2 = 0.0;
     for i in 0..n {
         if px[i] == 0.0 {
@@ -333,7 +329,9 @@ fn angle_features(p: &[f64], n: usize, levels: &[f64]) -> [f64; 23] {
         for j in 0..n {
             let q = px[i] * py[j];
             if q != 0.0 {
-                hxy2 -= q * (q + EPS).log2();
+                let log = (q + EPS).log2();
+                hxy2 -= q * log;
+                hxy1 -= p[i * n + j] * log;
             }
         }
     }
@@ -477,6 +475,54 @@ mod tests {
         assert_eq!(get("Contrast"), 0.0);
         assert_eq!(get("MaximumProbability"), 1.0);
         assert_eq!(f.len(), 24);
+    }
+
+    #[test]
+    fn weights_in_closed_form() {
+        // Offset (0, 1, 1) with spacing (z, y, x) = (3, 2, 1): |a|·spacing = (0, 2, 1).
+        let (angle, spacing) = ([0, 1, 1], [3.0, 2.0, 1.0]);
+        assert_eq!(
+            glcm_weight(angle, spacing, WeightingNorm::Infinity),
+            (-4.0f64).exp()
+        );
+        assert_eq!(
+            glcm_weight(angle, spacing, WeightingNorm::Euclidean),
+            (-5.0f64).exp()
+        );
+        assert_eq!(
+            glcm_weight(angle, spacing, WeightingNorm::Manhattan),
+            (-9.0f64).exp()
+        );
+        assert_eq!(glcm_weight(angle, spacing, WeightingNorm::NoWeighting), 1.0);
+    }
+
+    #[test]
+    fn no_weighting_sums_the_angles() {
+        // With weight 1 the single merged matrix is the sum of the per-angle count matrices, normalised.
+        let d = doc_image();
+        let s = TextureSettings {
+            weighting_norm: Some(WeightingNorm::NoWeighting),
+            ..TextureSettings::default()
+        };
+        let merged = matrix(&d, &s).unwrap();
+        assert_eq!(merged.dim(), (5, 5, 1));
+        let per_angle = Glcm::compute(&d, &TextureSettings::default()).unwrap();
+        assert_eq!(per_angle.matrices.len(), 4);
+        // Each 5x5 in-plane angle has 2 x (number of pairs) counts: 40, 32, 32, 40 (diagonals have 16 pairs).
+        let totals = [32.0, 40.0, 32.0, 40.0];
+        let grand: f64 = totals.iter().sum();
+        for i in 0..5 {
+            for j in 0..5 {
+                let summed: f64 = per_angle
+                    .matrices
+                    .iter()
+                    .zip(totals)
+                    .map(|(p, t)| p[i * 5 + j] * t)
+                    .sum();
+                // Tolerance 1e-15: counts recovered from normalised values and re-normalised.
+                assert!((merged[[i, j, 0]] - summed / grand).abs() < 1e-15, "({i}, {j})");
+            }
+        }
     }
 
     #[test]

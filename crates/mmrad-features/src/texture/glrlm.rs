@@ -333,6 +333,19 @@ mod tests {
     }
 
     #[test]
+    fn weights_in_closed_form() {
+        // Offset (1, 1, 0) with spacing (z, y, x) = (3, 2, 1): |a|·spacing = (3, 2, 0).
+        let (angle, spacing) = ([1, 1, 0], [3.0, 2.0, 1.0]);
+        assert_eq!(glrlm_weight(angle, spacing, WeightingNorm::Infinity), 3.0);
+        assert_eq!(
+            glrlm_weight(angle, spacing, WeightingNorm::Euclidean),
+            13.0f64.sqrt()
+        );
+        assert_eq!(glrlm_weight(angle, spacing, WeightingNorm::Manhattan), 5.0);
+        assert_eq!(glrlm_weight(angle, spacing, WeightingNorm::NoWeighting), 1.0);
+    }
+
+    #[test]
     fn names_sorted_as_pyradiomics_method_names() {
         let methods: Vec<String> = FEATURE_NAMES
             .iter()

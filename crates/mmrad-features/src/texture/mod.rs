@@ -103,6 +103,27 @@ impl WeightingNorm {
 /// | `gldm_a` | `gldm_a` | `0` | dependence cut-off α: neighbours with `|i - j| <= α` are dependent |
 /// | `force2d` | `force2D` | `false` | only in-plane neighbours |
 /// | `force2d_dimension` | `force2Ddimension` | `0` | out-of-plane axis in (z, y, x) order: 0 = z |
+///
+/// # Errors
+/// [`TextureSettings::check`] (called by every class) rejects distances < 1, no distance, a `force2d_dimension`
+/// above 2 and a negative or non-finite `gldm_a`.
+///
+/// # Examples
+/// ```
+/// use mmrad_features::discretise::Discretised;
+/// use mmrad_features::texture::{TextureSettings, glcm, ngtdm};
+/// use ndarray::Array3;
+///
+/// // A 3x3 checkerboard of bins 1 and 2 in one slice.
+/// let grey = Array3::from_shape_fn((1, 3, 3), |(_, y, x)| 1 + ((x + y) % 2) as u32);
+/// let d = Discretised { mask: grey.mapv(|g| g > 0), grey, n_levels: 2, spacing: [1.0; 3] };
+/// let settings = TextureSettings { force2d: true, ..TextureSettings::default() };
+/// let features = glcm::features(&d, &settings)?;
+/// assert_eq!(features.len(), 24);
+/// assert_eq!(features[0].0, "Autocorrelation");
+/// assert_eq!(ngtdm::features(&d, &settings)?.len(), 5);
+/// # Ok::<(), mmrad_features::texture::TextureError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextureSettings {
     pub distances: Vec<usize>,
@@ -444,6 +465,75 @@ mod tests {
         assert_eq!(s.check(), Err(TextureError::InvalidForce2dDimension(3)));
         assert!(WeightingNorm::parse("chebyshev").is_err());
         assert_eq!(WeightingNorm::parse("infinity"), Ok(WeightingNorm::Infinity));
+    }
+
+    #[test]
+    fn bad_inputs_are_errors() {
+        use ndarray::Array3;
+        let s = TextureSettings::default();
+        let grey = Array3::from_elem((1, 2, 2), 1u32);
+        let empty = Discretised {
+            grey: grey.clone(),
+            mask: Array3::from_elem((1, 2, 2), false),
+            n_levels: 1,
+            spacing: [1.0; 3],
+        };
+        assert_eq!(glcm::features(&empty, &s), Err(TextureError::EmptyRoi));
+        assert_eq!(ngtdm::features(&empty, &s), Err(TextureError::EmptyRoi));
+        let mismatch = Discretised {
+            grey: grey.clone(),
+            mask: Array3::from_elem((1, 2, 3), true),
+            n_levels: 1,
+            spacing: [1.0; 3],
+        };
+        assert!(matches!(
+            glrlm::features(&mismatch, &s),
+            Err(TextureError::ShapeMismatch { .. })
+        ));
+        let mut zero = Discretised {
+            grey,
+            mask: Array3::from_elem((1, 2, 2), true),
+            n_levels: 1,
+            spacing: [1.0; 3],
+        };
+        zero.grey[[0, 1, 0]] = 0;
+        assert_eq!(
+            glszm::features(&zero, &s),
+            Err(TextureError::ZeroGreyInRoi { z: 0, y: 1, x: 0 })
+        );
+        let bad = TextureSettings {
+            distances: vec![0],
+            ..TextureSettings::default()
+        };
+        zero.grey[[0, 1, 0]] = 1;
+        assert_eq!(gldm::features(&zero, &bad), Err(TextureError::InvalidDistance(0)));
+    }
+
+    #[test]
+    fn single_voxel_roi_is_nan_not_panic() {
+        use ndarray::Array3;
+        let mut mask = Array3::from_elem((3, 3, 3), false);
+        mask[[1, 1, 1]] = true;
+        let d = Discretised {
+            grey: Array3::from_elem((3, 3, 3), 2u32),
+            mask,
+            n_levels: 2,
+            spacing: [1.0; 3],
+        };
+        let s = TextureSettings::default();
+        // No co-occurring pair and no multi-voxel line: every angle is empty, so PyRadiomics' nanmean gives NaN
+        // (MCC is 1 for a single grey level).
+        let f = glcm::features(&d, &s).unwrap();
+        assert!(
+            f.iter()
+                .all(|(n, v)| if *n == "MCC" { *v == 1.0 } else { v.is_nan() }),
+            "{f:?}"
+        );
+        assert!(glrlm::features(&d, &s).unwrap().iter().all(|(_, v)| v.is_nan()));
+        // One zone of size 1: ZonePercentage 1.
+        assert_eq!(glszm::features(&d, &s).unwrap()[14], ("ZonePercentage", 1.0));
+        // The voxel has no neighbour: s_i = 0, Coarseness takes PyRadiomics' arbitrary 1e6.
+        assert_eq!(ngtdm::features(&d, &s).unwrap()[1], ("Coarseness", 1e6));
     }
 
     #[test]

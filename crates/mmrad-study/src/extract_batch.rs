@@ -1,0 +1,447 @@
+//! Batch feature extraction (`mmrad extract --batch`): a PyRadiomics batch CSV in, one feature row per case out.
+//!
+//! The batch CSV has the columns `Image` and `Mask` and optionally `Label`; every column is copied verbatim to the
+//! output, ahead of the `diagnostics_*` and feature columns (PyRadiomics' batch behaviour). Relative paths resolve
+//! against the batch file's folder. Cases run in parallel on a pool of `threads` threads; results are collected in
+//! row order, so the output is identical for any thread count. A failing case is reported with its line and reason
+//! and keeps its row (copied columns, empty features) without stopping the others, unless `fail_fast` is set.
+//!
+//! Column order follows PyRadiomics' `--format csv`: the columns of the first successful case, then columns that
+//! only later cases produced, sorted by name. Output is CSV or Parquet by extension, written atomically.
+
+use std::collections::BTreeSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use polars::prelude::{Column, DataFrame, ParquetWriter};
+use rayon::prelude::*;
+
+use mmrad_features::Extraction;
+use mmrad_protocol::params_file::ExtractionParams;
+
+use crate::output::{csv_field, float, write_atomic};
+use crate::{Error, Result};
+
+/// How a batch runs.
+///
+/// | Name | Default | Purpose |
+/// |---|---|---|
+/// | `threads` | 1 | cases extracted at the same time (`-j N`); 0 means one per core |
+/// | `fail_fast` | false | stop starting new cases after the first failure (`--fail-fast`) |
+/// | `progress` | false | draw a progress bar on stderr (hidden when stderr is not a terminal) |
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchOptions {
+    pub threads: usize,
+    pub fail_fast: bool,
+    pub progress: bool,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions { threads: 1, fail_fast: false, progress: false }
+    }
+}
+
+/// The cases of a batch file: every column, and for each case its cells and resolved paths.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchInput {
+    /// Column names in file order.
+    pub columns: Vec<String>,
+    pub cases: Vec<BatchCase>,
+}
+
+/// One row of a batch file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchCase {
+    /// Line of the row in the batch file (the header is line 1).
+    pub line: usize,
+    /// Cells as written, one per column (missing trailing cells are empty).
+    pub cells: Vec<String>,
+    /// `Image`, resolved against the batch file's folder.
+    pub image: PathBuf,
+    /// `Mask`, resolved against the batch file's folder.
+    pub mask: PathBuf,
+    /// `Label` cell as written (empty: the `label` setting).
+    pub label: String,
+}
+
+impl BatchInput {
+    /// A one-case batch (`mmrad extract IMAGE MASK`): columns `Image` and `Mask` holding the paths as given.
+    pub fn single(image: &Path, mask: &Path) -> BatchInput {
+        let cells = vec![image.display().to_string(), mask.display().to_string()];
+        BatchInput {
+            columns: vec!["Image".into(), "Mask".into()],
+            cases: vec![BatchCase {
+                line: 0,
+                cells,
+                image: image.to_owned(),
+                mask: mask.to_owned(),
+                label: String::new(),
+            }],
+        }
+    }
+}
+
+/// A case that failed, with the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseFailure {
+    /// Line in the batch file (0 for a single case given on the command line).
+    pub line: usize,
+    pub image: PathBuf,
+    pub reason: String,
+}
+
+impl std::fmt::Display for CaseFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line > 0 {
+            write!(f, "line {} (`{}`): {}", self.line, self.image.display(), self.reason)
+        } else {
+            write!(f, "`{}`: {}", self.image.display(), self.reason)
+        }
+    }
+}
+
+/// One output cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Float(f64),
+    Missing,
+}
+
+/// Whether a column holds copied text, diagnostics text or feature values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    Copied,
+    Diagnostic,
+    Feature,
+}
+
+/// The result of a batch: a table with one row per case, in batch order, and the failures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchOutput {
+    pub columns: Vec<(String, ColumnKind)>,
+    pub rows: Vec<Vec<Cell>>,
+    pub failures: Vec<CaseFailure>,
+    /// Cases never started because `fail_fast` stopped the batch.
+    pub skipped: usize,
+}
+
+/// Reads a PyRadiomics batch CSV.
+///
+/// # Errors
+/// [`Error::ReadTable`] when the file cannot be read or is not CSV, [`Error::MissingColumn`] without `Image` or `Mask`.
+pub fn read_batch(path: &Path) -> Result<BatchInput> {
+    let read_err = |message: String| Error::ReadTable { path: path.to_owned(), message };
+    let text = std::fs::read_to_string(path).map_err(|e| read_err(e.to_string()))?;
+    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let table = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let records = parse_csv(&text).map_err(read_err)?;
+    let mut records = records.into_iter();
+    let Some((_, columns)) = records.next() else {
+        return Err(read_err("the file is empty; expected a header with `Image` and `Mask`".into()));
+    };
+    let find = |name: &str| columns.iter().position(|c| c == name);
+    let missing = |column: &str| Error::MissingColumn { table: table.clone(), column: column.to_owned() };
+    let image_idx = find("Image").ok_or_else(|| missing("Image"))?;
+    let mask_idx = find("Mask").ok_or_else(|| missing("Mask"))?;
+    let label_idx = find("Label");
+    let resolve = |cell: &str| {
+        let p = PathBuf::from(cell);
+        if p.is_absolute() || cell.is_empty() { p } else { base_dir.join(p) }
+    };
+    let mut cases = Vec::new();
+    for (line, mut cells) in records {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        cells.resize(columns.len(), String::new());
+        let cell = |idx: usize| cells.get(idx).map(|c| c.trim().to_owned()).unwrap_or_default();
+        let (image, mask) = (resolve(&cell(image_idx)), resolve(&cell(mask_idx)));
+        let label = label_idx.map(cell).unwrap_or_default();
+        cases.push(BatchCase { line, cells, image, mask, label });
+    }
+    Ok(BatchInput { columns, cases })
+}
+
+/// Extracts every case of a batch.
+///
+/// # Errors
+/// [`Error::Fit`] when the thread pool cannot be built. Failing cases are not errors: they are listed in
+/// [`BatchOutput::failures`].
+pub fn extract_batch(input: &BatchInput, params: &ExtractionParams, options: &BatchOptions) -> Result<BatchOutput> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads)
+        .build()
+        .map_err(|e| crate::fit_error("extraction thread pool", e))?;
+    let bar = if options.progress {
+        let bar = ProgressBar::new(input.cases.len() as u64);
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} cases  {elapsed_precise} (eta {eta})") {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let stop = AtomicBool::new(false);
+    let results: Vec<Option<std::result::Result<Extraction, String>>> = pool.install(|| {
+        input
+            .cases
+            .par_iter()
+            .map(|case| {
+                if options.fail_fast && stop.load(Ordering::SeqCst) {
+                    return None;
+                }
+                let result = extract_case(case, params);
+                if result.is_err() && options.fail_fast {
+                    stop.store(true, Ordering::SeqCst);
+                }
+                bar.inc(1);
+                Some(result)
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    Ok(assemble(input, &results))
+}
+
+/// Extracts one case: reads image and mask, applies the row's `Label`, runs [`mmrad_features::extract`].
+///
+/// # Errors
+/// The reason, as text naming the file or setting (a panic inside the extraction is caught and reported too).
+pub fn extract_case(case: &BatchCase, params: &ExtractionParams) -> std::result::Result<Extraction, String> {
+    if case.image.as_os_str().is_empty() || case.mask.as_os_str().is_empty() {
+        return Err("missing `Image` or `Mask` path".into());
+    }
+    let mut settings = params.settings.clone();
+    if !case.label.is_empty() {
+        settings.label = match case.label.parse::<i64>() {
+            Ok(label) if label >= 1 => label,
+            _ => return Err(format!("`Label` must be an integer >= 1; found `{}`", case.label)),
+        };
+    }
+    let run = || -> std::result::Result<Extraction, String> {
+        let image = mmrad_io::read_image(&case.image).map_err(|e| e.to_string())?;
+        let mask = mmrad_io::read_label_map(&case.mask).map_err(|e| e.to_string())?;
+        mmrad_features::extract(&image, &mask, &settings, &params.classes).map_err(|e| e.to_string())
+    };
+    match catch_unwind(AssertUnwindSafe(run)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(format!("internal error (a bug in mmrad, please report it): {message}"))
+        }
+    }
+}
+
+/// Builds the output table from per-case results in batch order.
+fn assemble(input: &BatchInput, results: &[Option<std::result::Result<Extraction, String>>]) -> BatchOutput {
+    let mut columns: Vec<(String, ColumnKind)> =
+        input.columns.iter().map(|c| (c.clone(), ColumnKind::Copied)).collect();
+    let computed = |e: &Extraction| {
+        e.diagnostics
+            .iter()
+            .map(|(n, _)| (n.clone(), ColumnKind::Diagnostic))
+            .chain(e.features.iter().map(|(n, _)| (n.clone(), ColumnKind::Feature)))
+            .collect::<Vec<_>>()
+    };
+    let successes: Vec<&Extraction> = results.iter().filter_map(|r| r.as_ref()?.as_ref().ok()).collect();
+    if let Some(first) = successes.first() {
+        let first_columns = computed(first);
+        let mut later = BTreeSet::new();
+        for extraction in successes.iter().skip(1) {
+            for column in computed(extraction) {
+                if !first_columns.iter().any(|(n, _)| *n == column.0) && !input.columns.contains(&column.0) {
+                    later.insert((column.0, column.1 == ColumnKind::Feature));
+                }
+            }
+        }
+        columns.extend(first_columns.into_iter().filter(|(n, _)| !input.columns.contains(n)));
+        columns.extend(later.into_iter().map(|(n, is_feature)| {
+            (n, if is_feature { ColumnKind::Feature } else { ColumnKind::Diagnostic })
+        }));
+    }
+    let mut rows = Vec::with_capacity(input.cases.len());
+    let mut failures = Vec::new();
+    let mut skipped = 0;
+    for (case, result) in input.cases.iter().zip(results) {
+        let mut row: Vec<Cell> = case.cells.iter().map(|c| Cell::Text(c.clone())).collect();
+        let extraction = match result {
+            Some(Ok(extraction)) => Some(extraction),
+            Some(Err(reason)) => {
+                failures.push(CaseFailure { line: case.line, image: case.image.clone(), reason: reason.clone() });
+                None
+            }
+            None => {
+                skipped += 1;
+                None
+            }
+        };
+        for (name, kind) in columns.iter().skip(input.columns.len()) {
+            let cell = extraction.and_then(|e| match kind {
+                ColumnKind::Feature => e.features.iter().find(|(n, _)| n == name).map(|(_, v)| Cell::Float(*v)),
+                _ => e.diagnostics.iter().find(|(n, _)| n == name).map(|(_, v)| Cell::Text(v.clone())),
+            });
+            row.push(cell.unwrap_or(Cell::Missing));
+        }
+        rows.push(row);
+    }
+    BatchOutput { columns, rows, failures, skipped }
+}
+
+impl BatchOutput {
+    /// The table as CSV: RFC 4180 quoting, floats in shortest round-trip form (`NaN` for NaN), empty when missing.
+    pub fn to_csv(&self) -> String {
+        let mut text = self.columns.iter().map(|(n, _)| csv_field(n)).collect::<Vec<_>>().join(",");
+        text.push('\n');
+        for row in &self.rows {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|cell| match cell {
+                    Cell::Text(t) => csv_field(t),
+                    Cell::Float(v) => float(*v),
+                    Cell::Missing => String::new(),
+                })
+                .collect();
+            text.push_str(&cells.join(","));
+            text.push('\n');
+        }
+        text
+    }
+
+    /// The table as Parquet: copied and diagnostics columns as strings, features as f64; missing cells are null.
+    ///
+    /// # Errors
+    /// [`Error::Write`] (naming `path`, used only in the message) when polars cannot encode the table.
+    pub fn to_parquet(&self, path: &Path) -> Result<Vec<u8>> {
+        let err = |e: polars::error::PolarsError| Error::Write { path: path.to_owned(), message: e.to_string() };
+        let mut columns = Vec::with_capacity(self.columns.len());
+        for (idx, (name, kind)) in self.columns.iter().enumerate() {
+            let cells = self.rows.iter().map(|row| row.get(idx).unwrap_or(&Cell::Missing));
+            let column = match kind {
+                ColumnKind::Feature => {
+                    let values: Vec<Option<f64>> =
+                        cells.map(|c| if let Cell::Float(v) = c { Some(*v) } else { None }).collect();
+                    Column::new(name.as_str().into(), values)
+                }
+                _ => {
+                    let values: Vec<Option<String>> =
+                        cells.map(|c| if let Cell::Text(t) = c { Some(t.clone()) } else { None }).collect();
+                    Column::new(name.as_str().into(), values)
+                }
+            };
+            columns.push(column);
+        }
+        let mut frame = DataFrame::new(self.rows.len(), columns).map_err(err)?;
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes).finish(&mut frame).map_err(err)?;
+        Ok(bytes)
+    }
+
+    /// Writes the table atomically: Parquet when `path` ends in `.parquet`, CSV otherwise.
+    ///
+    /// # Errors
+    /// [`Error::Write`] naming the path.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+        let bytes = if is_parquet { self.to_parquet(path)? } else { self.to_csv().into_bytes() };
+        write_atomic(path, &bytes)
+    }
+}
+
+/// Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF, a UTF-8 BOM) into `(line, cells)` records.
+fn parse_csv(text: &str) -> std::result::Result<Vec<(usize, Vec<String>)>, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut records = Vec::new();
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut in_quotes = false;
+    let mut line = 1;
+    let mut record_line = 1;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if in_quotes => {
+                if chars.peek() == Some(&'"') {
+                    cell.push('"');
+                    chars.next();
+                } else {
+                    in_quotes = false;
+                }
+            }
+            '"' if cell.is_empty() => in_quotes = true,
+            ',' if !in_quotes => cells.push(std::mem::take(&mut cell)),
+            '\r' if !in_quotes && chars.peek() == Some(&'\n') => {}
+            '\n' if !in_quotes => {
+                cells.push(std::mem::take(&mut cell));
+                records.push((record_line, std::mem::take(&mut cells)));
+                line += 1;
+                record_line = line;
+            }
+            other => {
+                if other == '\n' {
+                    line += 1;
+                }
+                cell.push(other);
+            }
+        }
+    }
+    if in_quotes {
+        return Err(format!("unterminated quoted field starting on line {record_line}"));
+    }
+    if !cell.is_empty() || !cells.is_empty() {
+        cells.push(cell);
+        records.push((record_line, cells));
+    }
+    Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_parsing_handles_quotes_crlf_and_bom() {
+        let text = "\u{feff}Image,Mask,note\r\na.nrrd,b.nrrd,\"x, \"\"y\"\"\"\r\n\nc.nrrd,d.nrrd\n";
+        let records = parse_csv(text).unwrap();
+        assert_eq!(
+            records,
+            vec![
+                (1, vec!["Image".to_owned(), "Mask".into(), "note".into()]),
+                (2, vec!["a.nrrd".to_owned(), "b.nrrd".into(), "x, \"y\"".into()]),
+                (3, vec![String::new()]),
+                (4, vec!["c.nrrd".to_owned(), "d.nrrd".into()]),
+            ]
+        );
+        assert!(parse_csv("a,\"b\n").unwrap_err().contains("unterminated"));
+    }
+
+    #[test]
+    fn columns_union_keeps_first_case_order_then_sorted_extras() {
+        let input = BatchInput {
+            columns: vec!["case_id".into(), "Image".into(), "Mask".into()],
+            cases: (0..3)
+                .map(|i| BatchCase {
+                    line: i + 2,
+                    cells: vec![format!("c{i}"), "i".into(), "m".into()],
+                    image: PathBuf::from("i"),
+                    mask: PathBuf::from("m"),
+                    label: String::new(),
+                })
+                .collect(),
+        };
+        let e1 = Extraction { features: vec![("b".into(), 1.0), ("a".into(), 2.0)], diagnostics: vec![] };
+        let e2 = Extraction { features: vec![("a".into(), 3.0), ("z".into(), 4.0), ("y".into(), 5.0)], diagnostics: vec![] };
+        let out = assemble(&input, &[Some(Err("bad".into())), Some(Ok(e1)), Some(Ok(e2))]);
+        let names: Vec<&str> = out.columns.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["case_id", "Image", "Mask", "b", "a", "y", "z"]);
+        assert_eq!(out.to_csv(), "case_id,Image,Mask,b,a,y,z\nc0,i,m,,,,\nc1,i,m,1,2,,\nc2,i,m,,3,5,4\n");
+        assert_eq!(out.failures, [CaseFailure { line: 2, image: PathBuf::from("i"), reason: "bad".into() }]);
+    }
+}
