@@ -60,7 +60,10 @@ fn shape_matches_pyradiomics_baseline() {
             }
         }
     }
-    assert_eq!(n_cases, 10, "brain1, brain2, breast1, lung1, lung2 and their _resampling columns");
+    assert_eq!(
+        n_cases, 10,
+        "brain1, brain2, breast1, lung1, lung2 and their _resampling columns"
+    );
     eprintln!(
         "shape worst relative error: {:e} (brain1 mesh features: {:e})",
         strict.max(),

@@ -6,8 +6,8 @@
 //!   settings; compared element by element (counts exactly, normalised GLCM within 1e-15 absolute).
 //! - `baseline_<class>.csv`: feature values for every original-image column (plain, `_2d`, `_FBN`, `_combined`,
 //!   `_flatRegion`, `_normalization`, `_resegmentation`); `_resampling` columns are skipped (no resampling in
-//!   mmrad-features). Tolerance rtol 1e-6 (the target); the measured worst relative error per class is
-//!   printed (`cargo test -- --nocapture`).
+//!   mmrad-features). Tolerance rtol 1e-9 (the target is 1e-6); the measured worst relative error per
+//!   class is printed (`cargo test -- --nocapture`).
 //!
 //! Images go through the same ROI pipeline and discretisation as extraction (`prepare_roi`, `discretise`).
 
@@ -24,7 +24,9 @@ use mmrad_features::prepare_roi;
 use mmrad_features::texture::{TextureSettings, glcm, gldm, glrlm, glszm, ngtdm};
 use mmrad_testkit::{baseline, shared};
 
-const RTOL: f64 = 1e-6;
+/// The target is rtol 1e-6; the measured worst is about 1e-12 (GLCM), so a regression is caught
+/// long before the target is at risk.
+const RTOL: f64 = 1e-9;
 const CLASSES: [&str; 5] = ["glcm", "glrlm", "glszm", "gldm", "ngtdm"];
 const PLAIN_CASES: [&str; 5] = ["brain1", "brain2", "breast1", "lung1", "lung2"];
 

@@ -53,8 +53,14 @@ pub fn prepare_roi(image: &Volume, mask: &LabelMap, settings: &ExtractionSetting
     // 1. Normalisation of the whole image (PyRadiomics `loadImage`, before any resampling).
     let mut normalised = image.clone();
     if settings.normalize {
-        normalise(&mut normalised.data, settings.normalize_scale, settings.remove_outliers)
-            .map_err(|e| FeatureError::NonFinite { what: format!("normalisation ({e})") })?;
+        normalise(
+            &mut normalised.data,
+            settings.normalize_scale,
+            settings.remove_outliers,
+        )
+        .map_err(|e| FeatureError::NonFinite {
+            what: format!("normalisation ({e})"),
+        })?;
     }
 
     // 2. Resampling (`resampledPixelSpacing`), then the geometry check (with `correctMask`).
@@ -67,7 +73,13 @@ pub fn prepare_roi(image: &Volume, mask: &LabelMap, settings: &ExtractionSetting
         }
         None => (normalised, mask.clone()),
     };
-    let labels = match check_geometry(&image.geometry, image.data.dim(), &mask.geometry, mask.data.dim(), settings) {
+    let labels = match check_geometry(
+        &image.geometry,
+        image.data.dim(),
+        &mask.geometry,
+        mask.data.dim(),
+        settings,
+    ) {
         Ok(()) => mask.data.clone(),
         Err(mismatch) if settings.correct_mask => {
             diagnostics.push(("diagnostics_Mask-corrected".to_string(), mismatch.to_string()));

@@ -200,12 +200,15 @@ fn bad_input_gives_named_errors() {
         FeatureError::InvalidSetting { name: "binWidth", .. }
     ));
     let resampling = ExtractionSettings {
-        resampled_pixel_spacing: Some([1.0; 3]),
+        resampled_pixel_spacing: Some([1.0, -1.0, 1.0]),
         ..ExtractionSettings::default()
     };
     assert!(matches!(
         prepare_roi(&image, &mask, &resampling).unwrap_err(),
-        FeatureError::Unsupported { .. }
+        FeatureError::InvalidSetting {
+            name: "resampledPixelSpacing",
+            ..
+        }
     ));
     let unknown = FeatureClassSelection {
         classes: vec![(FeatureClass::FirstOrder, vec!["Mode".into()])],
@@ -297,4 +300,21 @@ fn correct_mask_resamples_a_shifted_mask_onto_the_image_grid() {
     let reference = extract(&image, &mask, &strict, &classes).unwrap();
     let result = extract(&image, &shifted, &corrected, &classes).unwrap();
     assert_eq!(reference.features, result.features);
+}
+
+#[test]
+fn resampling_to_the_same_spacing_keeps_the_features() {
+    // Requesting the image's own spacing only resamples the mask onto the image grid (PyRadiomics shortcut), so every
+    // feature equals the plain extraction.
+    let (image, mask) = pyradiomics_case("breast1");
+    let classes = FeatureClassSelection::only(&[FeatureClass::FirstOrder, FeatureClass::Shape]);
+    let plain = extract(&image, &mask, &ExtractionSettings::default(), &classes).unwrap();
+    let same = ExtractionSettings {
+        resampled_pixel_spacing: Some(image.geometry.spacing),
+        ..ExtractionSettings::default()
+    };
+    assert_eq!(
+        extract(&image, &mask, &same, &classes).unwrap().features,
+        plain.features
+    );
 }

@@ -96,7 +96,7 @@ fn decompose_line(c: &mut [f64]) {
         *v *= lambda;
     }
     // Causal initialisation (mirror boundary).
-    let horizon = ((TOLERANCE.ln() / z.abs().ln()).ceil() as usize).max(0);
+    let horizon = (TOLERANCE.ln() / z.abs().ln()).ceil() as usize;
     if horizon < n {
         let mut zn = z;
         let mut sum = c[0];
@@ -110,7 +110,8 @@ fn decompose_line(c: &mut [f64]) {
         let iz = 1.0 / z;
         let mut z2n = z.powi(n as i32 - 1);
         let mut sum = c[0] + z2n * c[n - 1];
-        z2n *= z2n * iz;
+        // ITK: `z2n *= z2n * iz`, i.e. z2n = z^(2(n-1)) / z.
+        z2n = z2n * z2n * iz;
         for value in c.iter().take(n - 1).skip(1) {
             sum += (zn + z2n) * value;
             zn *= z;

@@ -64,7 +64,7 @@ pub fn settings_from(dict: &BTreeMap<String, String>) -> ExtractionSettings {
                 let v = list(value);
                 s.resampled_pixel_spacing = Some([v[0], v[1], v[2]]);
             }
-            "interpolator" => {
+            "interpolator" if !none => {
                 s.interpolator = match value.as_str() {
                     "sitkBSpline" => Interpolator::BSpline,
                     "sitkLinear" => Interpolator::Linear,

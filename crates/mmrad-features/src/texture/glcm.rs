@@ -209,29 +209,37 @@ fn glcm_weight(angle: [i64; 3], spacing: [f64; 3], norm: WeightingNorm) -> f64 {
     }
 }
 
-/// MCC for one normalised matrix: Q(i, j) = Σ_k p(i,k) p(j,k) / (px(i) py(k)) is similar to the symmetric
-/// S(i, j) = Σ_k p(i,k) p(j,k) / (sqrt(px(i) px(j)) py(k)); rows with px = 0 contribute zero eigenvalues.
+/// MCC for one normalised matrix, with PyRadiomics' Q(i, j) = Σ_k p(i,k) p(j,k) / (px(i) py(k) + eps).
+///
+/// Without `eps`, Q is similar (by D = diag(sqrt(px))) to the symmetric S(i, j) = Σ_k p(i,k) p(j,k) /
+/// (sqrt(px(i) px(j)) py(k)). With `eps`, D Q D⁻¹ is symmetric up to a relative perturbation of order
+/// eps / (px py); its eigenvalues equal those of its symmetric part to first order in that perturbation (for a
+/// symmetric matrix, δλ = uᵀ E u only sees the symmetric part of E), so the symmetric part is decomposed.
+/// Rows with px = 0 are zero rows of Q and contribute zero eigenvalues.
 fn mcc_angle(p: &[f64], n: usize) -> Result<f64> {
     let px: Vec<f64> = (0..n).map(|i| p[i * n..(i + 1) * n].iter().sum()).collect();
     let py: Vec<f64> = (0..n).map(|j| (0..n).map(|i| p[i * n + j]).sum()).collect();
     let rows: Vec<usize> = (0..n).filter(|&i| px[i] > 0.0).collect();
     let cols: Vec<usize> = (0..n).filter(|&k| py[k] > 0.0).collect();
     let m = rows.len();
-    // Scaled rows: r_i(k) = p(i,k) / (sqrt(px(i)) sqrt(py(k))); S = R R'.
     let c = cols.len();
-    let inv_sqrt_py: Vec<f64> = cols.iter().map(|&k| 1.0 / py[k].sqrt()).collect();
-    let mut scaled = vec![0.0; m * c];
+    // D Q D⁻¹ = A Bᵀ with A(i,k) = sqrt(px(i)) p(i,k) / (px(i) py(k) + eps) and B(j,k) = p(j,k) / sqrt(px(j)).
+    let mut left = vec![0.0; m * c];
+    let mut right = vec![0.0; m * c];
     for (a, &i) in rows.iter().enumerate() {
-        let inv_sqrt_px = 1.0 / px[i].sqrt();
+        let sqrt_px = px[i].sqrt();
         for (b, &k) in cols.iter().enumerate() {
-            scaled[a * c + b] = p[i * n + k] * inv_sqrt_px * inv_sqrt_py[b];
+            let v = p[i * n + k];
+            left[a * c + b] = sqrt_px * v / (px[i] * py[k] + EPS);
+            right[a * c + b] = v / sqrt_px;
         }
     }
     let mut s = vec![0.0; m * m];
     for a in 0..m {
-        let row_a = &scaled[a * c..(a + 1) * c];
         for b in 0..=a {
-            let v = dot(row_a, &scaled[b * c..(b + 1) * c]);
+            let ab = dot(&left[a * c..(a + 1) * c], &right[b * c..(b + 1) * c]);
+            let ba = dot(&left[b * c..(b + 1) * c], &right[a * c..(a + 1) * c]);
+            let v = 0.5 * (ab + ba);
             s[a * m + b] = v;
             s[b * m + a] = v;
         }

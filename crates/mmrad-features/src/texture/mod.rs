@@ -228,20 +228,22 @@ pub(crate) fn generate_angles(
         return Vec::new();
     };
     let max_distance = max_distance as i64;
-    let n_offsets = 2 * max_distance + 1;
+    // Offsets of magnitude >= the extent are invalid: enumerate only the valid ones, in PyRadiomics' order
+    // (from +max down to -max in each dimension), so large distances cost nothing on small ROIs.
+    let reach = |dim: usize| -> i64 {
+        let limit = if force2d_dim == Some(dim) {
+            0
+        } else {
+            size[dim].saturating_sub(1) as i64
+        };
+        max_distance.min(limit)
+    };
+    let (rz, ry, rx) = (reach(0), reach(1), reach(2));
     let mut angles = Vec::new();
-    for z in 0..n_offsets {
-        for y in 0..n_offsets {
-            for x in 0..n_offsets {
-                let offset = [max_distance - z, max_distance - y, max_distance - x];
-                let valid = (0..3).all(|dim| {
-                    let o = offset[dim];
-                    let in_plane = force2d_dim != Some(dim) || o == 0;
-                    in_plane && o.unsigned_abs() < size[dim] as u64
-                });
-                if !valid {
-                    continue;
-                }
+    for z in (-rz..=rz).rev() {
+        for y in (-ry..=ry).rev() {
+            for x in (-rx..=rx).rev() {
+                let offset = [z, y, x];
                 let norm = offset.iter().map(|o| o.unsigned_abs()).max().unwrap_or(0) as usize;
                 if norm > 0 && distances.contains(&norm) {
                     angles.push(offset);
@@ -273,6 +275,8 @@ pub(crate) struct Prepared {
 
 impl Prepared {
     /// Validates `d` and builds the padded, compacted copy.
+    ///
+    /// `pad` is clamped to `1..=max extent - 1`: no valid angle offset reaches further.
     pub fn new(d: &Discretised, pad: usize) -> Result<Self> {
         if d.grey.shape() != d.mask.shape() {
             return Err(TextureError::ShapeMismatch {
@@ -281,6 +285,7 @@ impl Prepared {
             });
         }
         let (nz, ny, nx) = d.grey.dim();
+        let pad = pad.min(nz.max(ny).max(nx).saturating_sub(1)).max(1);
         // Flat (z, y, x) views; copies only for non-standard layouts.
         let grey_copy: Vec<u32>;
         let grey_flat: &[u32] = match d.grey.as_slice() {
@@ -449,6 +454,15 @@ mod tests {
         assert_eq!(generate_angles([9, 9, 9], &[2], None, false).len(), 49);
         assert_eq!(generate_angles([9, 9, 9], &[1, 2], None, false).len(), 62);
         assert!(generate_angles([1, 1, 1], &[1], None, false).is_empty());
+        // A distance beyond the extent yields no angle and costs nothing.
+        assert!(generate_angles([3, 3, 3], &[1_000_000], None, false).is_empty());
+        // Size limits keep the order: in a 2-voxel-thick slab only z offsets of 0 and ±1 exist.
+        let limited = generate_angles([2, 9, 9], &[2], None, false);
+        let full: Vec<[i64; 3]> = generate_angles([9, 9, 9], &[2], None, false)
+            .into_iter()
+            .filter(|a| a[0].abs() < 2)
+            .collect();
+        assert_eq!(limited, full);
     }
 
     #[test]
