@@ -76,7 +76,11 @@ struct Failure {
 
 impl Failure {
     fn new(message: impl Into<String>) -> Failure {
-        Failure { message: message.into(), location: None, help: None }
+        Failure {
+            message: message.into(),
+            location: None,
+            help: None,
+        }
     }
 
     fn at(mut self, location: impl Into<String>) -> Failure {
@@ -87,7 +91,11 @@ impl Failure {
 
 impl From<mmrad_study::Error> for Failure {
     fn from(error: mmrad_study::Error) -> Failure {
-        Failure { message: error.to_string(), location: None, help: error.help() }
+        Failure {
+            message: error.to_string(),
+            location: None,
+            help: error.help(),
+        }
     }
 }
 
@@ -96,7 +104,11 @@ fn run_inner(args: &ExtractArgs) -> Result<ExitCode, Failure> {
     for note in &params.notes {
         eprintln!("note: {note}");
     }
-    let options = BatchOptions { threads: args.jobs.max(1), fail_fast: args.fail_fast, progress: !args.quiet };
+    let options = BatchOptions {
+        threads: args.jobs.max(1),
+        fail_fast: args.fail_fast,
+        progress: !args.quiet,
+    };
     if let Some(batch) = &args.batch {
         let input = read_batch(batch).map_err(|e| Failure::from(e).at(batch.display().to_string()))?;
         let output = extract_batch(&input, &params, &options)?;
@@ -107,9 +119,20 @@ fn run_inner(args: &ExtractArgs) -> Result<ExitCode, Failure> {
             return Err(Failure::new("give IMAGE and MASK, or `--batch cases.csv`"));
         };
         let input = BatchInput::single(image, mask);
-        let output = extract_batch(&input, &params, &BatchOptions { progress: false, ..options })?;
+        let output = extract_batch(
+            &input,
+            &params,
+            &BatchOptions {
+                progress: false,
+                ..options
+            },
+        )?;
         if let Some(failure) = output.failures.first() {
-            return Err(Failure::new(failure.reason.clone()).at(format!("{} + {}", image.display(), mask.display())));
+            return Err(Failure::new(failure.reason.clone()).at(format!(
+                "{} + {}",
+                image.display(),
+                mask.display()
+            )));
         }
         emit(&output, args.out.as_deref(), true)?;
         Ok(ExitCode::SUCCESS)
@@ -127,7 +150,10 @@ fn params(args: &ExtractArgs) -> Result<ExtractionParams, Failure> {
         None => parse_params("", &overrides),
     };
     parsed.map_err(|error| {
-        let source = args.param.as_ref().map_or_else(|| "command line".to_owned(), |p| p.display().to_string());
+        let source = args
+            .param
+            .as_ref()
+            .map_or_else(|| "command line".to_owned(), |p| p.display().to_string());
         let location = match (error.yaml_path(), error.location()) {
             (Some(path), _) if path.starts_with("-s ") => path.to_owned(),
             (Some(path), _) => format!("{source}: {path}"),
@@ -137,18 +163,29 @@ fn params(args: &ExtractArgs) -> Result<ExtractionParams, Failure> {
         // The path is already the message's prefix; show the message without it.
         let message = error.to_string();
         let message = match error.yaml_path() {
-            Some(path) => message.strip_prefix(&format!("{path}: ")).unwrap_or(&message).to_owned(),
+            Some(path) => message
+                .strip_prefix(&format!("{path}: "))
+                .unwrap_or(&message)
+                .to_owned(),
             None => message,
         };
-        let help = error.help().filter(|h| !h.is_empty() && !h.starts_with("compare with `studies/"));
-        Failure { message, location: Some(location), help: help.map(str::to_owned) }
+        let help = error
+            .help()
+            .filter(|h| !h.is_empty() && !h.starts_with("compare with `studies/"));
+        Failure {
+            message,
+            location: Some(location),
+            help: help.map(str::to_owned),
+        }
     })
 }
 
 /// Writes the table to `out`, or prints it: `name,value` rows for a single case, CSV for a batch.
 fn emit(output: &BatchOutput, out: Option<&Path>, single: bool) -> Result<(), Failure> {
     if let Some(path) = out {
-        return output.write(path).map_err(|e| Failure::from(e).at(path.display().to_string()));
+        return output
+            .write(path)
+            .map_err(|e| Failure::from(e).at(path.display().to_string()));
     }
     if single {
         let mut text = String::from("name,value\n");
@@ -184,7 +221,10 @@ fn report(output: &BatchOutput, n_cases: usize) -> Result<ExitCode, Failure> {
         eprintln!("  --> {failure}");
     }
     if output.skipped > 0 {
-        eprintln!("  note: {} case(s) not started because of `--fail-fast`", output.skipped);
+        eprintln!(
+            "  note: {} case(s) not started because of `--fail-fast`",
+            output.skipped
+        );
     }
     eprintln!("  help: failed cases keep their row with empty feature cells; fix them and rerun those rows");
     Ok(ExitCode::from(1))

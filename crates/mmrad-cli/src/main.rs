@@ -1,6 +1,8 @@
 //! The `mmrad` binary: argument parsing, error display and exit codes (0 ok, 1 bad input or failed run,
 //! 2 usage, 3 an `expected:` check missed).
 
+mod extract;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -27,6 +29,8 @@ enum Command {
     Lasso(LassoArgs),
     /// Write a synthetic cohort to disk.
     Synth(SynthArgs),
+    /// PyRadiomics-compatible feature extraction of one case or a batch CSV.
+    Extract(extract::ExtractArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -186,6 +190,7 @@ fn run(cli: Cli) -> Result<ExitCode, UserError> {
         Command::Eval(args) => eval(&args),
         Command::Lasso(args) => lasso(&args),
         Command::Synth(args) => synth(&args),
+        Command::Extract(args) => Ok(extract::run(&args)),
     }
 }
 

@@ -18,6 +18,21 @@ use mmrad_testkit::{Baseline, baseline};
 
 const RTOL: f64 = 1e-6;
 const RTOL_BRAIN1_MESH: f64 = 1e-3;
+const DIAGNOSTICS: &[&str] = &[
+    "diagnostics_Image-original_Spacing",
+    "diagnostics_Image-original_Size",
+    "diagnostics_Image-original_Mean",
+    "diagnostics_Image-original_Minimum",
+    "diagnostics_Image-original_Maximum",
+    "diagnostics_Mask-original_Spacing",
+    "diagnostics_Mask-original_Size",
+    "diagnostics_Mask-original_BoundingBox",
+    "diagnostics_Mask-original_VoxelNum",
+    "diagnostics_Mask-interpolated_BoundingBox",
+    "diagnostics_Mask-interpolated_VoxelNum",
+    "diagnostics_Mask-resegmented_BoundingBox",
+    "diagnostics_Mask-resegmented_VoxelNum",
+];
 const CLASSES: [&str; 7] = ["firstorder", "shape", "glcm", "glrlm", "glszm", "gldm", "ngtdm"];
 
 #[test]
@@ -47,11 +62,38 @@ fn full_extraction_matches_every_baseline() {
     let mut worst = Worst::default();
     let mut brain1_mesh = Worst::default();
     let mut per_class: BTreeMap<&str, Worst> = BTreeMap::new();
+    let mut n_diagnostics = 0;
     for (case, (dict, table_indices)) in &cases {
         let settings = settings_from(dict);
         let (image, mask) = load_case(case);
         let result = extract(&image, &mask, &settings, &FeatureClassSelection::all())
             .unwrap_or_else(|e| panic!("{case}: extraction failed: {e}"));
+        // Diagnostics: exact strings (Python reprs); image mean/min/max as numbers to 1e-12 (the repr depends on the
+        // stored pixel type, `0` for int16 and `0.0` for float).
+        for &index in table_indices {
+            let (_, table) = &tables[index];
+            for key in DIAGNOSTICS {
+                let Some(expected) = table.raw(case, key).filter(|v| !v.is_empty()) else {
+                    continue;
+                };
+                let actual = result
+                    .diagnostics
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.clone());
+                let actual = actual.unwrap_or_else(|| panic!("{case}: {key} missing"));
+                if key.ends_with("_Mean") || key.ends_with("_Minimum") || key.ends_with("_Maximum") {
+                    let (a, e): (f64, f64) = (actual.parse().unwrap(), expected.parse().unwrap());
+                    assert!(
+                        (a - e).abs() <= 1e-12 * e.abs(),
+                        "{case} {key}: {actual} vs {expected}"
+                    );
+                } else {
+                    assert_eq!(actual, expected, "{case} {key}");
+                }
+                n_diagnostics += 1;
+            }
+        }
         for &index in table_indices {
             let (class, table) = &tables[index];
             for feature in &table.features {

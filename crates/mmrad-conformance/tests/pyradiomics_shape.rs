@@ -5,12 +5,17 @@
 //! lung1 and lung2 agree to 1e-9 on all 14 features, as do brain1's diameters, axis lengths, elongation, flatness
 //! and voxel volume. brain1's MeshVolume (1.2e-4), SurfaceArea (7.9e-4), Sphericity (8.7e-4) and
 //! SurfaceVolumeRatio (9.1e-4) differ: that column was produced by a development build (2.0.1b1.post11) and brain1
-//! is the only case containing the cube configurations 28, 52, 60, 62, 65 and 71 (checked with a numpy script);
-//! the current PyRadiomics table rows for those configurations are the ones used here. These four brain1 values
-//! are therefore checked at rtol 1e-3 (PyRadiomics' own regression tests accept a few percent).
-//! `_resampling` columns (B-spline resampling to 2 mm) are included. `baseline_shape2D.csv` was computed on
-//! single-slice files PyRadiomics downloads separately (not in the shared data), so 2D shape is checked on
-//! closed-form cases in `mmrad-features` unit tests instead.
+//! is the only case containing the cube configurations 28, 52, 60, 62, 65 and 71 (after the 0x80 flip; listed by
+//! `tests/reference/features/shape_cube_configs.py`); the current PyRadiomics table rows for those configurations
+//! are the ones used here. These four brain1 values are therefore checked at rtol 1e-3 (PyRadiomics' own
+//! `tests/testUtils.py` `checkResult` accepts a relative difference below 3 %).
+//! `_resampling` columns (B-spline resampling to 2 mm) are included.
+//!
+//! 2D shape vs `baseline_shape2D.csv`: that baseline was computed on single-slice masks (`<case>_label_2D.nrrd`, not
+//! in the shared data) resampled onto the 3D image with `correctMask`; its `diagnostics_Mask-corrected_BoundingBox`
+//! row names the slice (z = 16, 8, 9, 33, 22) and `VoxelNum` its pixel count. The test rebuilds that mask as the 3D
+//! label restricted to the named slice, checks the pixel count against the baseline, and compares every feature at
+//! rtol 1e-6.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -78,5 +83,66 @@ fn shape_matches_pyradiomics_baseline() {
         brain1_mesh.max() <= RTOL_BRAIN1_MESH,
         "brain1 mesh features beyond rtol {RTOL_BRAIN1_MESH}:\n{}",
         brain1_mesh.failures(RTOL_BRAIN1_MESH)
+    );
+}
+
+/// `(x, y, z, sx, sy, sz)` from a PyRadiomics bounding-box string.
+fn parse_box(text: &str) -> Vec<usize> {
+    text.trim_matches(|c| c == '(' || c == ')')
+        .split(',')
+        .map(|t| t.trim().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn shape2d_matches_pyradiomics_baseline() {
+    let b = baseline("shape2D");
+    let mut worst = Worst::default();
+    for case in &b.cases {
+        let settings = settings_from(&b.settings(case));
+        assert!(
+            settings.force_2d && settings.correct_mask,
+            "{case}: baseline settings"
+        );
+        let (image, mut mask) = load_case(case);
+        let bbox = parse_box(&b.raw(case, "diagnostics_Mask-corrected_BoundingBox").unwrap());
+        let slice = bbox[2];
+        for ((z, _, _), label) in mask.data.indexed_iter_mut() {
+            if z != slice {
+                *label = 0;
+            }
+        }
+        let voxels: usize = b
+            .raw(case, "diagnostics_Mask-corrected_VoxelNum")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(
+            mask.data.iter().filter(|&&l| l == settings.label).count(),
+            voxels,
+            "{case}: slice {slice}"
+        );
+        let result = extract(
+            &image,
+            &mask,
+            &settings,
+            &FeatureClassSelection::only(&[FeatureClass::Shape2D]),
+        )
+        .unwrap();
+        assert_eq!(result.features.len(), 9, "{case}: every default shape2D feature");
+        for feature in &b.features {
+            let expected = b.value(case, feature).unwrap();
+            let actual = result
+                .value(feature)
+                .unwrap_or_else(|| panic!("{case}: {feature} missing"));
+            worst.record(feature, case, actual, expected);
+        }
+    }
+    assert_eq!(b.cases.len(), 5);
+    eprintln!("shape2D worst relative error: {:e}", worst.max());
+    assert!(
+        worst.max() <= RTOL,
+        "shape2D features beyond rtol {RTOL}:\n{}",
+        worst.failures(RTOL)
     );
 }

@@ -1,6 +1,7 @@
 //! Texture classes (GLCM, GLRLM, GLSZM, GLDM, NGTDM) vs PyRadiomics' own regression data.
 //!
-//! Two references, both from PyRadiomics' repository (shared data, `pyradiomics/baseline/`):
+//! Three references: two from PyRadiomics' repository (shared data, `pyradiomics/baseline/`), one made with
+//! PyRadiomics 3.1.0 and committed:
 //! - `<case>_<class>.npy`: the processed matrices PyRadiomics holds (`P_glcm`, ... after empty grey levels, run
 //!   lengths, zone sizes and angles are removed) for brain1, brain2, breast1, lung1 and lung2 with their default
 //!   settings; compared element by element (counts exactly, normalised GLCM within 1e-15 absolute).
@@ -8,6 +9,9 @@
 //!   `_flatRegion`, `_normalization`, `_resegmentation`); `_resampling` columns are skipped (no resampling in
 //!   mmrad-features). Tolerance rtol 1e-9 (the target is 1e-6); the measured worst relative error per
 //!   class is printed (`cargo test -- --nocapture`).
+//! - `tests/reference/texture/texture_settings.txt` (made by `make_reference.py` beside it with PyRadiomics 3.1.0):
+//!   non-default texture settings the baselines do not cover (`distances`, `symmetricalGLCM`, the weighting norms
+//!   with anisotropic spacing, `gldm_a`, `force2D` along each axis) on small synthetic volumes; rtol 1e-9.
 //!
 //! Images go through the same ROI pipeline and discretisation as extraction (`prepare_roi`, `discretise`).
 
@@ -21,8 +25,10 @@ use std::sync::OnceLock;
 use common::{Worst, load_case, needs_resampling, settings_from};
 use mmrad_features::discretise::{Binning, Discretised, discretise};
 use mmrad_features::prepare_roi;
+use mmrad_features::texture::WeightingNorm;
 use mmrad_features::texture::{TextureSettings, glcm, gldm, glrlm, glszm, ngtdm};
-use mmrad_testkit::{baseline, shared};
+use mmrad_testkit::{baseline, shared, workspace_root};
+use ndarray::Array3;
 
 /// The target is rtol 1e-6; the measured worst is about 1e-12 (GLCM), so a regression is caught
 /// long before the target is at risk.
@@ -244,4 +250,145 @@ fn matrices_match_pyradiomics_npy() {
             1e-12,
         );
     }
+}
+
+/// Reference features of one setting: (class, feature, value).
+type ReferenceFeatures = Vec<(String, String, f64)>;
+
+/// One synthetic volume of `texture_settings.txt` with its per-setting reference features.
+struct SyntheticCase {
+    name: String,
+    d: Discretised,
+    /// (setting text, settings, reference features).
+    settings: Vec<(String, TextureSettings, ReferenceFeatures)>,
+}
+
+fn parse_setting(text: &str) -> TextureSettings {
+    let mut s = TextureSettings::default();
+    for item in text.split(';').filter(|t| !t.is_empty()) {
+        let (key, value) = item.split_once('=').unwrap();
+        match key {
+            "distances" => {
+                s.distances = value
+                    .trim_matches(|c| c == '[' || c == ']')
+                    .split(',')
+                    .map(|d| d.trim().parse().unwrap())
+                    .collect();
+            }
+            "symmetricalGLCM" => s.symmetrical_glcm = value == "True",
+            "weightingNorm" => s.weighting_norm = Some(WeightingNorm::parse(value).unwrap()),
+            "gldm_a" => s.gldm_a = value.parse().unwrap(),
+            "force2D" => s.force2d = value == "True",
+            "force2Ddimension" => s.force2d_dimension = value.parse().unwrap(),
+            other => panic!("unknown setting `{other}`"),
+        }
+    }
+    s
+}
+
+fn synthetic_cases() -> Vec<SyntheticCase> {
+    let path = workspace_root().join("tests/reference/texture/texture_settings.txt");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut cases = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let head: Vec<&str> = line.split(' ').collect();
+        assert_eq!(head[0], "case", "unexpected line `{line}`");
+        let dims: Vec<usize> = head[2..5].iter().map(|v| v.parse().unwrap()).collect();
+        let spacing: Vec<f64> = head[5..8].iter().map(|v| v.parse().unwrap()).collect();
+        let grey: Vec<u32> = lines
+            .next()
+            .unwrap()
+            .strip_prefix("grey ")
+            .unwrap()
+            .split(' ')
+            .map(|v| v.parse().unwrap())
+            .collect();
+        let mask: Vec<bool> = lines
+            .next()
+            .unwrap()
+            .strip_prefix("mask ")
+            .unwrap()
+            .split(' ')
+            .map(|v| v == "1")
+            .collect();
+        let shape = (dims[0], dims[1], dims[2]);
+        let grey = Array3::from_shape_vec(shape, grey).unwrap();
+        let mask = Array3::from_shape_vec(shape, mask).unwrap();
+        let n_levels = grey.iter().copied().max().unwrap();
+        let d = Discretised {
+            grey,
+            mask,
+            n_levels,
+            spacing: [spacing[0], spacing[1], spacing[2]],
+        };
+        let mut settings = Vec::new();
+        for line in lines.by_ref() {
+            if line == "end" {
+                break;
+            }
+            if let Some(text) = line.strip_prefix("setting ") {
+                settings.push((text.to_string(), parse_setting(text), Vec::new()));
+            } else if line == "setting" {
+                settings.push((String::new(), TextureSettings::default(), Vec::new()));
+            } else {
+                let parts: Vec<&str> = line.split(' ').collect();
+                assert_eq!(parts[0], "feature", "unexpected line `{line}`");
+                let value: f64 = parts[3].parse().unwrap();
+                settings
+                    .last_mut()
+                    .unwrap()
+                    .2
+                    .push((parts[1].to_string(), parts[2].to_string(), value));
+            }
+        }
+        cases.push(SyntheticCase {
+            name: head[1].to_string(),
+            d,
+            settings,
+        });
+    }
+    cases
+}
+
+#[test]
+fn non_default_settings_match_pyradiomics() {
+    let cases = synthetic_cases();
+    assert_eq!(cases.len(), 3);
+    let mut worst = Worst::default();
+    let mut n_settings = 0;
+    for case in &cases {
+        for (text, settings, expected) in &case.settings {
+            n_settings += 1;
+            let what = format!("{} [{text}]", case.name);
+            let mut ours = Vec::new();
+            for class in CLASSES {
+                let f: FeatureFn = match class {
+                    "glcm" => glcm::features,
+                    "glrlm" => glrlm::features,
+                    "glszm" => glszm::features,
+                    "gldm" => gldm::features,
+                    _ => ngtdm::features,
+                };
+                for (name, value) in f(&case.d, settings).unwrap_or_else(|e| panic!("{what} {class}: {e}")) {
+                    ours.push((class, name, value));
+                }
+            }
+            assert_eq!(ours.len(), expected.len(), "{what}: number of features");
+            for (class, name, value) in ours {
+                let reference = expected
+                    .iter()
+                    .find(|(c, n, _)| c == class && n == name)
+                    .unwrap_or_else(|| panic!("{what}: no reference for {class} {name}"))
+                    .2;
+                worst.record(&format!("{class}_{name}"), &what, value, reference);
+            }
+        }
+    }
+    println!(
+        "non-default settings: {n_settings} case settings, worst relative error {:e}",
+        worst.max()
+    );
+    let failures = worst.failures(RTOL);
+    assert!(failures.is_empty(), "beyond rtol {RTOL:e}:\n{failures}");
 }

@@ -47,8 +47,8 @@ pub struct PreparedRoi {
 /// dimension/size checks, and a resegmentation that keeps fewer than 2 voxels.
 pub fn prepare_roi(image: &Volume, mask: &LabelMap, settings: &ExtractionSettings) -> Result<PreparedRoi> {
     settings.check()?;
-    let mut diagnostics = Vec::new();
     let label = settings.label;
+    let mut diagnostics = original_diagnostics(image, mask, label);
 
     // 1. Normalisation of the whole image (PyRadiomics `loadImage`, before any resampling).
     let mut normalised = image.clone();
@@ -99,14 +99,17 @@ pub fn prepare_roi(image: &Volume, mask: &LabelMap, settings: &ExtractionSetting
     }
     let morphological = labels.mapv(|v| v == label);
     let mut bounding_box = check_roi(&morphological, settings)?;
-    diagnostics.push((
-        "diagnostics_Mask-original_BoundingBox".to_string(),
-        format_box(&bounding_box),
-    ));
-    diagnostics.push((
-        "diagnostics_Mask-original_VoxelNum".to_string(),
-        morphological.iter().filter(|&&m| m).count().to_string(),
-    ));
+    if settings.resampled_pixel_spacing.is_some() {
+        let count = morphological.iter().filter(|&&m| m).count();
+        diagnostics.push((
+            "diagnostics_Mask-interpolated_BoundingBox".to_string(),
+            format_box(&bounding_box),
+        ));
+        diagnostics.push((
+            "diagnostics_Mask-interpolated_VoxelNum".to_string(),
+            count.to_string(),
+        ));
+    }
 
     // 4. Resegmentation.
     let mut intensity_mask = morphological.clone();
@@ -146,6 +149,62 @@ pub fn prepare_roi(image: &Volume, mask: &LabelMap, settings: &ExtractionSetting
         bounding_box,
         diagnostics,
     })
+}
+
+/// PyRadiomics' `diagnostics_Image-original_*` and `diagnostics_Mask-original_*` entries of the inputs (Python
+/// reprs: tuples in (x, y, z) order, shortest round-trip floats).
+fn original_diagnostics(image: &Volume, mask: &LabelMap, label: i64) -> Vec<(String, String)> {
+    let tuple_f = |v: [f64; 3]| format!("({:?}, {:?}, {:?})", v[0], v[1], v[2]);
+    let tuple_u = |v: [usize; 3]| format!("({}, {}, {})", v[0], v[1], v[2]);
+    let n = image.data.len().max(1) as f64;
+    let (min, max) = image
+        .data
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let mut out = vec![
+        (
+            "diagnostics_Image-original_Spacing".to_string(),
+            tuple_f(image.geometry.spacing),
+        ),
+        (
+            "diagnostics_Image-original_Size".to_string(),
+            tuple_u(image.size_xyz()),
+        ),
+        (
+            "diagnostics_Image-original_Mean".to_string(),
+            format!("{:?}", image.data.sum() / n),
+        ),
+        (
+            "diagnostics_Image-original_Minimum".to_string(),
+            format!("{min:?}"),
+        ),
+        (
+            "diagnostics_Image-original_Maximum".to_string(),
+            format!("{max:?}"),
+        ),
+        (
+            "diagnostics_Mask-original_Spacing".to_string(),
+            tuple_f(mask.geometry.spacing),
+        ),
+        (
+            "diagnostics_Mask-original_Size".to_string(),
+            tuple_u(mask.size_xyz()),
+        ),
+    ];
+    let roi = mask.data.mapv(|v| v == label);
+    if let Some(b) = bounding_box(&roi) {
+        out.push((
+            "diagnostics_Mask-original_BoundingBox".to_string(),
+            format_box(&b),
+        ));
+        out.push((
+            "diagnostics_Mask-original_VoxelNum".to_string(),
+            roi.iter().filter(|&&m| m).count().to_string(),
+        ));
+    }
+    out
 }
 
 fn format_box(b: &[[usize; 2]; 3]) -> String {

@@ -163,7 +163,11 @@ pub fn parse_params(text: &str, overrides: &[String]) -> Result<ExtractionParams
         other => {
             return Err(Error::invalid(
                 "(root)",
-                format!("expected a mapping with keys {}; found {}", TOP_LEVEL_KEYS.join(", "), other.kind()),
+                format!(
+                    "expected a mapping with keys {}; found {}",
+                    TOP_LEVEL_KEYS.join(", "),
+                    other.kind()
+                ),
                 "see PyRadiomics' `examples/exampleSettings/Params.yaml` for the layout",
             ));
         }
@@ -221,7 +225,11 @@ pub fn parse_params(text: &str, overrides: &[String]) -> Result<ExtractionParams
             mmrad_features::FeatureError::InvalidSetting { name, .. } => format!("setting.{name}"),
             _ => "setting".to_owned(),
         };
-        Error::invalid(path, err.to_string(), "change the setting, or leave it out to use PyRadiomics' default")
+        Error::invalid(
+            path,
+            err.to_string(),
+            "change the setting, or leave it out to use PyRadiomics' default",
+        )
     })?;
     Ok(out)
 }
@@ -254,7 +262,11 @@ pub fn apply_override(params: &mut ExtractionParams, text: &str) -> Result<()> {
     let scalar = |raw: &str, kind: Kind| -> Result<Node> {
         let raw = raw.trim();
         let bad = |expected: &str| {
-            Error::invalid(&path, format!("cannot read `{raw}` as {expected}"), "for example `-s binWidth:10`")
+            Error::invalid(
+                &path,
+                format!("cannot read `{raw}` as {expected}"),
+                "for example `-s binWidth:10`",
+            )
         };
         Ok(match kind {
             Kind::Int => Node::Int(raw.parse().map_err(|_| bad("an integer"))?),
@@ -265,13 +277,26 @@ pub fn apply_override(params: &mut ExtractionParams, text: &str) -> Result<()> {
                 _ => return Err(bad("a boolean (`true`/`false`)")),
             },
             Kind::Str => Node::Str(raw.to_owned()),
-            Kind::IntOrStr => raw.parse().map(Node::Int).unwrap_or_else(|_| Node::Str(raw.to_owned())),
+            Kind::IntOrStr => raw
+                .parse()
+                .map(Node::Int)
+                .unwrap_or_else(|_| Node::Str(raw.to_owned())),
             Kind::SeqInt | Kind::SeqFloat => Node::Null,
         })
     };
     let node = match kind {
-        Kind::SeqInt => Node::Seq(value.split(',').map(|v| scalar(v, Kind::Int)).collect::<Result<_>>()?),
-        Kind::SeqFloat => Node::Seq(value.split(',').map(|v| scalar(v, Kind::Float)).collect::<Result<_>>()?),
+        Kind::SeqInt => Node::Seq(
+            value
+                .split(',')
+                .map(|v| scalar(v, Kind::Int))
+                .collect::<Result<_>>()?,
+        ),
+        Kind::SeqFloat => Node::Seq(
+            value
+                .split(',')
+                .map(|v| scalar(v, Kind::Float))
+                .collect::<Result<_>>()?,
+        ),
         other => scalar(value, other)?,
     };
     apply_setting(params, key, &node, &path)
@@ -352,10 +377,25 @@ enum Kind {
 
 fn setting_kind(key: &str) -> Option<Kind> {
     Some(match key {
-        "minimumROIDimensions" | "minimumROISize" | "label" | "label_channel" | "binCount" | "padDistance"
-        | "force2Ddimension" | "start_level" | "level" | "lbp2DSamples" | "lbp3DLevels"
-        | "lbp3DIcosphereSubdivision" | "voxelArrayShift" | "gldm_a" => Kind::Int,
-        "geometryTolerance" | "binWidth" | "normalizeScale" | "removeOutliers" | "lbp2DRadius"
+        "minimumROIDimensions"
+        | "minimumROISize"
+        | "label"
+        | "label_channel"
+        | "binCount"
+        | "padDistance"
+        | "force2Ddimension"
+        | "start_level"
+        | "level"
+        | "lbp2DSamples"
+        | "lbp3DLevels"
+        | "lbp3DIcosphereSubdivision"
+        | "voxelArrayShift"
+        | "gldm_a" => Kind::Int,
+        "geometryTolerance"
+        | "binWidth"
+        | "normalizeScale"
+        | "removeOutliers"
+        | "lbp2DRadius"
         | "lbp3DIcosphereRadius" => Kind::Float,
         "correctMask" | "additionalInfo" | "normalize" | "force2D" | "resegmentShape" | "preCrop"
         | "gradientUseSpacing" | "symmetricalGLCM" => Kind::Bool,
@@ -434,8 +474,12 @@ fn apply_setting(out: &mut ExtractionParams, key: &str, node: &Node, path: &str)
         "removeOutliers" => s.remove_outliers = Some(float_above(node, path, 0.0)?),
         "resampledPixelSpacing" => {
             let values = floats(node, path)?;
-            if let Some((idx, v)) = values.iter().enumerate().find(|(_, v)| !(**v >= 0.0)) {
-                return Err(Error::invalid(format!("{path}[{idx}]"), format!("`{v}` is negative"), "spacings are >= 0"));
+            if let Some((idx, v)) = values.iter().enumerate().find(|(_, v)| v.is_nan() || **v < 0.0) {
+                return Err(Error::invalid(
+                    format!("{path}[{idx}]"),
+                    format!("`{v}` is negative"),
+                    "spacings are >= 0",
+                ));
             }
             let [x, y, z] = values[..] else {
                 return Err(Error::invalid(
@@ -452,11 +496,16 @@ fn apply_setting(out: &mut ExtractionParams, key: &str, node: &Node, path: &str)
                     .ok()
                     .and_then(|i| i.checked_sub(1))
                     .and_then(|i| INTERPOLATORS.get(i).copied())
-                    .ok_or_else(|| Error::invalid(path, format!("`{i}` is not in 1..=10"), "use a SimpleITK name"))?,
+                    .ok_or_else(|| {
+                        Error::invalid(path, format!("`{i}` is not in 1..=10"), "use a SimpleITK name")
+                    })?,
                 Node::Str(text) => INTERPOLATORS.iter().copied().find(|n| n == text).ok_or_else(|| {
                     Error::invalid(
                         path,
-                        format!("unknown interpolator `{text}`; valid: {}", INTERPOLATORS.join(", ")),
+                        format!(
+                            "unknown interpolator `{text}`; valid: {}",
+                            INTERPOLATORS.join(", ")
+                        ),
                         suggestion(text, &INTERPOLATORS),
                     )
                 })?,
@@ -517,7 +566,7 @@ fn apply_setting(out: &mut ExtractionParams, key: &str, node: &Node, path: &str)
         // Filter settings: type-checked like PyRadiomics, then unused (their image types are rejected).
         "sigma" => {
             let values = floats(node, path)?;
-            if values.iter().any(|v| !(*v > 0.0)) {
+            if values.iter().any(|v| v.is_nan() || *v <= 0.0) {
                 return Err(Error::invalid(path, "every sigma must be > 0", ""));
             }
             out.notes.push(filter_note(path));
@@ -554,7 +603,11 @@ fn apply_setting(out: &mut ExtractionParams, key: &str, node: &Node, path: &str)
             out.notes.push(filter_note(path));
         }
         _ => {
-            return Err(Error::invalid(path, "setting not handled", "please report this as a bug in mmrad"));
+            return Err(Error::invalid(
+                path,
+                "setting not handled",
+                "please report this as a bug in mmrad",
+            ));
         }
     }
     Ok(())
@@ -632,7 +685,13 @@ fn feature_classes(node: &Node) -> Result<FeatureClassSelection> {
                     features.push(feature.to_owned());
                 }
             }
-            other => return Err(wrong_type(&path, "a list of feature names, or nothing for the defaults", other)),
+            other => {
+                return Err(wrong_type(
+                    &path,
+                    "a list of feature names, or nothing for the defaults",
+                    other,
+                ));
+            }
         }
         classes.push((class, features));
     }
@@ -678,14 +737,22 @@ fn image_types(node: &Node) -> Result<(Vec<ImageType>, Vec<(String, Node)>)> {
 
 /// Rejects image types mmrad does not compute yet, naming all of them.
 fn check_image_types(types: &[ImageType]) -> Result<()> {
-    let unsupported: Vec<&str> = types.iter().filter(|t| !t.is_supported()).map(|t| t.name()).collect();
+    let unsupported: Vec<&str> = types
+        .iter()
+        .filter(|t| !t.is_supported())
+        .map(|t| t.name())
+        .collect();
     if !unsupported.is_empty() {
         return Err(Error::invalid(
             "imageType",
             format!(
                 "image type{} {} {} not supported yet; only `Original` is",
                 if unsupported.len() > 1 { "s" } else { "" },
-                unsupported.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+                unsupported
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 if unsupported.len() > 1 { "are" } else { "is" },
             ),
             "remove them from `imageType`, or filter the image yourself and extract from the filtered file",
@@ -747,7 +814,10 @@ where
         Ok(v) if v >= min && v <= max => Ok(v),
         _ => Err(Error::invalid(
             path,
-            format!("`{value}` is out of range; expected an integer >= {min}{}", upper(max)),
+            format!(
+                "`{value}` is out of range; expected an integer >= {min}{}",
+                upper(max)
+            ),
             "",
         )),
     }
@@ -755,7 +825,11 @@ where
 
 fn upper<T: std::fmt::Display>(max: T) -> String {
     let text = max.to_string();
-    if text.len() > 6 { String::new() } else { format!(" and <= {text}") }
+    if text.len() > 6 {
+        String::new()
+    } else {
+        format!(" and <= {text}")
+    }
 }
 
 /// A pykwalify `float`: a number, an integer, or a string that reads as a number (PyYAML reads `1e-6` as a string).
@@ -773,7 +847,11 @@ fn float_above(node: &Node, path: &str, min_exclusive: f64) -> Result<f64> {
     if value > min_exclusive && value.is_finite() {
         Ok(value)
     } else {
-        Err(Error::invalid(path, format!("`{value}` is out of range; expected a finite number > {min_exclusive}"), ""))
+        Err(Error::invalid(
+            path,
+            format!("`{value}` is out of range; expected a finite number > {min_exclusive}"),
+            "",
+        ))
     }
 }
 
@@ -781,7 +859,11 @@ fn floats(node: &Node, path: &str) -> Result<Vec<f64>> {
     let Node::Seq(items) = node else {
         return Err(wrong_type(path, "a list of numbers", node));
     };
-    items.iter().enumerate().map(|(idx, item)| float(item, &format!("{path}[{idx}]"))).collect()
+    items
+        .iter()
+        .enumerate()
+        .map(|(idx, item)| float(item, &format!("{path}[{idx}]")))
+        .collect()
 }
 
 fn duplicate(path: &str) -> Error {
@@ -816,7 +898,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         for (j, cb) in b.iter().enumerate() {
             let above = row.get(j + 1).copied().unwrap_or(usize::MAX);
             let left = row.get(j).copied().unwrap_or(usize::MAX);
-            let value = (prev + usize::from(ca != *cb)).min(above.saturating_add(1)).min(left.saturating_add(1));
+            let value = (prev + usize::from(ca != *cb))
+                .min(above.saturating_add(1))
+                .min(left.saturating_add(1));
             prev = above;
             if let Some(cell) = row.get_mut(j + 1) {
                 *cell = value;

@@ -40,7 +40,11 @@ pub struct BatchOptions {
 
 impl Default for BatchOptions {
     fn default() -> Self {
-        BatchOptions { threads: 1, fail_fast: false, progress: false }
+        BatchOptions {
+            threads: 1,
+            fail_fast: false,
+            progress: false,
+        }
     }
 }
 
@@ -96,7 +100,13 @@ pub struct CaseFailure {
 impl std::fmt::Display for CaseFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.line > 0 {
-            write!(f, "line {} (`{}`): {}", self.line, self.image.display(), self.reason)
+            write!(
+                f,
+                "line {} (`{}`): {}",
+                self.line,
+                self.image.display(),
+                self.reason
+            )
         } else {
             write!(f, "`{}`: {}", self.image.display(), self.reason)
         }
@@ -134,23 +144,38 @@ pub struct BatchOutput {
 /// # Errors
 /// [`Error::ReadTable`] when the file cannot be read or is not CSV, [`Error::MissingColumn`] without `Image` or `Mask`.
 pub fn read_batch(path: &Path) -> Result<BatchInput> {
-    let read_err = |message: String| Error::ReadTable { path: path.to_owned(), message };
+    let read_err = |message: String| Error::ReadTable {
+        path: path.to_owned(),
+        message,
+    };
     let text = std::fs::read_to_string(path).map_err(|e| read_err(e.to_string()))?;
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let table = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let table = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let records = parse_csv(&text).map_err(read_err)?;
     let mut records = records.into_iter();
     let Some((_, columns)) = records.next() else {
-        return Err(read_err("the file is empty; expected a header with `Image` and `Mask`".into()));
+        return Err(read_err(
+            "the file is empty; expected a header with `Image` and `Mask`".into(),
+        ));
     };
     let find = |name: &str| columns.iter().position(|c| c == name);
-    let missing = |column: &str| Error::MissingColumn { table: table.clone(), column: column.to_owned() };
+    let missing = |column: &str| Error::MissingColumn {
+        table: table.clone(),
+        column: column.to_owned(),
+    };
     let image_idx = find("Image").ok_or_else(|| missing("Image"))?;
     let mask_idx = find("Mask").ok_or_else(|| missing("Mask"))?;
     let label_idx = find("Label");
     let resolve = |cell: &str| {
         let p = PathBuf::from(cell);
-        if p.is_absolute() || cell.is_empty() { p } else { base_dir.join(p) }
+        if p.is_absolute() || cell.is_empty() {
+            p
+        } else {
+            base_dir.join(p)
+        }
     };
     let mut cases = Vec::new();
     for (line, mut cells) in records {
@@ -161,7 +186,13 @@ pub fn read_batch(path: &Path) -> Result<BatchInput> {
         let cell = |idx: usize| cells.get(idx).map(|c| c.trim().to_owned()).unwrap_or_default();
         let (image, mask) = (resolve(&cell(image_idx)), resolve(&cell(mask_idx)));
         let label = label_idx.map(cell).unwrap_or_default();
-        cases.push(BatchCase { line, cells, image, mask, label });
+        cases.push(BatchCase {
+            line,
+            cells,
+            image,
+            mask,
+            label,
+        });
     }
     Ok(BatchInput { columns, cases })
 }
@@ -171,14 +202,20 @@ pub fn read_batch(path: &Path) -> Result<BatchInput> {
 /// # Errors
 /// [`Error::Fit`] when the thread pool cannot be built. Failing cases are not errors: they are listed in
 /// [`BatchOutput::failures`].
-pub fn extract_batch(input: &BatchInput, params: &ExtractionParams, options: &BatchOptions) -> Result<BatchOutput> {
+pub fn extract_batch(
+    input: &BatchInput,
+    params: &ExtractionParams,
+    options: &BatchOptions,
+) -> Result<BatchOutput> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
         .build()
         .map_err(|e| crate::fit_error("extraction thread pool", e))?;
     let bar = if options.progress {
         let bar = ProgressBar::new(input.cases.len() as u64);
-        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} cases  {elapsed_precise} (eta {eta})") {
+        if let Ok(style) =
+            ProgressStyle::with_template("{bar:40} {pos}/{len} cases  {elapsed_precise} (eta {eta})")
+        {
             bar.set_style(style);
         }
         bar
@@ -235,15 +272,20 @@ pub fn extract_case(case: &BatchCase, params: &ExtractionParams) -> std::result:
                 .map(|s| (*s).to_owned())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            Err(format!("internal error (a bug in mmrad, please report it): {message}"))
+            Err(format!(
+                "internal error (a bug in mmrad, please report it): {message}"
+            ))
         }
     }
 }
 
 /// Builds the output table from per-case results in batch order.
 fn assemble(input: &BatchInput, results: &[Option<std::result::Result<Extraction, String>>]) -> BatchOutput {
-    let mut columns: Vec<(String, ColumnKind)> =
-        input.columns.iter().map(|c| (c.clone(), ColumnKind::Copied)).collect();
+    let mut columns: Vec<(String, ColumnKind)> = input
+        .columns
+        .iter()
+        .map(|c| (c.clone(), ColumnKind::Copied))
+        .collect();
     let computed = |e: &Extraction| {
         e.diagnostics
             .iter()
@@ -262,9 +304,20 @@ fn assemble(input: &BatchInput, results: &[Option<std::result::Result<Extraction
                 }
             }
         }
-        columns.extend(first_columns.into_iter().filter(|(n, _)| !input.columns.contains(n)));
+        columns.extend(
+            first_columns
+                .into_iter()
+                .filter(|(n, _)| !input.columns.contains(n)),
+        );
         columns.extend(later.into_iter().map(|(n, is_feature)| {
-            (n, if is_feature { ColumnKind::Feature } else { ColumnKind::Diagnostic })
+            (
+                n,
+                if is_feature {
+                    ColumnKind::Feature
+                } else {
+                    ColumnKind::Diagnostic
+                },
+            )
         }));
     }
     let mut rows = Vec::with_capacity(input.cases.len());
@@ -275,7 +328,11 @@ fn assemble(input: &BatchInput, results: &[Option<std::result::Result<Extraction
         let extraction = match result {
             Some(Ok(extraction)) => Some(extraction),
             Some(Err(reason)) => {
-                failures.push(CaseFailure { line: case.line, image: case.image.clone(), reason: reason.clone() });
+                failures.push(CaseFailure {
+                    line: case.line,
+                    image: case.image.clone(),
+                    reason: reason.clone(),
+                });
                 None
             }
             None => {
@@ -285,20 +342,38 @@ fn assemble(input: &BatchInput, results: &[Option<std::result::Result<Extraction
         };
         for (name, kind) in columns.iter().skip(input.columns.len()) {
             let cell = extraction.and_then(|e| match kind {
-                ColumnKind::Feature => e.features.iter().find(|(n, _)| n == name).map(|(_, v)| Cell::Float(*v)),
-                _ => e.diagnostics.iter().find(|(n, _)| n == name).map(|(_, v)| Cell::Text(v.clone())),
+                ColumnKind::Feature => e
+                    .features
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| Cell::Float(*v)),
+                _ => e
+                    .diagnostics
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| Cell::Text(v.clone())),
             });
             row.push(cell.unwrap_or(Cell::Missing));
         }
         rows.push(row);
     }
-    BatchOutput { columns, rows, failures, skipped }
+    BatchOutput {
+        columns,
+        rows,
+        failures,
+        skipped,
+    }
 }
 
 impl BatchOutput {
     /// The table as CSV: RFC 4180 quoting, floats in shortest round-trip form (`NaN` for NaN), empty when missing.
     pub fn to_csv(&self) -> String {
-        let mut text = self.columns.iter().map(|(n, _)| csv_field(n)).collect::<Vec<_>>().join(",");
+        let mut text = self
+            .columns
+            .iter()
+            .map(|(n, _)| csv_field(n))
+            .collect::<Vec<_>>()
+            .join(",");
         text.push('\n');
         for row in &self.rows {
             let cells: Vec<String> = row
@@ -320,19 +395,30 @@ impl BatchOutput {
     /// # Errors
     /// [`Error::Write`] (naming `path`, used only in the message) when polars cannot encode the table.
     pub fn to_parquet(&self, path: &Path) -> Result<Vec<u8>> {
-        let err = |e: polars::error::PolarsError| Error::Write { path: path.to_owned(), message: e.to_string() };
+        let err = |e: polars::prelude::PolarsError| Error::Write {
+            path: path.to_owned(),
+            message: e.to_string(),
+        };
         let mut columns = Vec::with_capacity(self.columns.len());
         for (idx, (name, kind)) in self.columns.iter().enumerate() {
             let cells = self.rows.iter().map(|row| row.get(idx).unwrap_or(&Cell::Missing));
             let column = match kind {
                 ColumnKind::Feature => {
-                    let values: Vec<Option<f64>> =
-                        cells.map(|c| if let Cell::Float(v) = c { Some(*v) } else { None }).collect();
+                    let values: Vec<Option<f64>> = cells
+                        .map(|c| if let Cell::Float(v) = c { Some(*v) } else { None })
+                        .collect();
                     Column::new(name.as_str().into(), values)
                 }
                 _ => {
-                    let values: Vec<Option<String>> =
-                        cells.map(|c| if let Cell::Text(t) = c { Some(t.clone()) } else { None }).collect();
+                    let values: Vec<Option<String>> = cells
+                        .map(|c| {
+                            if let Cell::Text(t) = c {
+                                Some(t.clone())
+                            } else {
+                                None
+                            }
+                        })
+                        .collect();
                     Column::new(name.as_str().into(), values)
                 }
             };
@@ -349,8 +435,14 @@ impl BatchOutput {
     /// # Errors
     /// [`Error::Write`] naming the path.
     pub fn write(&self, path: &Path) -> Result<()> {
-        let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
-        let bytes = if is_parquet { self.to_parquet(path)? } else { self.to_csv().into_bytes() };
+        let is_parquet = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+        let bytes = if is_parquet {
+            self.to_parquet(path)?
+        } else {
+            self.to_csv().into_bytes()
+        };
         write_atomic(path, &bytes)
     }
 }
@@ -393,7 +485,9 @@ fn parse_csv(text: &str) -> std::result::Result<Vec<(usize, Vec<String>)>, Strin
         }
     }
     if in_quotes {
-        return Err(format!("unterminated quoted field starting on line {record_line}"));
+        return Err(format!(
+            "unterminated quoted field starting on line {record_line}"
+        ));
     }
     if !cell.is_empty() || !cells.is_empty() {
         cells.push(cell);
@@ -436,12 +530,28 @@ mod tests {
                 })
                 .collect(),
         };
-        let e1 = Extraction { features: vec![("b".into(), 1.0), ("a".into(), 2.0)], diagnostics: vec![] };
-        let e2 = Extraction { features: vec![("a".into(), 3.0), ("z".into(), 4.0), ("y".into(), 5.0)], diagnostics: vec![] };
+        let e1 = Extraction {
+            features: vec![("b".into(), 1.0), ("a".into(), 2.0)],
+            diagnostics: vec![],
+        };
+        let e2 = Extraction {
+            features: vec![("a".into(), 3.0), ("z".into(), 4.0), ("y".into(), 5.0)],
+            diagnostics: vec![],
+        };
         let out = assemble(&input, &[Some(Err("bad".into())), Some(Ok(e1)), Some(Ok(e2))]);
         let names: Vec<&str> = out.columns.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["case_id", "Image", "Mask", "b", "a", "y", "z"]);
-        assert_eq!(out.to_csv(), "case_id,Image,Mask,b,a,y,z\nc0,i,m,,,,\nc1,i,m,1,2,,\nc2,i,m,,3,5,4\n");
-        assert_eq!(out.failures, [CaseFailure { line: 2, image: PathBuf::from("i"), reason: "bad".into() }]);
+        assert_eq!(
+            out.to_csv(),
+            "case_id,Image,Mask,b,a,y,z\nc0,i,m,,,,\nc1,i,m,1,2,,\nc2,i,m,,3,5,4\n"
+        );
+        assert_eq!(
+            out.failures,
+            [CaseFailure {
+                line: 2,
+                image: PathBuf::from("i"),
+                reason: "bad".into()
+            }]
+        );
     }
 }

@@ -1,3 +1,8 @@
+"""Lists the marching-cubes configurations (cube index after PyRadiomics' 0x80 flip) that occur in brain1's ROI but
+in none of brain2, breast1, lung1, lung2 (evidence for the brain1 mesh-feature note in
+crates/mmrad-conformance/tests/pyradiomics_shape.rs). Run from the workspace root:
+python3 tests/reference/features/shape_cube_configs.py   ->   only in brain1: {28: 1, 52: 3, 60: 4, 62: 2, 65: 1, 71: 1}
+"""
 import sys
 sys.path.insert(0,'tests/reference/io')
 from io_reference import read_nrrd

@@ -36,6 +36,12 @@ const FDEV: f64 = 1e-5;
 const DEVMAX: f64 = 0.999;
 const MNLAM: usize = 5;
 const MAX_OUTER: usize = 200;
+/// Tolerance of the first, active-set-finding solve at each λ.
+const LOOSE_TOL: f64 = 1e-5;
+/// Solve / polish / KKT rounds at one λ before the result is accepted as is.
+/// Coordinate-descent sweeps at most per quadratic approximation in the loose phase.
+const LOOSE_PASSES: usize = 100;
+const MAX_ROUNDS: usize = 20;
 
 impl<'a> Problem<'a> {
     /// Centres every column on its mean and, when `standardize`, divides by its 1/n standard deviation.
@@ -133,19 +139,29 @@ impl<'a> Problem<'a> {
             // At or above λ_max the null model is the exact solution (avoids rounding-level non-zeros).
             let at_null = state.beta.iter().all(|b| *b == 0.0)
                 && grad.iter().all(|g| g.abs() <= lambda * self.alpha * (1.0 + 1e-12));
+            let mut round = 0;
             while !at_null {
+                round += 1;
                 let set: Vec<usize> = (0..self.p).filter(|&j| strong[j]).collect();
-                self.solve(&mut state, lambda, &set)?;
-                // KKT check on the columns outside the strong set.
+                // A loose proximal-Newton / coordinate-descent solve finds the active set and signs; Newton's
+                // method on the active set then converges quadratically. If the active set changes (a sign
+                // flips) or the polished point fails the KKT check, coordinate descent runs at full tolerance.
+                let tol = if round == 1 { LOOSE_TOL } else { self.tol };
+                self.solve(&mut state, lambda, &set, tol)?;
+                let polished = self.polish(&mut state, lambda)?;
+                if !polished && tol > self.tol {
+                    self.solve(&mut state, lambda, &set, self.tol)?;
+                }
+                // KKT check on every zero coefficient.
                 let grad = self.gradient(&state);
                 let mut violated = false;
                 for j in 0..self.p {
-                    if self.included[j] && !strong[j] && grad[j].abs() > lambda * self.alpha * (1.0 + 1e-10) {
+                    if self.included[j] && state.beta[j] == 0.0 && grad[j].abs() > lambda * self.alpha * (1.0 + 1e-9) + 1e-15 {
                         strong[j] = true;
                         violated = true;
                     }
                 }
-                if !violated {
+                if !violated || round >= MAX_ROUNDS {
                     break;
                 }
             }
@@ -199,7 +215,7 @@ impl<'a> Problem<'a> {
     }
 
     /// Solves at one λ over the columns in `set` (others held at their current value, zero).
-    fn solve(&self, state: &mut State, lambda: f64, set: &[usize]) -> Result<()> {
+    fn solve(&self, state: &mut State, lambda: f64, set: &[usize], tol: f64) -> Result<()> {
         let n = self.n;
         let nf = n as f64;
         let mut w = vec![1.0; n];
@@ -228,7 +244,7 @@ impl<'a> Problem<'a> {
             let old_beta: Vec<f64> = state.beta.clone();
             let mut b0 = state.b0;
             let mut beta = state.beta.clone();
-            self.coordinate_descent(lambda, set, &w, w_sum, &xv, &mut wr, &mut b0, &mut beta)?;
+            self.coordinate_descent(lambda, set, &w, w_sum, &xv, &mut wr, &mut b0, &mut beta, tol)?;
             if self.family == Family::Gaussian {
                 state.b0 = b0;
                 state.beta = beta;
@@ -264,7 +280,7 @@ impl<'a> Problem<'a> {
                 }
                 t *= 0.5;
             }
-            if !accepted || max_change * t < self.tol {
+            if !accepted || max_change * t < tol {
                 // Refresh η from scratch to avoid drift from the incremental updates.
                 state.eta = self.linear_predictor(state.b0, &state.beta, set);
                 return Ok(());
@@ -274,6 +290,103 @@ impl<'a> Problem<'a> {
             }
         }
         Err(Error::NoConvergence { what: "binomial lasso (outer IRLS loop)", iterations: MAX_OUTER })
+    }
+
+    /// Newton's method on the smooth problem restricted to the current active set with its signs fixed:
+    /// minimise deviance/(2n) + λ[α sᵀβ_A + (1−α)/2‖β_A‖²] over (β₀, β_A). Returns false (state unchanged) when a
+    /// coefficient would change sign or the Hessian is singular.
+    fn polish(&self, state: &mut State, lambda: f64) -> Result<bool> {
+        let n = self.n;
+        let nf = n as f64;
+        let active: Vec<usize> = (0..self.p).filter(|&j| state.beta[j] != 0.0).collect();
+        let k = active.len() + 1;
+        if k > n {
+            return Ok(false);
+        }
+        let signs: Vec<f64> = active.iter().map(|&j| state.beta[j].signum()).collect();
+        let l1 = lambda * self.alpha;
+        let l2 = lambda * (1.0 - self.alpha);
+        let restricted = |eta: &[f64], beta_a: &[f64]| -> f64 {
+            let pen: f64 = beta_a.iter().zip(&signs).map(|(b, s)| l1 * s * b + 0.5 * l2 * b * b).sum();
+            self.deviance(eta) / (2.0 * nf) + pen
+        };
+        let mut b0 = state.b0;
+        let mut beta_a: Vec<f64> = active.iter().map(|&j| state.beta[j]).collect();
+        let mut eta = state.eta.clone();
+        let mut last = false;
+        for _ in 0..50 {
+            let (w, resid): (Vec<f64>, Vec<f64>) = match self.family {
+                Family::Binomial => eta
+                    .iter()
+                    .zip(self.y)
+                    .map(|(e, y)| {
+                        let mu = sigmoid(*e);
+                        (mu * (1.0 - mu), y - mu)
+                    })
+                    .unzip(),
+                Family::Gaussian => eta.iter().zip(self.y).map(|(e, y)| (1.0, y - e)).unzip(),
+            };
+            // Gradient and Hessian of the restricted objective in (β₀, β_A).
+            let mut grad = vec![0.0; k];
+            let mut hess = ndarray::Array2::<f64>::zeros((k, k));
+            grad[0] = -resid.iter().sum::<f64>() / nf;
+            hess[[0, 0]] = w.iter().sum::<f64>() / nf;
+            for (a, &j) in active.iter().enumerate() {
+                let xj = self.col(j);
+                grad[a + 1] = -xj.iter().zip(&resid).map(|(x, r)| x * r).sum::<f64>() / nf + l1 * signs[a] + l2 * beta_a[a];
+                hess[[a + 1, 0]] = xj.iter().zip(&w).map(|(x, wi)| x * wi).sum::<f64>() / nf;
+                hess[[0, a + 1]] = hess[[a + 1, 0]];
+                for (b, &i) in active.iter().enumerate().take(a + 1) {
+                    let xi = self.col(i);
+                    let v = xj.iter().zip(xi).zip(&w).map(|((x, z), wi)| x * z * wi).sum::<f64>() / nf;
+                    hess[[a + 1, b + 1]] = v;
+                    hess[[b + 1, a + 1]] = v;
+                }
+                hess[[a + 1, a + 1]] += l2;
+            }
+            let Ok(chol) = mmrad_stats::linalg::Cholesky::new(hess.view()) else {
+                return Ok(false);
+            };
+            let Ok(step) = chol.solve(ndarray::ArrayView1::from(&grad)) else {
+                return Ok(false);
+            };
+            let f_old = restricted(&eta, &beta_a);
+            let mut d_eta = vec![-step[0]; n];
+            for (a, &j) in active.iter().enumerate() {
+                for (de, x) in d_eta.iter_mut().zip(self.col(j)) {
+                    *de -= step[a + 1] * x;
+                }
+            }
+            let mut t = 1.0;
+            let mut moved = false;
+            for _ in 0..40 {
+                let new_beta: Vec<f64> = beta_a.iter().zip(step.iter().skip(1)).map(|(b, s)| b - t * s).collect();
+                if new_beta.iter().zip(&signs).any(|(b, s)| b * s <= 0.0) {
+                    return Ok(false);
+                }
+                let new_eta: Vec<f64> = eta.iter().zip(&d_eta).map(|(e, d)| e + t * d).collect();
+                if restricted(&new_eta, &new_beta) <= f_old + 1e-13 * f_old.abs() {
+                    beta_a = new_beta;
+                    eta = new_eta;
+                    b0 -= t * step[0];
+                    moved = true;
+                    break;
+                }
+                t *= 0.5;
+            }
+            let size = step.iter().fold(0.0f64, |m, v| m.max(v.abs())) * t;
+            // Quadratic convergence: one more step after a step below 1e-8 reaches rounding level.
+            if !moved || last {
+                break;
+            }
+            last = size < 1e-8;
+        }
+        state.b0 = b0;
+        for (a, &j) in active.iter().enumerate() {
+            state.beta[j] = beta_a[a];
+        }
+        state.eta = self.linear_predictor(b0, &state.beta, &active);
+        Ok(true)
     }
 
     fn linear_predictor(&self, b0: f64, beta: &[f64], set: &[usize]) -> Vec<f64> {
@@ -302,11 +415,12 @@ impl<'a> Problem<'a> {
         wr: &mut [f64],
         b0: &mut f64,
         beta: &mut [f64],
+        tol: f64,
     ) -> Result<()> {
         let nf = self.n as f64;
         let l1 = lambda * self.alpha;
         let l2 = lambda * (1.0 - self.alpha);
-        let inner_tol = self.tol * 0.1;
+        let inner_tol = tol * 0.1;
         let mut passes = 0usize;
         let sweep = |cols: &[usize], wr: &mut [f64], b0: &mut f64, beta: &mut [f64]| -> f64 {
             let mut max_change: f64 = 0.0;
@@ -336,15 +450,17 @@ impl<'a> Problem<'a> {
             }
             max_change
         };
+        // In the loose (active-set-finding) phase the sweeps are capped: Newton polishing finishes the job.
+        let loose = tol >= LOOSE_TOL;
         loop {
             passes += 1;
-            if sweep(set, wr, b0, beta) < inner_tol {
+            if sweep(set, wr, b0, beta) < inner_tol || (loose && passes > LOOSE_PASSES) {
                 return Ok(());
             }
             let active: Vec<usize> = set.iter().copied().filter(|&j| beta[j] != 0.0).collect();
             loop {
                 passes += 1;
-                if sweep(&active, wr, b0, beta) < inner_tol {
+                if sweep(&active, wr, b0, beta) < inner_tol || (loose && passes > LOOSE_PASSES) {
                     break;
                 }
                 if passes > self.max_passes {

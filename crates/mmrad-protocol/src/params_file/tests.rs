@@ -21,7 +21,10 @@ fn err(text: &str, overrides: &[&str], expected_start: &str) -> String {
         Ok(params) => panic!("expected an error for {text:?}, got {params:?}"),
         Err(error) => {
             let shown = error.to_string();
-            assert!(shown.starts_with(expected_start), "error `{shown}` does not start with `{expected_start}`");
+            assert!(
+                shown.starts_with(expected_start),
+                "error `{shown}` does not start with `{expected_start}`"
+            );
             error.help().unwrap_or_default().to_owned()
         }
     }
@@ -38,24 +41,55 @@ fn class_names(params: &ExtractionParams) -> Vec<&'static str> {
 #[test]
 fn shared_params_a_original_all() {
     let params = load("params/a_original_all.yaml").unwrap();
-    assert_eq!(class_names(&params), ["shape", "shape2D", "firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm"]);
-    assert!(params.classes.classes.iter().all(|(_, features)| features.is_empty()));
+    assert_eq!(
+        class_names(&params),
+        [
+            "shape",
+            "shape2D",
+            "firstorder",
+            "glcm",
+            "glrlm",
+            "glszm",
+            "gldm",
+            "ngtdm"
+        ]
+    );
+    assert!(
+        params
+            .classes
+            .classes
+            .iter()
+            .all(|(_, features)| features.is_empty())
+    );
     assert_eq!(params.image_types, [ImageType::Original]);
-    let expected = ExtractionSettings { bin_width: 25.0, label: 1, additional_info: true, ..Default::default() };
+    let expected = ExtractionSettings {
+        bin_width: 25.0,
+        label: 1,
+        additional_info: true,
+        ..Default::default()
+    };
     assert_eq!(params.settings, expected);
     assert!(params.notes.is_empty());
 }
 
 #[test]
 fn shared_params_b_needs_filters() {
-    let error = load("params/b_resampled_log_wavelet.yaml").unwrap_err().to_string();
-    assert_eq!(error, "imageType: image types `LoG`, `Wavelet` are not supported yet; only `Original` is");
+    let error = load("params/b_resampled_log_wavelet.yaml")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "imageType: image types `LoG`, `Wavelet` are not supported yet; only `Original` is"
+    );
 }
 
 #[test]
 fn shared_params_c_force2d() {
     let params = load("params/c_force2d_shape2d.yaml").unwrap();
-    assert_eq!(class_names(&params), ["shape2D", "firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm"]);
+    assert_eq!(
+        class_names(&params),
+        ["shape2D", "firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm"]
+    );
     assert!(params.settings.force_2d);
     assert_eq!(params.settings.force_2d_dimension, 0);
     assert_eq!(params.settings.bin_width, 25.0);
@@ -70,23 +104,40 @@ fn pyradiomics_example_params_yaml_has_a_duplicate_key() {
 
 #[test]
 fn pyradiomics_example_ct_needs_filters() {
-    let error = load("params/pyradiomics_examples/exampleCT.yaml").unwrap_err().to_string();
-    assert!(error.starts_with("imageType: image types `LoG`, `Wavelet` are not supported yet"), "{error}");
+    let error = load("params/pyradiomics_examples/exampleCT.yaml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("imageType: image types `LoG`, `Wavelet` are not supported yet"),
+        "{error}"
+    );
 }
 
 #[test]
 fn pyradiomics_example_voxel_is_read_and_voxel_settings_noted() {
     let params = load("params/pyradiomics_examples/exampleVoxel.yaml").unwrap();
-    assert_eq!(params.classes.classes, [(FeatureClass::Glcm, vec!["JointEntropy".to_owned()])]);
+    assert_eq!(
+        params.classes.classes,
+        [(FeatureClass::Glcm, vec!["JointEntropy".to_owned()])]
+    );
     assert!(params.settings.force_2d);
     assert_eq!(params.notes.len(), 1);
-    assert!(params.notes[0].starts_with("voxelSetting: ignored"), "{:?}", params.notes);
+    assert!(
+        params.notes[0].starts_with("voxelSetting: ignored"),
+        "{:?}",
+        params.notes
+    );
 }
 
 #[test]
 fn pyradiomics_example_mr_2d_has_a_misspelt_setting() {
     let error = load("params/pyradiomics_examples/MR_2D_extraction.yaml").unwrap_err();
-    assert!(error.to_string().starts_with("setting.force2DDimension: unknown setting; valid: "), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("setting.force2DDimension: unknown setting; valid: "),
+        "{error}"
+    );
     assert_eq!(error.help(), Some("did you mean `force2Ddimension`?"));
     assert_eq!(error.yaml_path(), Some("setting.force2DDimension"));
 }
@@ -95,7 +146,10 @@ fn pyradiomics_example_mr_2d_has_a_misspelt_setting() {
 fn empty_file_is_pyradiomics_without_params() {
     assert_eq!(ok("", &[]), ExtractionParams::default());
     assert_eq!(ok("# only a comment\n", &[]), ExtractionParams::default());
-    assert_eq!(ok("featureClass: {}\nimageType: {}\nsetting: {}", &[]), ExtractionParams::default());
+    assert_eq!(
+        ok("featureClass: {}\nimageType: {}\nsetting: {}", &[]),
+        ExtractionParams::default()
+    );
 }
 
 #[test]
@@ -160,107 +214,281 @@ setting:
 
 #[test]
 fn json_is_accepted() {
-    let params = ok(r#"{"setting": {"binWidth": 5, "label": 3}, "featureClass": {"glcm": ["Contrast"], "firstorder": null}}"#, &[]);
+    let params = ok(
+        r#"{"setting": {"binWidth": 5, "label": 3}, "featureClass": {"glcm": ["Contrast"], "firstorder": null}}"#,
+        &[],
+    );
     assert_eq!(params.settings.bin_width, 5.0);
     assert_eq!(params.settings.label, 3);
     assert_eq!(
         params.classes.classes,
-        [(FeatureClass::Glcm, vec!["Contrast".to_owned()]), (FeatureClass::FirstOrder, vec![])]
+        [
+            (FeatureClass::Glcm, vec!["Contrast".to_owned()]),
+            (FeatureClass::FirstOrder, vec![])
+        ]
     );
 }
 
 #[test]
 fn null_values_mean_none_where_pyradiomics_allows_it() {
-    let s = ok("setting: {resampledPixelSpacing: , weightingNorm: , binCount: , interpolator: }", &[]).settings;
+    let s = ok(
+        "setting: {resampledPixelSpacing: , weightingNorm: , binCount: , interpolator: }",
+        &[],
+    )
+    .settings;
     assert_eq!(s, ExtractionSettings::default());
-    err("setting:\n  binWidth:\n", &[], "setting.binWidth: no value; expected a number");
+    err(
+        "setting:\n  binWidth:\n",
+        &[],
+        "setting.binWidth: no value; expected a number",
+    );
 }
 
 #[test]
 fn pykwalify_float_accepts_integers_and_numeric_strings() {
     assert_eq!(ok("setting: {binWidth: 10}", &[]).settings.bin_width, 10.0);
-    assert_eq!(ok("setting: {geometryTolerance: '1e-6'}", &[]).settings.geometry_tolerance, Some(1e-6));
-    assert_eq!(ok("setting: {geometryTolerance: 1e-6}", &[]).settings.geometry_tolerance, Some(1e-6));
+    assert_eq!(
+        ok("setting: {geometryTolerance: '1e-6'}", &[])
+            .settings
+            .geometry_tolerance,
+        Some(1e-6)
+    );
+    assert_eq!(
+        ok("setting: {geometryTolerance: 1e-6}", &[])
+            .settings
+            .geometry_tolerance,
+        Some(1e-6)
+    );
 }
 
 #[test]
 fn unknown_keys_name_the_path_and_the_valid_keys() {
-    let help = err("setting:\n  binWidht: 25\n", &[], "setting.binWidht: unknown setting; valid: minimumROIDimensions, ");
+    let help = err(
+        "setting:\n  binWidht: 25\n",
+        &[],
+        "setting.binWidht: unknown setting; valid: minimumROIDimensions, ",
+    );
     assert_eq!(help, "did you mean `binWidth`?");
-    let help = err("settings:\n  binWidth: 25\n", &[], "settings: unknown top-level key; valid: imageType, featureClass");
+    let help = err(
+        "settings:\n  binWidth: 25\n",
+        &[],
+        "settings: unknown top-level key; valid: imageType, featureClass",
+    );
     assert_eq!(help, "did you mean `setting`?");
-    let help = err("inputImage: {Original: {}}", &[], "inputImage: unknown top-level key");
+    let help = err(
+        "inputImage: {Original: {}}",
+        &[],
+        "inputImage: unknown top-level key",
+    );
     assert!(help.contains("renamed `imageType`"), "{help}");
-    err("voxelSetting: {kernelRadus: 2}", &[], "voxelSetting.kernelRadus: unknown voxel setting; valid: kernelRadius");
-    let help = err("featureClass: {GLCM: }", &[], "featureClass.GLCM: unknown feature class; valid: firstorder, ");
+    err(
+        "voxelSetting: {kernelRadus: 2}",
+        &[],
+        "voxelSetting.kernelRadus: unknown voxel setting; valid: kernelRadius",
+    );
+    let help = err(
+        "featureClass: {GLCM: }",
+        &[],
+        "featureClass.GLCM: unknown feature class; valid: firstorder, ",
+    );
     assert_eq!(help, "did you mean `glcm`?");
-    let help = err("featureClass: {glcm: [Contrastt]}", &[], "featureClass.glcm[0]: unknown glcm feature `Contrastt`");
+    let help = err(
+        "featureClass: {glcm: [Contrastt]}",
+        &[],
+        "featureClass.glcm[0]: unknown glcm feature `Contrastt`",
+    );
     assert_eq!(help, "did you mean `Contrast`?");
-    err("imageType: {Orignal: {}}", &[], "imageType.Orignal: unknown image type; valid: Original, LoG, ");
-    err("imageType: {Original: {binWidht: 3}}", &[], "imageType.Original.binWidht: unknown setting");
+    err(
+        "imageType: {Orignal: {}}",
+        &[],
+        "imageType.Orignal: unknown image type; valid: Original, LoG, ",
+    );
+    err(
+        "imageType: {Original: {binWidht: 3}}",
+        &[],
+        "imageType.Original.binWidht: unknown setting",
+    );
 }
 
 #[test]
 fn wrong_types_name_the_path_and_the_expected_type() {
-    err("setting: {binWidth: abc}", &[], "setting.binWidth: expected a number; found the string `abc`");
-    err("setting: {label: 1.5}", &[], "setting.label: expected an integer; found the number `1.5`");
-    err("setting: {force2D: 1}", &[], "setting.force2D: expected a boolean (`true`/`false`); found the integer `1`");
-    err("setting: {distances: 1}", &[], "setting.distances: expected a list of integers > 0; found the integer `1`");
-    err("setting: {distances: [1, 0]}", &[], "setting.distances[1]: `0` is out of range");
-    err("setting: {voxelArrayShift: 10.5}", &[], "setting.voxelArrayShift: expected an integer");
-    err("setting: [binWidth]", &[], "setting: expected a mapping; found a list");
-    err("featureClass: {glcm: Contrast}", &[], "featureClass.glcm: expected a list of feature names");
-    err("featureClass:\n", &[], "featureClass: no value; expected a mapping");
-    err("- a\n- b\n", &[], "(root): expected a mapping with keys imageType, featureClass, setting, voxelSetting");
+    err(
+        "setting: {binWidth: abc}",
+        &[],
+        "setting.binWidth: expected a number; found the string `abc`",
+    );
+    err(
+        "setting: {label: 1.5}",
+        &[],
+        "setting.label: expected an integer; found the number `1.5`",
+    );
+    err(
+        "setting: {force2D: 1}",
+        &[],
+        "setting.force2D: expected a boolean (`true`/`false`); found the integer `1`",
+    );
+    err(
+        "setting: {distances: 1}",
+        &[],
+        "setting.distances: expected a list of integers > 0; found the integer `1`",
+    );
+    err(
+        "setting: {distances: [1, 0]}",
+        &[],
+        "setting.distances[1]: `0` is out of range",
+    );
+    err(
+        "setting: {voxelArrayShift: 10.5}",
+        &[],
+        "setting.voxelArrayShift: expected an integer",
+    );
+    err(
+        "setting: [binWidth]",
+        &[],
+        "setting: expected a mapping; found a list",
+    );
+    err(
+        "featureClass: {glcm: Contrast}",
+        &[],
+        "featureClass.glcm: expected a list of feature names",
+    );
+    err(
+        "featureClass:\n",
+        &[],
+        "featureClass: no value; expected a mapping",
+    );
+    err(
+        "- a\n- b\n",
+        &[],
+        "(root): expected a mapping with keys imageType, featureClass, setting, voxelSetting",
+    );
 }
 
 #[test]
 fn out_of_range_values_are_errors() {
-    err("setting: {label: 0}", &[], "setting.label: `0` is out of range; expected an integer >= 1");
-    err("setting: {force2Ddimension: 3}", &[], "setting.force2Ddimension: `3` is out of range; expected an integer >= 0 and <= 2");
-    err("setting: {binWidth: 0}", &[], "setting.binWidth: `0` is out of range; expected a finite number > 0");
-    err("setting: {minimumROIDimensions: 4}", &[], "setting.minimumROIDimensions: `4` is out of range");
-    err("setting: {resegmentMode: percentile}", &[], "setting.resegmentMode: unknown mode `percentile`");
-    err("setting: {weightingNorm: l2}", &[], "setting.weightingNorm: unknown norm `l2`");
-    err("setting: {interpolator: sitkCubic}", &[], "setting.interpolator: unknown interpolator `sitkCubic`");
-    err("setting: {interpolator: 11}", &[], "setting.interpolator: `11` is not in 1..=10");
-    err("setting: {resegmentRange: [1, 2, 3]}", &[], "setting.resegmentRange: invalid setting `resegmentRange`");
+    err(
+        "setting: {label: 0}",
+        &[],
+        "setting.label: `0` is out of range; expected an integer >= 1",
+    );
+    err(
+        "setting: {force2Ddimension: 3}",
+        &[],
+        "setting.force2Ddimension: `3` is out of range; expected an integer >= 0 and <= 2",
+    );
+    err(
+        "setting: {binWidth: 0}",
+        &[],
+        "setting.binWidth: `0` is out of range; expected a finite number > 0",
+    );
+    err(
+        "setting: {minimumROIDimensions: 4}",
+        &[],
+        "setting.minimumROIDimensions: `4` is out of range",
+    );
+    err(
+        "setting: {resegmentMode: percentile}",
+        &[],
+        "setting.resegmentMode: unknown mode `percentile`",
+    );
+    err(
+        "setting: {weightingNorm: l2}",
+        &[],
+        "setting.weightingNorm: unknown norm `l2`",
+    );
+    err(
+        "setting: {interpolator: sitkCubic}",
+        &[],
+        "setting.interpolator: unknown interpolator `sitkCubic`",
+    );
+    err(
+        "setting: {interpolator: 11}",
+        &[],
+        "setting.interpolator: `11` is not in 1..=10",
+    );
+    err(
+        "setting: {resegmentRange: [1, 2, 3]}",
+        &[],
+        "setting.resegmentRange: invalid setting `resegmentRange`",
+    );
 }
 
 #[test]
 fn interpolators_by_name_and_number() {
-    assert_eq!(ok("setting: {interpolator: 1}", &[]).settings.interpolator, Interpolator::NearestNeighbor);
-    assert_eq!(ok("setting: {interpolator: sitkBSpline}", &[]).settings.interpolator, Interpolator::BSpline);
+    assert_eq!(
+        ok("setting: {interpolator: 1}", &[]).settings.interpolator,
+        Interpolator::NearestNeighbor
+    );
+    assert_eq!(
+        ok("setting: {interpolator: sitkBSpline}", &[])
+            .settings
+            .interpolator,
+        Interpolator::BSpline
+    );
     let params = ok("setting: {interpolator: sitkGaussian}", &[]);
     assert_eq!(params.settings.interpolator, Interpolator::BSpline);
-    assert!(params.notes[0].contains("`sitkGaussian` is not implemented"), "{:?}", params.notes);
+    assert!(
+        params.notes[0].contains("`sitkGaussian` is not implemented"),
+        "{:?}",
+        params.notes
+    );
 }
 
 #[test]
 fn filter_settings_are_checked_then_noted() {
-    let params = ok("setting: {sigma: [1.0, 3.0], wavelet: coif1, label_channel: 0}", &[]);
+    let params = ok(
+        "setting: {sigma: [1.0, 3.0], wavelet: coif1, label_channel: 0}",
+        &[],
+    );
     assert_eq!(params.notes.len(), 2, "{:?}", params.notes);
     assert!(params.notes[0].starts_with("setting.sigma: ignored"));
-    err("setting: {sigma: [0]}", &[], "setting.sigma: every sigma must be > 0");
-    err("setting: {lbp2DMethod: fancy}", &[], "setting.lbp2DMethod: unknown method `fancy`");
+    err(
+        "setting: {sigma: [0]}",
+        &[],
+        "setting.sigma: every sigma must be > 0",
+    );
+    err(
+        "setting: {lbp2DMethod: fancy}",
+        &[],
+        "setting.lbp2DMethod: unknown method `fancy`",
+    );
 }
 
 #[test]
 fn overrides_are_typed_by_the_schema() {
-    let s = ok("", &["binWidth:10", "distances:1,2", "force2D:true", "label:2", "resegmentRange:-10,20.5"]).settings;
+    let s = ok(
+        "",
+        &[
+            "binWidth:10",
+            "distances:1,2",
+            "force2D:true",
+            "label:2",
+            "resegmentRange:-10,20.5",
+        ],
+    )
+    .settings;
     assert_eq!(s.bin_width, 10.0);
     assert_eq!(s.distances, [1, 2]);
     assert!(s.force_2d);
     assert_eq!(s.label, 2);
     assert_eq!(s.resegment_range, Some(vec![-10.0, 20.5]));
-    assert_eq!(ok("", &["interpolator:2"]).settings.interpolator, Interpolator::Linear);
-    assert_eq!(ok("", &["weightingNorm:manhattan"]).settings.weighting_norm, Some(WeightingNorm::Manhattan));
+    assert_eq!(
+        ok("", &["interpolator:2"]).settings.interpolator,
+        Interpolator::Linear
+    );
+    assert_eq!(
+        ok("", &["weightingNorm:manhattan"]).settings.weighting_norm,
+        Some(WeightingNorm::Manhattan)
+    );
 }
 
 #[test]
 fn override_precedence_follows_pyradiomics() {
     // defaults < setting < -s overrides < imageType.Original settings.
-    assert_eq!(ok("setting: {binWidth: 5}", &["binWidth:10"]).settings.bin_width, 10.0);
+    assert_eq!(
+        ok("setting: {binWidth: 5}", &["binWidth:10"]).settings.bin_width,
+        10.0
+    );
     let text = "setting: {binWidth: 5}\nimageType: {Original: {binWidth: 3}}";
     assert_eq!(ok(text, &["binWidth:10"]).settings.bin_width, 3.0);
 }
@@ -270,7 +498,11 @@ fn bad_overrides_are_errors() {
     let help = err("", &["binWidht:10"], "-s binWidht: unknown setting; valid: ");
     assert_eq!(help, "did you mean `binWidth`?");
     err("", &["binWidth"], "-s binWidth: expected `key:value`");
-    err("", &["binWidth:ten"], "-s binWidth: cannot read `ten` as a number");
+    err(
+        "",
+        &["binWidth:ten"],
+        "-s binWidth: cannot read `ten` as a number",
+    );
     err("", &["label:1.5"], "-s label: cannot read `1.5` as an integer");
     err("", &["force2D:yes"], "-s force2D: cannot read `yes` as a boolean");
     err("", &["label:0"], "-s label: `0` is out of range");
@@ -278,7 +510,11 @@ fn bad_overrides_are_errors() {
 
 #[test]
 fn duplicate_keys_are_errors() {
-    err("setting: {binWidth: 5, binWidth: 6}", &[], "setting.binWidth: duplicate key");
+    err(
+        "setting: {binWidth: 5, binWidth: 6}",
+        &[],
+        "setting.binWidth: duplicate key",
+    );
     err("setting: {}\nsetting: {}\n", &[], "setting: duplicate key");
 }
 
@@ -293,12 +529,23 @@ fn syntax_errors_have_a_location() {
 #[test]
 fn missing_file_names_the_path() {
     let error = load_params(Path::new("/nonexistent/params.yaml"), &[]).unwrap_err();
-    assert!(error.to_string().starts_with("/nonexistent/params.yaml: cannot read the parameter file: "), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("/nonexistent/params.yaml: cannot read the parameter file: "),
+        "{error}"
+    );
 }
 
 #[test]
 fn edit_distance_is_levenshtein() {
-    for (a, b, d) in [("", "", 0), ("abc", "abc", 0), ("binwidht", "binwidth", 2), ("kitten", "sitting", 3), ("", "ab", 2)] {
+    for (a, b, d) in [
+        ("", "", 0),
+        ("abc", "abc", 0),
+        ("binwidht", "binwidth", 2),
+        ("kitten", "sitting", 3),
+        ("", "ab", 2),
+    ] {
         assert_eq!(edit_distance(a, b), d, "{a} {b}");
     }
 }
