@@ -130,6 +130,8 @@ fn full_extraction_matches_every_baseline() {
             w.entries.len()
         );
     }
+    eprintln!("{n_diagnostics} diagnostics entries matched");
+    assert!(n_diagnostics > 500, "diagnostics compared: {n_diagnostics}");
     assert!(
         worst.max() <= RTOL,
         "features beyond rtol {RTOL}:\n{}",

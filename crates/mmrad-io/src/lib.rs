@@ -7,6 +7,7 @@
 //! The entry points [`read_image`] and [`read_label_map`] dispatch on the file extension.
 //! This crate never computes features and never resamples: geometry is reported as stored.
 
+pub mod dicom;
 pub mod nifti;
 pub mod nrrd;
 
@@ -42,6 +43,22 @@ pub enum Error {
     NonIntegerLabel { path: PathBuf, value: f64 },
     #[error("unknown image file extension for `{path}`; expected .nrrd, .nhdr, .nii or .nii.gz")]
     UnknownFormat { path: PathBuf },
+    #[error("cannot read DICOM `{path}`: {message}")]
+    Dicom { path: PathBuf, message: String },
+    #[error("unsupported DICOM transfer syntax `{uid}` ({name}) in `{path}`")]
+    DicomTransferSyntax {
+        path: PathBuf,
+        uid: String,
+        name: String,
+    },
+    #[error("`{path}` holds {count} DICOM series; choose one by SeriesInstanceUID: {uids}")]
+    DicomSeveralSeries {
+        path: PathBuf,
+        count: usize,
+        uids: String,
+    },
+    #[error("inconsistent DICOM series in `{path}`: {message}")]
+    DicomGeometry { path: PathBuf, message: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -32,15 +32,21 @@ pub(super) struct StdPath {
 }
 
 /// glmnet's path-stopping constants (`glmnet.control`: `fdev`, `devmax`, `mnlam`).
+pub static C_ROUNDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+pub static C_POLISH_FAIL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+pub static C_PASSES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+pub static C_OUTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 const FDEV: f64 = 1e-5;
 const DEVMAX: f64 = 0.999;
 const MNLAM: usize = 5;
 const MAX_OUTER: usize = 200;
 /// Tolerance of the first, active-set-finding solve at each λ.
-const LOOSE_TOL: f64 = 1e-5;
+const LOOSE_TOL: f64 = 1e-4;
 /// Solve / polish / KKT rounds at one λ before the result is accepted as is.
 /// Coordinate-descent sweeps at most per quadratic approximation in the loose phase.
-const LOOSE_PASSES: usize = 100;
+const LOOSE_PASSES: usize = 10;
+/// Quadratic approximations at most in the loose phase.
+const LOOSE_OUTER: usize = 2;
 const MAX_ROUNDS: usize = 20;
 
 impl<'a> Problem<'a> {
@@ -142,15 +148,20 @@ impl<'a> Problem<'a> {
             let mut round = 0;
             while !at_null {
                 round += 1;
+                C_ROUNDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let set: Vec<usize> = (0..self.p).filter(|&j| strong[j]).collect();
                 // A loose proximal-Newton / coordinate-descent solve finds the active set and signs; Newton's
                 // method on the active set then converges quadratically. If the active set changes (a sign
                 // flips) or the polished point fails the KKT check, coordinate descent runs at full tolerance.
-                let tol = if round == 1 { LOOSE_TOL } else { self.tol };
+                let tol = if round <= 5 { LOOSE_TOL } else { self.tol };
                 self.solve(&mut state, lambda, &set, tol)?;
                 let polished = self.polish(&mut state, lambda)?;
+                if !polished {
+                    C_POLISH_FAIL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
                 if !polished && tol > self.tol {
-                    self.solve(&mut state, lambda, &set, self.tol)?;
+                    // Keep iterating loosely from where coordinate descent stopped; full tolerance after 5 rounds.
+                    continue;
                 }
                 // KKT check on every zero coefficient.
                 let grad = self.gradient(&state);
@@ -184,6 +195,7 @@ impl<'a> Problem<'a> {
                 }
             }
         }
+        eprintln!("rounds {:?} polish_fail {:?} passes {:?} outer {:?}", C_ROUNDS, C_POLISH_FAIL, C_PASSES, C_OUTER);
         Ok(out)
     }
 
@@ -222,6 +234,7 @@ impl<'a> Problem<'a> {
         let mut wr = vec![0.0; n];
         let mut xv = vec![0.0; self.p];
         for outer in 0..MAX_OUTER {
+            C_OUTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             // Quadratic approximation at the current point.
             for i in 0..n {
                 match self.family {
@@ -287,6 +300,9 @@ impl<'a> Problem<'a> {
             }
             if outer + 1 == MAX_OUTER {
                 break;
+            }
+            if tol >= LOOSE_TOL && outer + 1 >= LOOSE_OUTER {
+                return Ok(());
             }
         }
         Err(Error::NoConvergence { what: "binomial lasso (outer IRLS loop)", iterations: MAX_OUTER })
@@ -454,12 +470,15 @@ impl<'a> Problem<'a> {
         let loose = tol >= LOOSE_TOL;
         loop {
             passes += 1;
+            C_PASSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if sweep(set, wr, b0, beta) < inner_tol || (loose && passes > LOOSE_PASSES) {
                 return Ok(());
             }
             let active: Vec<usize> = set.iter().copied().filter(|&j| beta[j] != 0.0).collect();
             loop {
                 passes += 1;
+                C_PASSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            C_PASSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if sweep(&active, wr, b0, beta) < inner_tol || (loose && passes > LOOSE_PASSES) {
                     break;
                 }

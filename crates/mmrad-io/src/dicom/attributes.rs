@@ -1,0 +1,223 @@
+//! DICOM attribute reading: the non-identifying image attributes of one file (pixel module, geometry, rescale,
+//! functional groups) and the transfer syntax table. Never reads patient, study-date or institution attributes.
+
+use std::path::Path;
+
+use dicom_dictionary_std::tags;
+use dicom_object::{DefaultDicomObject, InMemDicomObject, Tag};
+
+use crate::{Error, Result};
+
+/// Geometry and rescale of one frame, from the per-frame (or shared) functional groups or the top-level attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) struct FrameAttributes {
+    pub position: Option<[f64; 3]>,
+    pub orientation: Option<[f64; 6]>,
+    pub pixel_spacing: Option<[f64; 2]>,
+    pub rescale: Option<(f64, f64)>,
+}
+
+/// The attributes of one DICOM file that mmrad uses; no patient-identifying attribute is read.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ImageAttributes {
+    pub transfer_syntax_uid: String,
+    pub sop_class_uid: Option<String>,
+    pub series_uid: Option<String>,
+    pub modality: Option<String>,
+    pub has_pixel_data: bool,
+    pub rows: u32,
+    pub columns: u32,
+    pub frames: u32,
+    pub samples_per_pixel: u16,
+    pub photometric: String,
+    pub bits_allocated: u16,
+    pub bits_stored: u16,
+    pub high_bit: u16,
+    pub pixel_representation: u16,
+    pub planar_configuration: Option<u16>,
+    pub pixel_spacing: Option<[f64; 2]>,
+    pub imager_pixel_spacing: Option<[f64; 2]>,
+    /// Physical deltas (mm) of the first ultrasound region, converted from cm.
+    pub ultrasound_spacing: Option<[f64; 2]>,
+    pub slice_thickness: Option<f64>,
+    pub spacing_between_slices: Option<f64>,
+    pub position: Option<[f64; 3]>,
+    pub orientation: Option<[f64; 6]>,
+    pub rescale_slope: Option<f64>,
+    pub rescale_intercept: Option<f64>,
+    /// One entry per frame when the file has functional groups, else empty.
+    pub per_frame: Vec<FrameAttributes>,
+    /// From the shared functional groups sequence, when present.
+    pub shared: Option<FrameAttributes>,
+}
+
+fn text(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
+    let value = obj.get(tag)?.to_str().ok()?;
+    let trimmed = value.trim_matches(|c: char| c.is_whitespace() || c == '\0');
+    if trimmed.is_empty() { None } else { Some(trimmed.to_string()) }
+}
+
+fn floats(obj: &InMemDicomObject, tag: Tag) -> Option<Vec<f64>> {
+    obj.get(tag)?.to_multi_float64().ok().filter(|v| v.iter().all(|x| x.is_finite()))
+}
+
+fn float(obj: &InMemDicomObject, tag: Tag) -> Option<f64> {
+    floats(obj, tag)?.first().copied()
+}
+
+fn array<const N: usize>(obj: &InMemDicomObject, tag: Tag) -> Option<[f64; N]> {
+    let values = floats(obj, tag)?;
+    values.get(..N)?.try_into().ok()
+}
+
+fn uint(obj: &InMemDicomObject, tag: Tag) -> Option<u32> {
+    obj.get(tag)?.to_int::<u32>().ok()
+}
+
+fn first_item(obj: &InMemDicomObject, tag: Tag) -> Option<&InMemDicomObject> {
+    obj.get(tag)?.items()?.first()
+}
+
+/// Reads the frame attributes held in one functional-groups item (shared or per-frame).
+fn frame_attributes(group: &InMemDicomObject) -> FrameAttributes {
+    let position = first_item(group, tags::PLANE_POSITION_SEQUENCE).and_then(|i| array(i, tags::IMAGE_POSITION_PATIENT));
+    let orientation =
+        first_item(group, tags::PLANE_ORIENTATION_SEQUENCE).and_then(|i| array(i, tags::IMAGE_ORIENTATION_PATIENT));
+    let pixel_spacing = first_item(group, tags::PIXEL_MEASURES_SEQUENCE).and_then(|i| array(i, tags::PIXEL_SPACING));
+    let rescale = first_item(group, tags::PIXEL_VALUE_TRANSFORMATION_SEQUENCE).and_then(|i| {
+        Some((float(i, tags::RESCALE_SLOPE)?, float(i, tags::RESCALE_INTERCEPT)?))
+    });
+    FrameAttributes { position, orientation, pixel_spacing, rescale }
+}
+
+fn ultrasound_spacing(obj: &InMemDicomObject) -> Option<[f64; 2]> {
+    let region = first_item(obj, tags::SEQUENCE_OF_ULTRASOUND_REGIONS)?;
+    // Physical units 3 = cm; deltas are in cm per pixel.
+    let units_x = uint(region, tags::PHYSICAL_UNITS_X_DIRECTION)?;
+    let units_y = uint(region, tags::PHYSICAL_UNITS_Y_DIRECTION)?;
+    if units_x != 3 || units_y != 3 {
+        return None;
+    }
+    let dx = float(region, tags::PHYSICAL_DELTA_X)?.abs() * 10.0;
+    let dy = float(region, tags::PHYSICAL_DELTA_Y)?.abs() * 10.0;
+    (dx > 0.0 && dy > 0.0).then_some([dy, dx])
+}
+
+impl ImageAttributes {
+    /// Reads the attributes of an opened file.
+    pub fn read(path: &Path, obj: &DefaultDicomObject) -> Result<ImageAttributes> {
+        let transfer_syntax_uid = obj.meta().transfer_syntax().to_string();
+        let has_pixel_data = obj.get(tags::PIXEL_DATA).is_some();
+        let mut per_frame = Vec::new();
+        if let Some(items) = obj.get(tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE).and_then(|e| e.items()) {
+            per_frame = items.iter().map(frame_attributes).collect();
+        }
+        let shared = first_item(obj, tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE).map(frame_attributes);
+        let attributes = ImageAttributes {
+            transfer_syntax_uid,
+            sop_class_uid: text(obj, tags::SOP_CLASS_UID),
+            series_uid: text(obj, tags::SERIES_INSTANCE_UID),
+            modality: text(obj, tags::MODALITY),
+            has_pixel_data,
+            rows: uint(obj, tags::ROWS).unwrap_or(0),
+            columns: uint(obj, tags::COLUMNS).unwrap_or(0),
+            frames: uint(obj, tags::NUMBER_OF_FRAMES).unwrap_or(1).max(1),
+            samples_per_pixel: uint(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1) as u16,
+            photometric: text(obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default(),
+            bits_allocated: uint(obj, tags::BITS_ALLOCATED).unwrap_or(0) as u16,
+            bits_stored: uint(obj, tags::BITS_STORED).unwrap_or(0) as u16,
+            high_bit: uint(obj, tags::HIGH_BIT).unwrap_or(0) as u16,
+            pixel_representation: uint(obj, tags::PIXEL_REPRESENTATION).unwrap_or(0) as u16,
+            planar_configuration: uint(obj, tags::PLANAR_CONFIGURATION).map(|v| v as u16),
+            pixel_spacing: array(obj, tags::PIXEL_SPACING),
+            imager_pixel_spacing: array(obj, tags::IMAGER_PIXEL_SPACING),
+            ultrasound_spacing: ultrasound_spacing(obj),
+            slice_thickness: float(obj, tags::SLICE_THICKNESS),
+            spacing_between_slices: float(obj, tags::SPACING_BETWEEN_SLICES),
+            position: array(obj, tags::IMAGE_POSITION_PATIENT),
+            orientation: array(obj, tags::IMAGE_ORIENTATION_PATIENT),
+            rescale_slope: float(obj, tags::RESCALE_SLOPE),
+            rescale_intercept: float(obj, tags::RESCALE_INTERCEPT),
+            per_frame,
+            shared,
+        };
+        if attributes.has_pixel_data && (attributes.rows == 0 || attributes.columns == 0) {
+            return Err(Error::Dicom {
+                path: path.to_path_buf(),
+                message: "missing or zero Rows/Columns (0028,0010)/(0028,0011)".into(),
+            });
+        }
+        Ok(attributes)
+    }
+
+    /// Geometry and rescale of frame `frame`: per-frame groups first, then shared groups, then top-level attributes.
+    pub fn frame(&self, frame: usize) -> FrameAttributes {
+        let per = self.per_frame.get(frame).copied().unwrap_or_default();
+        let shared = self.shared.unwrap_or_default();
+        let top_rescale = match (self.rescale_slope, self.rescale_intercept) {
+            (None, None) => None,
+            (slope, intercept) => Some((slope.unwrap_or(1.0), intercept.unwrap_or(0.0))),
+        };
+        FrameAttributes {
+            position: per.position.or(shared.position).or(if self.frames == 1 { self.position } else { None }),
+            orientation: per.orientation.or(shared.orientation).or(self.orientation),
+            pixel_spacing: per.pixel_spacing.or(shared.pixel_spacing).or(self.pixel_spacing),
+            rescale: per.rescale.or(shared.rescale).or(top_rescale),
+        }
+    }
+
+    /// Human-readable name of the transfer syntax.
+    pub fn transfer_syntax_name(&self) -> &'static str {
+        transfer_syntax_name(&self.transfer_syntax_uid)
+    }
+}
+
+/// Whether this build decodes the transfer syntax (native and deflate, RLE, JPEG baseline/extended/lossless via
+/// `jpeg-decoder`, JPEG 2000 via `openjp2`).
+pub(crate) fn transfer_syntax_supported(uid: &str) -> bool {
+    matches!(
+        uid,
+        "1.2.840.10008.1.2"
+            | "1.2.840.10008.1.2.1"
+            | "1.2.840.10008.1.2.1.99"
+            | "1.2.840.10008.1.2.2"
+            | "1.2.840.10008.1.2.5"
+            | "1.2.840.10008.1.2.4.50"
+            | "1.2.840.10008.1.2.4.51"
+            | "1.2.840.10008.1.2.4.57"
+            | "1.2.840.10008.1.2.4.70"
+            | "1.2.840.10008.1.2.4.90"
+            | "1.2.840.10008.1.2.4.91"
+    )
+}
+
+/// The DICOM name of a transfer syntax UID (PS3.6 Table A-1), or `unknown transfer syntax`.
+pub fn transfer_syntax_name(uid: &str) -> &'static str {
+    match uid {
+        "1.2.840.10008.1.2" => "Implicit VR Little Endian",
+        "1.2.840.10008.1.2.1" => "Explicit VR Little Endian",
+        "1.2.840.10008.1.2.1.98" => "Encapsulated Uncompressed Explicit VR Little Endian",
+        "1.2.840.10008.1.2.1.99" => "Deflated Explicit VR Little Endian",
+        "1.2.840.10008.1.2.2" => "Explicit VR Big Endian",
+        "1.2.840.10008.1.2.5" => "RLE Lossless",
+        "1.2.840.10008.1.2.4.50" => "JPEG Baseline (Process 1)",
+        "1.2.840.10008.1.2.4.51" => "JPEG Extended (Process 2 and 4)",
+        "1.2.840.10008.1.2.4.57" => "JPEG Lossless, Non-Hierarchical (Process 14)",
+        "1.2.840.10008.1.2.4.70" => {
+            "JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])"
+        }
+        "1.2.840.10008.1.2.4.80" => "JPEG-LS Lossless Image Compression",
+        "1.2.840.10008.1.2.4.81" => "JPEG-LS Lossy (Near-Lossless) Image Compression",
+        "1.2.840.10008.1.2.4.90" => "JPEG 2000 Image Compression (Lossless Only)",
+        "1.2.840.10008.1.2.4.91" => "JPEG 2000 Image Compression",
+        "1.2.840.10008.1.2.4.92" => "JPEG 2000 Part 2 Multi-component Image Compression (Lossless Only)",
+        "1.2.840.10008.1.2.4.93" => "JPEG 2000 Part 2 Multi-component Image Compression",
+        "1.2.840.10008.1.2.4.100" => "MPEG2 Main Profile / Main Level",
+        "1.2.840.10008.1.2.4.102" => "MPEG-4 AVC/H.264 High Profile / Level 4.1",
+        "1.2.840.10008.1.2.4.110" => "JPEG XL Lossless",
+        "1.2.840.10008.1.2.4.112" => "JPEG XL",
+        "1.2.840.10008.1.2.4.201" => "High-Throughput JPEG 2000 Image Compression (Lossless Only)",
+        "1.2.840.10008.1.2.4.203" => "High-Throughput JPEG 2000 Image Compression",
+        _ => "unknown transfer syntax",
+    }
+}
