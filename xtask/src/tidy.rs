@@ -84,6 +84,14 @@ pub(crate) const ALLOWED_LICENCES: &[&str] = &[
     "MPL-2.0",
 ];
 
+/// Licences accepted for one named crate only: (crate, SPDX id, why). Each entry is a reviewed decision.
+pub(crate) const LICENCE_EXCEPTIONS: &[(&str, &str, &str)] = &[(
+    "jpeg-encoder",
+    "IJG",
+    "permissive Independent JPEG Group licence (attribution in documentation); pulled unconditionally by \
+     `dicom-transfer-syntax-registry`, which DESIGN.md §3 prescribes",
+)];
+
 /// Licence families that are never accepted, named in messages.
 const FORBIDDEN_LICENCE_PREFIXES: &[&str] = &["GPL", "AGPL", "LGPL", "EUPL"];
 
@@ -126,6 +134,9 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         "no ignored tests, should_panic, todo!, unimplemented!, dbg!",
         check_banned_markers(&root)?,
     );
+    for user in &licences.exception_users {
+        println!("note  licence exception used: {user}");
+    }
     if licences.mpl_users.is_empty() {
         println!("note  no crate needs MPL-2.0");
     } else {
@@ -515,6 +526,8 @@ pub(crate) struct LicenceReport {
     pub(crate) offending: Vec<String>,
     /// `name version` of crates that are acceptable only through MPL-2.0.
     pub(crate) mpl_users: Vec<String>,
+    /// `name version (licence)` of crates that are acceptable only through a [`LICENCE_EXCEPTIONS`] entry.
+    pub(crate) exception_users: Vec<String>,
 }
 
 /// Runs `cargo metadata --format-version 1 --locked` in `root`.
@@ -538,18 +551,25 @@ pub(crate) fn cargo_metadata(root: &Path) -> anyhow::Result<serde_json::Value> {
     serde_json::from_slice(&output.stdout).context("`cargo metadata` printed invalid JSON")
 }
 
-/// Checks the `license` field of every package in `cargo metadata` output against [`ALLOWED_LICENCES`].
+/// Checks the `license` field of every package the workspace can build against [`ALLOWED_LICENCES`] (plus the
+/// per-crate [`LICENCE_EXCEPTIONS`]).
+///
+/// The packages are those reachable from the workspace members in `cargo metadata`'s resolve graph, for every
+/// target platform, except through edges gated on `cfg(fuzzing)` (set only by cargo-fuzz); without a `resolve`
+/// section every listed package is checked.
 pub(crate) fn check_licences(metadata: &serde_json::Value) -> anyhow::Result<LicenceReport> {
     let packages = metadata["packages"]
         .as_array()
         .context("`cargo metadata` output has no `packages` array")?;
-    let without_mpl: Vec<&str> = ALLOWED_LICENCES
-        .iter()
-        .copied()
-        .filter(|id| *id != "MPL-2.0")
-        .collect();
+    let reachable = reachable_package_ids(metadata);
     let mut report = LicenceReport::default();
     for package in packages {
+        let id = package["id"].as_str().unwrap_or("");
+        if let Some(reachable) = &reachable
+            && !reachable.contains(id)
+        {
+            continue;
+        }
         let name = package["name"].as_str().unwrap_or("?");
         let version = package["version"].as_str().unwrap_or("?");
         let crate_id = format!("{name} {version}");
@@ -560,16 +580,33 @@ pub(crate) fn check_licences(metadata: &serde_json::Value) -> anyhow::Result<Lic
             ));
             continue;
         };
-        match licence_allowed(expression, ALLOWED_LICENCES) {
+        let exceptions: Vec<&str> = LICENCE_EXCEPTIONS
+            .iter()
+            .filter(|(crate_name, _, _)| *crate_name == name)
+            .map(|(_, licence, _)| *licence)
+            .collect();
+        let allowed: Vec<&str> = ALLOWED_LICENCES
+            .iter()
+            .copied()
+            .chain(exceptions.iter().copied())
+            .collect();
+        let without_mpl: Vec<&str> = allowed.iter().copied().filter(|id| *id != "MPL-2.0").collect();
+        let without_exceptions: Vec<&str> = ALLOWED_LICENCES.to_vec();
+        match licence_allowed(expression, &allowed) {
             Ok(true) => {
                 if licence_allowed(expression, &without_mpl) == Ok(false) {
-                    report.mpl_users.push(crate_id);
+                    report.mpl_users.push(crate_id.clone());
+                }
+                if !exceptions.is_empty() && licence_allowed(expression, &without_exceptions) == Ok(false) {
+                    report
+                        .exception_users
+                        .push(format!("{crate_id} ({})", exceptions.join(", ")));
                 }
             }
             Ok(false) => {
                 let rejected: Vec<String> = licence_ids(expression)
                     .into_iter()
-                    .filter(|id| !ALLOWED_LICENCES.contains(&id.as_str()))
+                    .filter(|id| !allowed.contains(&id.as_str()))
                     .map(|id| {
                         if is_forbidden(&id) {
                             format!("`{id}` (forbidden)")
@@ -591,7 +628,42 @@ pub(crate) fn check_licences(metadata: &serde_json::Value) -> anyhow::Result<Lic
     report.offending.sort();
     report.mpl_users.sort();
     report.mpl_users.dedup();
+    report.exception_users.sort();
+    report.exception_users.dedup();
     Ok(report)
+}
+
+/// Package ids reachable from the workspace members in the resolve graph, skipping `cfg(fuzzing)` edges;
+/// `None` when the metadata has no resolve graph.
+fn reachable_package_ids(metadata: &serde_json::Value) -> Option<std::collections::BTreeSet<String>> {
+    let nodes = metadata["resolve"]["nodes"].as_array()?;
+    let members = metadata["workspace_members"].as_array()?;
+    let deps_of: std::collections::BTreeMap<&str, &serde_json::Value> = nodes
+        .iter()
+        .filter_map(|node| Some((node["id"].as_str()?, &node["deps"])))
+        .collect();
+    let mut reachable: std::collections::BTreeSet<String> = members
+        .iter()
+        .filter_map(|member| member.as_str().map(str::to_owned))
+        .collect();
+    let mut pending: Vec<String> = reachable.iter().cloned().collect();
+    while let Some(id) = pending.pop() {
+        let Some(deps) = deps_of.get(id.as_str()).and_then(|deps| deps.as_array()) else {
+            continue;
+        };
+        for dep in deps {
+            let Some(dep_id) = dep["pkg"].as_str() else {
+                continue;
+            };
+            let only_fuzzing = dep["dep_kinds"].as_array().is_some_and(|kinds| {
+                !kinds.is_empty() && kinds.iter().all(|kind| kind["target"] == "cfg(fuzzing)")
+            });
+            if !only_fuzzing && reachable.insert(dep_id.to_owned()) {
+                pending.push(dep_id.to_owned());
+            }
+        }
+    }
+    Some(reachable)
 }
 
 fn is_forbidden(id: &str) -> bool {
@@ -753,6 +825,9 @@ mod tests {
         let report = check_licences(&metadata).unwrap();
         if !report.mpl_users.is_empty() {
             println!("crates that need MPL-2.0: {}", report.mpl_users.join(", "));
+        }
+        if !report.exception_users.is_empty() {
+            println!("licence exceptions used: {}", report.exception_users.join(", "));
         }
         assert_clean("licence allowlist", &report.offending);
     }
@@ -967,6 +1042,47 @@ mod tests {
                 "`unknown 0.2.0`: licence `WTFPL` is not allowed (not on the allowlist: `WTFPL`)",
             ]
         );
+    }
+
+    #[test]
+    fn licence_check_follows_the_resolve_graph() {
+        let node = |id: &str, deps: serde_json::Value| serde_json::json!({ "id": id, "deps": deps });
+        let dep = |pkg: &str, target: Option<&str>| serde_json::json!({ "pkg": pkg, "dep_kinds": [{ "kind": null, "target": target }] });
+        let package = |id: &str, licence: &str| serde_json::json!({ "id": id, "name": id, "version": "1.0.0", "license": licence });
+        let metadata = serde_json::json!({
+            "workspace_members": ["app"],
+            "packages": [
+                package("app", "MIT"),
+                package("win", "GPL-3.0"),
+                package("fuzz", "NCSA"),
+                package("orphan", "AGPL-3.0"),
+                package("jpeg-encoder", "(MIT OR Apache-2.0) AND IJG"),
+                package("other-jpeg", "IJG"),
+            ],
+            "resolve": { "nodes": [
+                node("app", serde_json::json!([
+                    dep("win", Some("cfg(windows)")),
+                    dep("fuzz", Some("cfg(fuzzing)")),
+                    dep("jpeg-encoder", None),
+                    dep("other-jpeg", None),
+                ])),
+                node("win", serde_json::json!([])),
+                node("fuzz", serde_json::json!([])),
+                node("orphan", serde_json::json!([])),
+                node("jpeg-encoder", serde_json::json!([])),
+                node("other-jpeg", serde_json::json!([])),
+            ]},
+        });
+        let report = check_licences(&metadata).unwrap();
+        // `win` is reachable on another platform and still checked; `fuzz` and `orphan` are never built.
+        assert_eq!(
+            report.offending,
+            [
+                "`other-jpeg 1.0.0`: licence `IJG` is not allowed (not on the allowlist: `IJG`)",
+                "`win 1.0.0`: licence `GPL-3.0` is not allowed (not on the allowlist: `GPL-3.0` (forbidden))",
+            ]
+        );
+        assert_eq!(report.exception_users, ["jpeg-encoder 1.0.0 (IJG)"]);
     }
 
     #[test]

@@ -136,7 +136,11 @@ struct UserError {
 
 impl UserError {
     fn new(message: impl Into<String>) -> UserError {
-        UserError { message: message.into(), location: None, help: None }
+        UserError {
+            message: message.into(),
+            location: None,
+            help: None,
+        }
     }
     fn at(mut self, location: impl Into<String>) -> UserError {
         self.location = Some(location.into());
@@ -186,7 +190,15 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, UserError> {
     match cli.command {
-        Command::Study { command: StudyCommand::Run { protocol, out, jobs, quiet } } => study_run(&protocol, out, jobs, quiet),
+        Command::Study {
+            command:
+                StudyCommand::Run {
+                    protocol,
+                    out,
+                    jobs,
+                    quiet,
+                },
+        } => study_run(&protocol, out, jobs, quiet),
         Command::Eval(args) => eval(&args),
         Command::Lasso(args) => lasso(&args),
         Command::Synth(args) => synth(&args),
@@ -200,13 +212,23 @@ fn protocol_error(path: &Path, e: &mmrad_protocol::Error) -> UserError {
         (None, Some((line, column))) => format!("{}:{line}:{column}", path.display()),
         (None, None) => path.display().to_string(),
     };
-    UserError::new(e.to_string()).at(location).help(e.help().map(str::to_owned))
+    UserError::new(e.to_string())
+        .at(location)
+        .help(e.help().map(str::to_owned))
 }
 
-fn study_run(protocol: &Path, out: Option<PathBuf>, jobs: Option<usize>, quiet: bool) -> Result<ExitCode, UserError> {
+fn study_run(
+    protocol: &Path,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+    quiet: bool,
+) -> Result<ExitCode, UserError> {
     let plan = mmrad_protocol::load(protocol).map_err(|e| protocol_error(protocol, &e))?;
-    let protocol_bytes = std::fs::read(protocol).map_err(|e| UserError::new(format!("cannot read `{}`: {e}", protocol.display())))?;
-    let threads = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get)).max(1);
+    let protocol_bytes = std::fs::read(protocol)
+        .map_err(|e| UserError::new(format!("cannot read `{}`: {e}", protocol.display())))?;
+    let threads = jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+        .max(1);
     let out_dir = out.unwrap_or_else(|| mmrad_study::run::default_out_dir(&plan));
     let options = mmrad_study::RunOptions {
         out_dir: out_dir.clone(),
@@ -215,7 +237,8 @@ fn study_run(protocol: &Path, out: Option<PathBuf>, jobs: Option<usize>, quiet: 
         protocol_bytes,
         protocol_path: Some(protocol.to_owned()),
     };
-    let summary = mmrad_study::run_study(&plan, &options).map_err(|e| UserError::from(e).at(protocol.display().to_string()))?;
+    let summary = mmrad_study::run_study(&plan, &options)
+        .map_err(|e| UserError::from(e).at(protocol.display().to_string()))?;
     print!("{}", mmrad_study::report::metrics_text(&summary));
     println!();
     print!("{}", mmrad_study::report::calibration_text(&summary));
@@ -223,7 +246,10 @@ fn study_run(protocol: &Path, out: Option<PathBuf>, jobs: Option<usize>, quiet: 
         eprintln!("warning: {warning}");
     }
     if !summary.dropped.is_empty() {
-        eprintln!("note: {} constant or empty feature column(s) dropped; see `dropped.csv`", summary.dropped.len());
+        eprintln!(
+            "note: {} constant or empty feature column(s) dropped; see `dropped.csv`",
+            summary.dropped.len()
+        );
     }
     println!("outputs in `{}`", out_dir.display());
     if !summary.checks.is_empty() {
@@ -235,7 +261,9 @@ fn study_run(protocol: &Path, out: Option<PathBuf>, jobs: Option<usize>, quiet: 
         let missed = summary.checks.iter().filter(|c| !c.passed).count();
         eprintln!("error: {missed} `expected:` check(s) missed");
         eprintln!("  --> {}: expected", protocol.display());
-        eprintln!("  help: compare `metrics.csv` with the bounds; change the protocol or the bounds deliberately");
+        eprintln!(
+            "  help: compare `metrics.csv` with the bounds; change the protocol or the bounds deliberately"
+        );
         Ok(ExitCode::from(3))
     }
 }
@@ -256,8 +284,10 @@ fn eval(args: &EvalArgs) -> Result<ExitCode, UserError> {
     write_or_print(args.output.as_deref(), &out.metrics_csv)?;
     if let Some(pairs) = &args.pairs_out {
         if args.scores.len() < 2 {
-            return Err(UserError::new("`--pairs-out` needs at least two `--score` columns")
-                .help(Some("add a second `--score COL`, or drop `--pairs-out`".into())));
+            return Err(
+                UserError::new("`--pairs-out` needs at least two `--score` columns")
+                    .help(Some("add a second `--score COL`, or drop `--pairs-out`".into())),
+            );
         }
         write_or_print(Some(pairs), &out.pairs_csv)?;
     }
@@ -275,7 +305,8 @@ fn lasso(args: &LassoArgs) -> Result<ExitCode, UserError> {
         nfolds: args.nfolds,
         seed: args.seed,
     };
-    let out = mmrad_study::tools::lasso_file(&args.table, &options).map_err(|e| UserError::from(e).at(args.table.display().to_string()))?;
+    let out = mmrad_study::tools::lasso_file(&args.table, &options)
+        .map_err(|e| UserError::from(e).at(args.table.display().to_string()))?;
     if let Some(min) = out.lambda_min {
         println!("lambda.min = {min}");
     }
@@ -294,12 +325,20 @@ fn lasso(args: &LassoArgs) -> Result<ExitCode, UserError> {
 
 fn synth(args: &SynthArgs) -> Result<ExitCode, UserError> {
     if args.generator != "liang2025" {
-        return Err(UserError::new(format!("unknown generator `{}`", args.generator)).help(Some("use `liang2025`".into())));
+        return Err(UserError::new(format!("unknown generator `{}`", args.generator))
+            .help(Some("use `liang2025`".into())));
     }
     if args.level != "features" {
-        return Err(UserError::new(format!("level `{}` is not implemented yet", args.level)).help(Some("use `--level features`".into())));
+        return Err(
+            UserError::new(format!("level `{}` is not implemented yet", args.level))
+                .help(Some("use `--level features`".into())),
+        );
     }
-    let params = mmrad_synth::Liang2025Params { n: args.n, events: args.events, seed: args.seed };
+    let params = mmrad_synth::Liang2025Params {
+        n: args.n,
+        events: args.events,
+        seed: args.seed,
+    };
     let cohort = mmrad_synth::liang2025_features(&params).map_err(|e| UserError::new(e.to_string()))?;
     let written = mmrad_study::cohort::write_synthetic(&cohort, &args.out, "liang2025_synthetic")?;
     for path in written {

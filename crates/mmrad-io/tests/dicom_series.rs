@@ -187,19 +187,28 @@ fn monochrome1_is_inverted_over_the_stored_range() {
 
 #[test]
 fn two_d_spacing_source_is_recorded() {
+    // RG1_J2KR (CR) has PixelSpacing 0\\0 (pydicom reference): the spacing comes from ImagerPixelSpacing.
     let image = read_dicom(&pydicom("RG1_J2KR.dcm"), &DicomReadOptions::default()).unwrap();
     let summary = dicom_info(&pydicom("RG1_J2KR.dcm")).unwrap();
-    match image.pixel_spacing {
-        PixelSpacingSource::PixelSpacing => {
-            let s = summary.pixel_spacing.unwrap();
-            assert_eq!(image.volume.geometry.spacing[..2], [s[1], s[0]]);
-        }
-        PixelSpacingSource::ImagerPixelSpacing => {
-            let s = summary.imager_pixel_spacing.unwrap();
-            assert_eq!(image.volume.geometry.spacing[..2], [s[1], s[0]]);
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(summary.pixel_spacing, Some([0.0, 0.0]));
+    let s = summary.imager_pixel_spacing.unwrap();
+    assert_eq!(image.pixel_spacing, PixelSpacingSource::ImagerPixelSpacing);
+    assert_eq!(image.volume.geometry.spacing[..2], [s[1], s[0]]);
+    // CT_small: PixelSpacing.
+    let ct = read_dicom(&pydicom("CT_small.dcm"), &DicomReadOptions::default()).unwrap();
+    assert_eq!(ct.pixel_spacing, PixelSpacingSource::PixelSpacing);
+    // US1_UNCR: no spacing attribute at all → 1 mm assumed, and said so.
+    let us = read_dicom(&pydicom("US1_UNCR.dcm"), &DicomReadOptions::default()).unwrap();
+    assert!(matches!(us.pixel_spacing, PixelSpacingSource::Assumed | PixelSpacingSource::UltrasoundRegion));
+}
+
+#[test]
+fn palette_colour_becomes_grey_through_its_lookup_table() {
+    let plain = read_dicom(&pydicom("OBXXXX1A.dcm"), &DicomReadOptions::default()).unwrap();
+    let rle = read_dicom(&pydicom("OBXXXX1A_rle.dcm"), &DicomReadOptions::default()).unwrap();
+    assert_eq!(plain.volume, rle.volume);
+    assert_eq!(plain.colour_rule, Some(ColourRule::ItkLuminance));
+    assert_eq!(plain.volume.size_xyz(), [800, 600, 1]);
 }
 
 #[test]

@@ -346,7 +346,11 @@ pub struct ValidationDto {
 
 impl Default for ValidationDto {
     fn default() -> Self {
-        ValidationDto { scheme: default_scheme(), folds: default_folds(), repeats: default_repeats() }
+        ValidationDto {
+            scheme: default_scheme(),
+            folds: default_folds(),
+            repeats: default_repeats(),
+        }
     }
 }
 
@@ -408,7 +412,9 @@ pub struct CalibrationDto {
 
 impl Default for CalibrationDto {
     fn default() -> Self {
-        CalibrationDto { groups: default_groups() }
+        CalibrationDto {
+            groups: default_groups(),
+        }
     }
 }
 

@@ -26,10 +26,18 @@ pub enum Error {
     Read { path: PathBuf, source: std::io::Error },
     /// The YAML is malformed or does not fit the schema (unknown key, wrong type); `message` names the YAML path.
     #[error("{message}")]
-    Syntax { message: String, line: Option<usize>, column: Option<usize> },
+    Syntax {
+        message: String,
+        line: Option<usize>,
+        column: Option<usize>,
+    },
     /// The YAML fits the schema but a value is invalid.
     #[error("{path}: {message}")]
-    Invalid { path: String, message: String, help: String },
+    Invalid {
+        path: String,
+        message: String,
+        help: String,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -39,9 +47,9 @@ impl Error {
     pub fn help(&self) -> Option<&str> {
         match self {
             Error::Invalid { help, .. } if !help.is_empty() => Some(help),
-            Error::Syntax { .. } => {
-                Some("compare with `studies/liang2025.yaml`; every key is documented in mmrad-protocol's `dto` module")
-            }
+            Error::Syntax { .. } => Some(
+                "compare with `studies/liang2025.yaml`; every key is documented in mmrad-protocol's `dto` module",
+            ),
             _ => None,
         }
     }
@@ -57,13 +65,25 @@ impl Error {
     /// `line:column` in the protocol file, when known (1-based).
     pub fn location(&self) -> Option<(usize, usize)> {
         match self {
-            Error::Syntax { line: Some(line), column: Some(column), .. } => Some((*line, *column)),
+            Error::Syntax {
+                line: Some(line),
+                column: Some(column),
+                ..
+            } => Some((*line, *column)),
             _ => None,
         }
     }
 
-    pub(crate) fn invalid(path: impl Into<String>, message: impl Into<String>, help: impl Into<String>) -> Error {
-        Error::Invalid { path: path.into(), message: message.into(), help: help.into() }
+    pub(crate) fn invalid(
+        path: impl Into<String>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Error {
+        Error::Invalid {
+            path: path.into(),
+            message: message.into(),
+            help: help.into(),
+        }
     }
 }
 
@@ -72,7 +92,10 @@ impl Error {
 /// # Errors
 /// [`Error::Read`], [`Error::Syntax`] or [`Error::Invalid`].
 pub fn load(path: &Path) -> Result<Plan> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })?;
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     parse(&text, &base_dir)
 }
@@ -90,7 +113,11 @@ pub fn parse(text: &str, base_dir: &Path) -> Result<Plan> {
             Some(idx) if location.is_some() => message[..idx].to_owned(),
             _ => message,
         };
-        Error::Syntax { message, line: location.as_ref().map(|l| l.line()), column: location.as_ref().map(|l| l.column()) }
+        Error::Syntax {
+            message,
+            line: location.as_ref().map(|l| l.line()),
+            column: location.as_ref().map(|l| l.column()),
+        }
     })?;
     validate::validate(dto, base_dir)
 }

@@ -31,9 +31,18 @@ pub struct Plan {
 #[derive(Debug, Clone, PartialEq)]
 pub enum CohortSource {
     /// Feature-level synthetic cohort from `mmrad-synth`.
-    Synthetic { generator: SyntheticGenerator, n: usize, events: usize, seed: u64 },
+    Synthetic {
+        generator: SyntheticGenerator,
+        n: usize,
+        events: usize,
+        seed: u64,
+    },
     /// Tables on disk (paths already resolved against the protocol folder).
-    Manifest { clinical: PathBuf, features: Vec<(Modality, PathBuf)>, case_id: String },
+    Manifest {
+        clinical: PathBuf,
+        features: Vec<(Modality, PathBuf)>,
+        case_id: String,
+    },
 }
 
 /// Synthetic cohort generators.
@@ -60,9 +69,18 @@ pub struct ModalityPlan {
 /// A selection step fitted on the training fold.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SelectionStep {
-    Variance { min_variance: f64 },
-    Univariate { test: UnivariateTest, p_max: f64, min_keep: usize },
-    Correlation { max_abs_r: f64, method: CorrelationMethod },
+    Variance {
+        min_variance: f64,
+    },
+    Univariate {
+        test: UnivariateTest,
+        p_max: f64,
+        min_keep: usize,
+    },
+    Correlation {
+        max_abs_r: f64,
+        method: CorrelationMethod,
+    },
     Lasso(LassoPlan),
 }
 
@@ -154,7 +172,10 @@ pub enum CombinedRadiomics {
 pub enum Validation {
     /// Apparent performance: every model fitted and evaluated on all cases.
     None,
-    StratifiedKFold { folds: usize, repeats: usize },
+    StratifiedKFold {
+        folds: usize,
+        repeats: usize,
+    },
 }
 
 /// Evaluation settings.
@@ -211,7 +232,10 @@ impl Metric {
 
     /// The `metrics.csv` column name.
     pub fn name(self) -> &'static str {
-        Metric::ALL.iter().find(|(m, _)| *m == self).map_or("auc", |(_, n)| n)
+        Metric::ALL
+            .iter()
+            .find(|(m, _)| *m == self)
+            .map_or("auc", |(_, n)| n)
     }
 }
 
@@ -221,7 +245,11 @@ pub const RESERVED_MODEL_IDS: [&str; 3] = ["fusion", "clinical", "combined"];
 impl Plan {
     /// The model ids this plan produces, in output order: each modality, then `fusion`, `clinical`, `combined`.
     pub fn model_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self.modalities.iter().map(|m| m.modality.as_str().to_owned()).collect();
+        let mut ids: Vec<String> = self
+            .modalities
+            .iter()
+            .map(|m| m.modality.as_str().to_owned())
+            .collect();
         if self.fusion.is_some() {
             ids.push("fusion".into());
         }

@@ -32,21 +32,41 @@ fn check_err(from: &str, to: &str, expected: &str) {
         Err(err) => err,
     };
     let full = format!("{err} | {}", err.help().unwrap_or(""));
-    assert!(full.contains(expected), "error `{full}` does not contain `{expected}`");
+    assert!(
+        full.contains(expected),
+        "error `{full}` does not contain `{expected}`"
+    );
 }
 
 #[test]
 fn base_protocol_is_valid_with_defaults() {
     let plan = parse(BASE, Path::new("/p")).unwrap();
     assert_eq!(plan.seed, 7);
-    assert_eq!(plan.model_ids(), ["CT", "MR", "MG", "US", "fusion", "clinical", "combined"]);
+    assert_eq!(
+        plan.model_ids(),
+        ["CT", "MR", "MG", "US", "fusion", "clinical", "combined"]
+    );
     assert_eq!(plan.selection, validate::default_selection());
     assert_eq!(plan.signature, Signature::LassoLinearPredictor);
-    assert_eq!(plan.validation, Validation::StratifiedKFold { folds: 5, repeats: 2 });
-    assert_eq!(plan.evaluation, EvaluationPlan { calibration_groups: 10, pool: Pooling::MeanOverRepeats });
+    assert_eq!(
+        plan.validation,
+        Validation::StratifiedKFold { folds: 5, repeats: 2 }
+    );
+    assert_eq!(
+        plan.evaluation,
+        EvaluationPlan {
+            calibration_groups: 10,
+            pool: Pooling::MeanOverRepeats
+        }
+    );
     assert_eq!(
         plan.cohort,
-        CohortSource::Synthetic { generator: SyntheticGenerator::Liang2025, n: 89, events: 28, seed: 7 }
+        CohortSource::Synthetic {
+            generator: SyntheticGenerator::Liang2025,
+            n: 89,
+            events: 28,
+            seed: 7
+        }
     );
     assert_eq!(plan.combined.unwrap().radiomics, CombinedRadiomics::FusionScore);
     assert_eq!(plan.expected[0].metric, Metric::Auc);
@@ -59,10 +79,20 @@ fn manifest_paths_resolve_against_the_protocol_folder_in_modality_order() {
         "manifest: { clinical: c.csv, features: { US: us.parquet, CT: ct.csv, MR: m.csv, MG: g.csv } }",
     );
     let plan = parse(&text, Path::new("/data/study")).unwrap();
-    let CohortSource::Manifest { clinical, features, case_id } = plan.cohort else { panic!("not a manifest") };
+    let CohortSource::Manifest {
+        clinical,
+        features,
+        case_id,
+    } = plan.cohort
+    else {
+        panic!("not a manifest")
+    };
     assert_eq!(clinical, Path::new("/data/study/c.csv"));
     assert_eq!(case_id, "case_id");
-    assert_eq!(features[0], (Modality::Ct, Path::new("/data/study/ct.csv").to_path_buf()));
+    assert_eq!(
+        features[0],
+        (Modality::Ct, Path::new("/data/study/ct.csv").to_path_buf())
+    );
     assert_eq!(features[3].0, Modality::Us);
 }
 
@@ -75,7 +105,14 @@ fn selection_steps_parse_as_one_key_maps() {
     let plan = parse(&text, Path::new("/p")).unwrap();
     assert_eq!(plan.selection.len(), 4);
     assert_eq!(plan.selection[0], SelectionStep::Variance { min_variance: 0.0 });
-    assert_eq!(plan.selection[1], SelectionStep::Univariate { test: UnivariateTest::WelchT, p_max: 0.1, min_keep: 1 });
+    assert_eq!(
+        plan.selection[1],
+        SelectionStep::Univariate {
+            test: UnivariateTest::WelchT,
+            p_max: 0.1,
+            min_keep: 1
+        }
+    );
     let lasso = plan.final_lasso().unwrap();
     assert_eq!(lasso.lambda, LambdaRule::Fixed(0.05));
     assert_eq!(lasso.inner_folds, 5);
@@ -84,47 +121,195 @@ fn selection_steps_parse_as_one_key_maps() {
 #[test]
 fn errors_name_the_yaml_path_and_help() {
     let cases: &[(&str, &str, &str)] = &[
-        ("version: 1", "version: 2", "version: unsupported protocol version `2`"),
-        ("of: [CT, MR, MG, US]", "of: [CT, MR, PET]", "models.fusion.of[2]: unknown modality \"PET\"; known: CT, MR, MG, US"),
+        (
+            "version: 1",
+            "version: 2",
+            "version: unsupported protocol version `2`",
+        ),
+        (
+            "of: [CT, MR, MG, US]",
+            "of: [CT, MR, PET]",
+            "models.fusion.of[2]: unknown modality \"PET\"; known: CT, MR, MG, US",
+        ),
         ("of: [CT, MR, MG, US]", "of: [CT, MRR]", "did you mean `MR`?"),
         ("seed: 7", "seed: 7\nbogus: 1", "unknown field `bogus`"),
-        ("generator: liang2025,", "generator: liang2025, nn: 3,", "cohort.synthetic: unknown field `nn`"),
-        ("generator: liang2025", "generator: liang2024", "cohort.synthetic.generator: unknown generator `liang2024`"),
-        ("level: features", "level: images", "image-level synthetic cohort is not implemented yet"),
-        ("events: 28", "events: 89", "cohort.synthetic.events: `events` = 89 must be between 1 and n - 1 = 88"),
-        ("outcome: pcr", "outcome: response", "outcome: the synthetic cohort has no outcome column `response`"),
-        ("{ CT: {}, MR: {}, MG: {}, US: {} }", "{ CT: {}, PET: {} }", "modalities.PET: the `liang2025` synthetic cohort has no modality `PET`"),
-        ("{ CT: {}, MR: {}, MG: {}, US: {} }", "{ CT: {}, ct: {} }", "modalities.ct: modality `CT` declared twice"),
-        ("{ CT: {}, MR: {}, MG: {}, US: {} }", "{ CT: {}, fusion: {} }", "reserved for a model"),
-        ("{ CT: {}, MR: {}, MG: {}, US: {} }", "{}", "modalities: no modality declared"),
-        ("ct_stage]", "t_stage]", "models.clinical.candidates[5]: the synthetic cohort has no clinical column `t_stage`"),
-        ("ct_stage]", "pcr]", "models.clinical.candidates[5]: `pcr` is the outcome"),
-        ("ct_stage]", "age]", "models.clinical.candidates[5]: `age` listed twice"),
-        ("of: [clinical, fusion]", "of: [clinical, fusoin]", "models.combined.of[1]: unknown term `fusoin`"),
-        ("of: [clinical, fusion]", "of: [fusion]", "models.combined.of: the combined model needs the clinical model"),
-        ("of: [clinical, fusion]", "of: [clinical]", "models.combined.of: no radiomics term"),
-        ("folds: 5", "folds: 29", "validation.folds: 29 folds but the smaller outcome class has only 28 cases"),
-        ("folds: 5", "folds: 1", "validation.folds: `1` folds; at least 2 are needed"),
+        (
+            "generator: liang2025,",
+            "generator: liang2025, nn: 3,",
+            "cohort.synthetic: unknown field `nn`",
+        ),
+        (
+            "generator: liang2025",
+            "generator: liang2024",
+            "cohort.synthetic.generator: unknown generator `liang2024`",
+        ),
+        (
+            "level: features",
+            "level: images",
+            "image-level synthetic cohort is not implemented yet",
+        ),
+        (
+            "events: 28",
+            "events: 89",
+            "cohort.synthetic.events: `events` = 89 must be between 1 and n - 1 = 88",
+        ),
+        (
+            "outcome: pcr",
+            "outcome: response",
+            "outcome: the synthetic cohort has no outcome column `response`",
+        ),
+        (
+            "{ CT: {}, MR: {}, MG: {}, US: {} }",
+            "{ CT: {}, PET: {} }",
+            "modalities.PET: the `liang2025` synthetic cohort has no modality `PET`",
+        ),
+        (
+            "{ CT: {}, MR: {}, MG: {}, US: {} }",
+            "{ CT: {}, ct: {} }",
+            "modalities.ct: modality `CT` declared twice",
+        ),
+        (
+            "{ CT: {}, MR: {}, MG: {}, US: {} }",
+            "{ CT: {}, fusion: {} }",
+            "reserved for a model",
+        ),
+        (
+            "{ CT: {}, MR: {}, MG: {}, US: {} }",
+            "{}",
+            "modalities: no modality declared",
+        ),
+        (
+            "ct_stage]",
+            "t_stage]",
+            "models.clinical.candidates[5]: the synthetic cohort has no clinical column `t_stage`",
+        ),
+        (
+            "ct_stage]",
+            "pcr]",
+            "models.clinical.candidates[5]: `pcr` is the outcome",
+        ),
+        (
+            "ct_stage]",
+            "age]",
+            "models.clinical.candidates[5]: `age` listed twice",
+        ),
+        (
+            "of: [clinical, fusion]",
+            "of: [clinical, fusoin]",
+            "models.combined.of[1]: unknown term `fusoin`",
+        ),
+        (
+            "of: [clinical, fusion]",
+            "of: [fusion]",
+            "models.combined.of: the combined model needs the clinical model",
+        ),
+        (
+            "of: [clinical, fusion]",
+            "of: [clinical]",
+            "models.combined.of: no radiomics term",
+        ),
+        (
+            "folds: 5",
+            "folds: 29",
+            "validation.folds: 29 folds but the smaller outcome class has only 28 cases",
+        ),
+        (
+            "folds: 5",
+            "folds: 1",
+            "validation.folds: `1` folds; at least 2 are needed",
+        ),
         ("repeats: 2", "repeats: 0", "validation.repeats"),
-        ("scheme: stratified_kfold", "scheme: loocv", "validation.scheme: unknown scheme `loocv`"),
-        ("metric: auc", "metric: c_index", "expected[0].metric: unknown metric `c_index`"),
+        (
+            "scheme: stratified_kfold",
+            "scheme: loocv",
+            "validation.scheme: unknown scheme `loocv`",
+        ),
+        (
+            "metric: auc",
+            "metric: c_index",
+            "expected[0].metric: unknown metric `c_index`",
+        ),
         ("model: combined", "model: combine", "did you mean `combined`?"),
-        ("min: 0.5", "min: 0.9, max: 0.5", "expected[0]: `min` 0.9 > `max` 0.5"),
-        ("{ model: combined, metric: auc, min: 0.5 }", "{ model: combined, metric: auc }", "neither `min` nor `max` given"),
-        ("models:", "evaluation: { dca: true }\nmodels:", "evaluation.dca: decision-curve analysis is not implemented"),
-        ("models:", "evaluation: { pool: median }\nmodels:", "evaluation.pool: unknown pooling `median`"),
-        ("models:", "evaluation: { calibration: { groups: 2 } }\nmodels:", "evaluation.calibration.groups"),
-        ("models:", "selection: [ { lasso: {} }, { correlation: {} } ]\nmodels:", "selection[0]: `lasso` must be the last selection step"),
-        ("models:", "selection: [ { correlation: { max_abs_r: 1.5 } } ]\nmodels:", "selection[0].correlation.max_abs_r: `1.5` is not in (0, 1]"),
-        ("models:", "selection: [ { univariate: { test: ks } } ]\nmodels:", "selection[0].univariate.test: unknown test `ks`"),
-        ("models:", "selection: [ { univariate: { p_max: 0 } } ]\nmodels:", "selection[0].univariate.p_max: `0` is not in (0, 1]"),
-        ("models:", "selection: [ { lasso: { lambda: 1sd } } ]\nmodels:", "selection[0].lasso.lambda: unknown lambda rule `1sd`"),
-        ("models:", "selection: [ { lasso: { inner_folds: 2 } } ]\nmodels:", "selection[0].lasso.inner_folds"),
-        ("models:", "selection: [ { lasso: { alpha: 0 } } ]\nmodels:", "selection[0].lasso.alpha"),
-        ("models:", "selection: [ { lasso: { family: poisson } } ]\nmodels:", "selection[0].lasso.family: unknown family `poisson`"),
-        ("models:", "selection: [ { correlation: {} } ]\nmodels:", "needs a `lasso` step at the end of `selection`"),
-        ("models:", "selection: [ { pca: {} } ]\nmodels:", "selection[0]: unknown field `pca`"),
-        ("models:", "selection: [ { correlation: {}, variance: {} } ]\nmodels:", "selection[0]: a selection step has exactly one key; found 2"),
+        (
+            "min: 0.5",
+            "min: 0.9, max: 0.5",
+            "expected[0]: `min` 0.9 > `max` 0.5",
+        ),
+        (
+            "{ model: combined, metric: auc, min: 0.5 }",
+            "{ model: combined, metric: auc }",
+            "neither `min` nor `max` given",
+        ),
+        (
+            "models:",
+            "evaluation: { dca: true }\nmodels:",
+            "evaluation.dca: decision-curve analysis is not implemented",
+        ),
+        (
+            "models:",
+            "evaluation: { pool: median }\nmodels:",
+            "evaluation.pool: unknown pooling `median`",
+        ),
+        (
+            "models:",
+            "evaluation: { calibration: { groups: 2 } }\nmodels:",
+            "evaluation.calibration.groups",
+        ),
+        (
+            "models:",
+            "selection: [ { lasso: {} }, { correlation: {} } ]\nmodels:",
+            "selection[0]: `lasso` must be the last selection step",
+        ),
+        (
+            "models:",
+            "selection: [ { correlation: { max_abs_r: 1.5 } } ]\nmodels:",
+            "selection[0].correlation.max_abs_r: `1.5` is not in (0, 1]",
+        ),
+        (
+            "models:",
+            "selection: [ { univariate: { test: ks } } ]\nmodels:",
+            "selection[0].univariate.test: unknown test `ks`",
+        ),
+        (
+            "models:",
+            "selection: [ { univariate: { p_max: 0 } } ]\nmodels:",
+            "selection[0].univariate.p_max: `0` is not in (0, 1]",
+        ),
+        (
+            "models:",
+            "selection: [ { lasso: { lambda: 1sd } } ]\nmodels:",
+            "selection[0].lasso.lambda: unknown lambda rule `1sd`",
+        ),
+        (
+            "models:",
+            "selection: [ { lasso: { inner_folds: 2 } } ]\nmodels:",
+            "selection[0].lasso.inner_folds",
+        ),
+        (
+            "models:",
+            "selection: [ { lasso: { alpha: 0 } } ]\nmodels:",
+            "selection[0].lasso.alpha",
+        ),
+        (
+            "models:",
+            "selection: [ { lasso: { family: poisson } } ]\nmodels:",
+            "selection[0].lasso.family: unknown family `poisson`",
+        ),
+        (
+            "models:",
+            "selection: [ { correlation: {} } ]\nmodels:",
+            "needs a `lasso` step at the end of `selection`",
+        ),
+        (
+            "models:",
+            "selection: [ { pca: {} } ]\nmodels:",
+            "selection[0]: unknown field `pca`",
+        ),
+        (
+            "models:",
+            "selection: [ { correlation: {}, variance: {} } ]\nmodels:",
+            "selection[0]: a selection step has exactly one key; found 2",
+        ),
         ("name: t", "name: a/b", "name: invalid study name `a/b`"),
         (
             "synthetic: { level: features, generator: liang2025, n: 89, events: 28 }",
@@ -146,7 +331,11 @@ fn errors_name_the_yaml_path_and_help() {
             "manifest: { clinical: c.csv, features: { CT: a.csv, CT: b.csv } }",
             "duplicate key `CT`",
         ),
-        ("synthetic:", "synthetic: {}\n  manifest: { clinical: c.csv, features: {} }\n  s2:", "unknown field `s2`"),
+        (
+            "synthetic:",
+            "synthetic: {}\n  manifest: { clinical: c.csv, features: {} }\n  s2:",
+            "unknown field `s2`",
+        ),
     ];
     for (from, to, expected) in cases {
         check_err(from, to, expected);

@@ -5,8 +5,8 @@ use std::path::Path;
 use mmrad_core::Modality;
 
 use crate::dto::{
-    ClinicalDto, CohortDto, CombinedDto, EvaluationDto, ExpectationDto, FusionDto, LambdaDto, LassoDto, ProtocolDto,
-    SelectionStepDto, ValidationDto,
+    ClinicalDto, CohortDto, CombinedDto, EvaluationDto, ExpectationDto, FusionDto, LambdaDto, LassoDto,
+    ProtocolDto, SelectionStepDto, ValidationDto,
 };
 use crate::plan::*;
 use crate::{Error, Result};
@@ -19,12 +19,18 @@ pub fn validate(dto: ProtocolDto, base_dir: &Path) -> Result<Plan> {
     if dto.version != 1 {
         return Err(Error::invalid(
             "version",
-            format!("unsupported protocol version `{}`; this mmrad reads version 1", dto.version),
+            format!(
+                "unsupported protocol version `{}`; this mmrad reads version 1",
+                dto.version
+            ),
             "set `version: 1`",
         ));
     }
     let valid_name = !dto.name.is_empty()
-        && dto.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && dto
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
         && !dto.name.starts_with('.');
     if !valid_name {
         return Err(Error::invalid(
@@ -34,7 +40,11 @@ pub fn validate(dto: ProtocolDto, base_dir: &Path) -> Result<Plan> {
         ));
     }
     if dto.outcome.trim().is_empty() {
-        return Err(Error::invalid("outcome", "empty outcome column name", "name the 0/1 outcome column, e.g. `outcome: pcr`"));
+        return Err(Error::invalid(
+            "outcome",
+            "empty outcome column name",
+            "name the 0/1 outcome column, e.g. `outcome: pcr`",
+        ));
     }
     let modalities = modalities(&dto, base_dir)?;
     let modality_names: Vec<Modality> = modalities.iter().map(|m| m.modality.clone()).collect();
@@ -43,7 +53,10 @@ pub fn validate(dto: ProtocolDto, base_dir: &Path) -> Result<Plan> {
     if synthetic && dto.outcome != "pcr" {
         return Err(Error::invalid(
             "outcome",
-            format!("the synthetic cohort has no outcome column `{}`; it has `pcr`", dto.outcome),
+            format!(
+                "the synthetic cohort has no outcome column `{}`; it has `pcr`",
+                dto.outcome
+            ),
             "set `outcome: pcr`",
         ));
     }
@@ -55,18 +68,42 @@ pub fn validate(dto: ProtocolDto, base_dir: &Path) -> Result<Plan> {
     let signature = match dto.models.signature.as_ref().map(|s| s.per_modality.as_str()) {
         None | Some("lasso_linear_predictor") => Signature::LassoLinearPredictor,
         Some("logistic") => Signature::Logistic,
-        Some(other) => return Err(unknown("models.signature.per_modality", "signature", other, &["lasso_linear_predictor", "logistic"])),
+        Some(other) => {
+            return Err(unknown(
+                "models.signature.per_modality",
+                "signature",
+                other,
+                &["lasso_linear_predictor", "logistic"],
+            ));
+        }
     };
-    if signature == Signature::LassoLinearPredictor && !matches!(selection.last(), Some(SelectionStep::Lasso(_))) {
+    if signature == Signature::LassoLinearPredictor
+        && !matches!(selection.last(), Some(SelectionStep::Lasso(_)))
+    {
         return Err(Error::invalid(
             "models.signature.per_modality",
             "`lasso_linear_predictor` needs a `lasso` step at the end of `selection`",
             "add `- lasso: { lambda: 1se }` as the last selection step, or use `per_modality: logistic`",
         ));
     }
-    let fusion = dto.models.fusion.as_ref().map(|f| fusion(f, &modality_names)).transpose()?;
-    let clinical = dto.models.clinical.as_ref().map(|c| clinical(c, &dto.outcome, synthetic)).transpose()?;
-    let combined = dto.models.combined.as_ref().map(|c| combined(c, fusion.is_some(), clinical.is_some())).transpose()?;
+    let fusion = dto
+        .models
+        .fusion
+        .as_ref()
+        .map(|f| fusion(f, &modality_names))
+        .transpose()?;
+    let clinical = dto
+        .models
+        .clinical
+        .as_ref()
+        .map(|c| clinical(c, &dto.outcome, synthetic))
+        .transpose()?;
+    let combined = dto
+        .models
+        .combined
+        .as_ref()
+        .map(|c| combined(c, fusion.is_some(), clinical.is_some()))
+        .transpose()?;
     let validation = validation(&dto.validation, &cohort)?;
     let evaluation = evaluation(&dto.evaluation)?;
 
@@ -98,13 +135,21 @@ pub fn validate(dto: ProtocolDto, base_dir: &Path) -> Result<Plan> {
 
 fn modalities(dto: &ProtocolDto, base_dir: &Path) -> Result<Vec<ModalityPlan>> {
     if dto.modalities.0.is_empty() {
-        return Err(Error::invalid("modalities", "no modality declared", "declare at least one, e.g. `modalities: { CT: {} }`"));
+        return Err(Error::invalid(
+            "modalities",
+            "no modality declared",
+            "declare at least one, e.g. `modalities: { CT: {} }`",
+        ));
     }
     let mut out: Vec<ModalityPlan> = Vec::new();
     for (name, modality) in &dto.modalities.0 {
         let path = format!("modalities.{name}");
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(Error::invalid(path, format!("invalid modality name `{name}`"), "use letters, digits and `_` (e.g. `CT`)"));
+            return Err(Error::invalid(
+                path,
+                format!("invalid modality name `{name}`"),
+                "use letters, digits and `_` (e.g. `CT`)",
+            ));
         }
         if RESERVED_MODEL_IDS.contains(&name.to_ascii_lowercase().as_str()) {
             return Err(Error::invalid(
@@ -115,9 +160,16 @@ fn modalities(dto: &ProtocolDto, base_dir: &Path) -> Result<Vec<ModalityPlan>> {
         }
         let parsed = Modality::parse(name);
         if out.iter().any(|m| m.modality == parsed) {
-            return Err(Error::invalid(path, format!("modality `{parsed}` declared twice"), "remove the duplicate"));
+            return Err(Error::invalid(
+                path,
+                format!("modality `{parsed}` declared twice"),
+                "remove the duplicate",
+            ));
         }
-        out.push(ModalityPlan { modality: parsed, extraction: modality.extraction.as_ref().map(|p| base_dir.join(p)) });
+        out.push(ModalityPlan {
+            modality: parsed,
+            extraction: modality.extraction.as_ref().map(|p| base_dir.join(p)),
+        });
     }
     Ok(out)
 }
@@ -143,19 +195,39 @@ fn cohort(dto: &CohortDto, seed: u64, modalities: &[Modality], base_dir: &Path) 
                 ));
             }
             if s.level != "features" {
-                return Err(unknown("cohort.synthetic.level", "level", &s.level, &["features"]));
+                return Err(unknown(
+                    "cohort.synthetic.level",
+                    "level",
+                    &s.level,
+                    &["features"],
+                ));
             }
             let generator = match s.generator.as_str() {
                 "liang2025" => SyntheticGenerator::Liang2025,
-                other => return Err(unknown("cohort.synthetic.generator", "generator", other, &["liang2025"])),
+                other => {
+                    return Err(unknown(
+                        "cohort.synthetic.generator",
+                        "generator",
+                        other,
+                        &["liang2025"],
+                    ));
+                }
             };
             if s.n < 4 {
-                return Err(Error::invalid("cohort.synthetic.n", format!("`n` = {} is too small", s.n), "use at least 4 patients"));
+                return Err(Error::invalid(
+                    "cohort.synthetic.n",
+                    format!("`n` = {} is too small", s.n),
+                    "use at least 4 patients",
+                ));
             }
             if s.events == 0 || s.events >= s.n {
                 return Err(Error::invalid(
                     "cohort.synthetic.events",
-                    format!("`events` = {} must be between 1 and n - 1 = {}", s.events, s.n - 1),
+                    format!(
+                        "`events` = {} must be between 1 and n - 1 = {}",
+                        s.events,
+                        s.n - 1
+                    ),
                     "both outcome classes must occur",
                 ));
             }
@@ -163,20 +235,36 @@ fn cohort(dto: &CohortDto, seed: u64, modalities: &[Modality], base_dir: &Path) 
                 if !LIANG2025_MODALITIES.contains(&modality.as_str()) {
                     return Err(Error::invalid(
                         format!("modalities.{modality}"),
-                        format!("the `liang2025` synthetic cohort has no modality `{modality}` (modality {})", idx + 1),
+                        format!(
+                            "the `liang2025` synthetic cohort has no modality `{modality}` (modality {})",
+                            idx + 1
+                        ),
                         format!("use a subset of {}", LIANG2025_MODALITIES.join(", ")),
                     ));
                 }
             }
-            Ok(CohortSource::Synthetic { generator, n: s.n, events: s.events, seed: s.seed.unwrap_or(seed) })
+            Ok(CohortSource::Synthetic {
+                generator,
+                n: s.n,
+                events: s.events,
+                seed: s.seed.unwrap_or(seed),
+            })
         }
         (None, Some(m)) => {
             if m.clinical.trim().is_empty() {
-                return Err(Error::invalid("cohort.manifest.clinical", "empty path", "give the clinical table (CSV or Parquet)"));
+                return Err(Error::invalid(
+                    "cohort.manifest.clinical",
+                    "empty path",
+                    "give the clinical table (CSV or Parquet)",
+                ));
             }
             check_table_ext("cohort.manifest.clinical", &m.clinical)?;
             if m.case_id.trim().is_empty() {
-                return Err(Error::invalid("cohort.manifest.case_id", "empty column name", "omit it to use `case_id`"));
+                return Err(Error::invalid(
+                    "cohort.manifest.case_id",
+                    "empty column name",
+                    "omit it to use `case_id`",
+                ));
             }
             let mut features = Vec::new();
             for (name, path) in &m.features.0 {
@@ -197,13 +285,20 @@ fn cohort(dto: &CohortDto, seed: u64, modalities: &[Modality], base_dir: &Path) 
                     return Err(Error::invalid(
                         "cohort.manifest.features",
                         format!("no feature table for modality `{modality}`"),
-                        format!("add `{modality}: path/to/{}.csv`", modality.as_str().to_ascii_lowercase()),
+                        format!(
+                            "add `{modality}: path/to/{}.csv`",
+                            modality.as_str().to_ascii_lowercase()
+                        ),
                     ));
                 }
             }
             // Tables follow the protocol's modality order.
             features.sort_by_key(|(m, _)| modalities.iter().position(|x| x == m));
-            Ok(CohortSource::Manifest { clinical: base_dir.join(&m.clinical), features, case_id: m.case_id.clone() })
+            Ok(CohortSource::Manifest {
+                clinical: base_dir.join(&m.clinical),
+                features,
+                case_id: m.case_id.clone(),
+            })
         }
     }
 }
@@ -213,15 +308,26 @@ fn check_table_ext(yaml_path: &str, path: &str) -> Result<()> {
     if lower.ends_with(".csv") || lower.ends_with(".parquet") {
         Ok(())
     } else {
-        Err(Error::invalid(yaml_path, format!("`{path}` is neither `.csv` nor `.parquet`"), "convert the table to CSV or Parquet"))
+        Err(Error::invalid(
+            yaml_path,
+            format!("`{path}` is neither `.csv` nor `.parquet`"),
+            "convert the table to CSV or Parquet",
+        ))
     }
 }
 
 /// The default selection: Mann–Whitney p < 0.05, correlation pruning at |r| 0.9, LASSO λ.1se with 10 inner folds.
 pub fn default_selection() -> Vec<SelectionStep> {
     vec![
-        SelectionStep::Univariate { test: UnivariateTest::MannWhitney, p_max: 0.05, min_keep: 1 },
-        SelectionStep::Correlation { max_abs_r: 0.9, method: CorrelationMethod::Pearson },
+        SelectionStep::Univariate {
+            test: UnivariateTest::MannWhitney,
+            p_max: 0.05,
+            min_keep: 1,
+        },
+        SelectionStep::Correlation {
+            max_abs_r: 0.9,
+            method: CorrelationMethod::Pearson,
+        },
         SelectionStep::Lasso(LassoPlan {
             lambda: LambdaRule::OneSe,
             inner_folds: 10,
@@ -250,31 +356,68 @@ fn selection(steps: &[SelectionStepDto]) -> Result<Vec<SelectionStep>> {
             ));
         }
         let step = match step {
-            SelectionStepDto { variance: Some(v), .. } => {
+            SelectionStepDto {
+                variance: Some(v), ..
+            } => {
                 if !(v.min_variance >= 0.0 && v.min_variance.is_finite()) {
-                    return Err(Error::invalid(path("variance.min_variance"), format!("`{}` must be ≥ 0", v.min_variance), "use 0 to drop constant columns only"));
+                    return Err(Error::invalid(
+                        path("variance.min_variance"),
+                        format!("`{}` must be ≥ 0", v.min_variance),
+                        "use 0 to drop constant columns only",
+                    ));
                 }
-                SelectionStep::Variance { min_variance: v.min_variance }
+                SelectionStep::Variance {
+                    min_variance: v.min_variance,
+                }
             }
-            SelectionStepDto { univariate: Some(u), .. } => {
+            SelectionStepDto {
+                univariate: Some(u), ..
+            } => {
                 let test = match u.test.as_str() {
                     "mann_whitney" => UnivariateTest::MannWhitney,
                     "welch_t" => UnivariateTest::WelchT,
-                    other => return Err(unknown(&path("univariate.test"), "test", other, &["mann_whitney", "welch_t"])),
+                    other => {
+                        return Err(unknown(
+                            &path("univariate.test"),
+                            "test",
+                            other,
+                            &["mann_whitney", "welch_t"],
+                        ));
+                    }
                 };
                 check_probability(&path("univariate.p_max"), u.p_max)?;
-                SelectionStep::Univariate { test, p_max: u.p_max, min_keep: u.min_keep }
+                SelectionStep::Univariate {
+                    test,
+                    p_max: u.p_max,
+                    min_keep: u.min_keep,
+                }
             }
-            SelectionStepDto { correlation: Some(c), .. } => {
+            SelectionStepDto {
+                correlation: Some(c), ..
+            } => {
                 if !(c.max_abs_r > 0.0 && c.max_abs_r <= 1.0) {
-                    return Err(Error::invalid(path("correlation.max_abs_r"), format!("`{}` is not in (0, 1]", c.max_abs_r), "a usual value is 0.9"));
+                    return Err(Error::invalid(
+                        path("correlation.max_abs_r"),
+                        format!("`{}` is not in (0, 1]", c.max_abs_r),
+                        "a usual value is 0.9",
+                    ));
                 }
                 let method = match c.method.as_str() {
                     "pearson" => CorrelationMethod::Pearson,
                     "spearman" => CorrelationMethod::Spearman,
-                    other => return Err(unknown(&path("correlation.method"), "method", other, &["pearson", "spearman"])),
+                    other => {
+                        return Err(unknown(
+                            &path("correlation.method"),
+                            "method",
+                            other,
+                            &["pearson", "spearman"],
+                        ));
+                    }
                 };
-                SelectionStep::Correlation { max_abs_r: c.max_abs_r, method }
+                SelectionStep::Correlation {
+                    max_abs_r: c.max_abs_r,
+                    method,
+                }
             }
             SelectionStepDto { lasso: Some(l), .. } => {
                 if idx + 1 != steps.len() {
@@ -299,32 +442,66 @@ fn lasso(l: &LassoDto, path: &str) -> Result<LassoPlan> {
         Some(LambdaDto::Rule(rule)) => match rule.as_str() {
             "1se" => LambdaRule::OneSe,
             "min" => LambdaRule::Min,
-            other => return Err(unknown(&format!("{path}.lambda"), "lambda rule", other, &["1se", "min"])),
+            other => {
+                return Err(unknown(
+                    &format!("{path}.lambda"),
+                    "lambda rule",
+                    other,
+                    &["1se", "min"],
+                ));
+            }
         },
         Some(LambdaDto::Value(value)) => {
             if !(*value > 0.0 && value.is_finite()) {
-                return Err(Error::invalid(format!("{path}.lambda"), format!("λ = {value} must be > 0"), "use `1se`, `min` or a positive number"));
+                return Err(Error::invalid(
+                    format!("{path}.lambda"),
+                    format!("λ = {value} must be > 0"),
+                    "use `1se`, `min` or a positive number",
+                ));
             }
             LambdaRule::Fixed(*value)
         }
     };
     if l.inner_folds < 3 {
-        return Err(Error::invalid(format!("{path}.inner_folds"), format!("`{}` inner folds; at least 3 are needed", l.inner_folds), "use 10 (glmnet's default)"));
+        return Err(Error::invalid(
+            format!("{path}.inner_folds"),
+            format!("`{}` inner folds; at least 3 are needed", l.inner_folds),
+            "use 10 (glmnet's default)",
+        ));
     }
     if !(l.alpha > 0.0 && l.alpha <= 1.0) {
-        return Err(Error::invalid(format!("{path}.alpha"), format!("`{}` is not in (0, 1]", l.alpha), "use 1 for the LASSO"));
+        return Err(Error::invalid(
+            format!("{path}.alpha"),
+            format!("`{}` is not in (0, 1]", l.alpha),
+            "use 1 for the LASSO",
+        ));
     }
     let family = match l.family.as_str() {
         "binomial" => Family::Binomial,
         "gaussian" => Family::Gaussian,
-        other => return Err(unknown(&format!("{path}.family"), "family", other, &["binomial", "gaussian"])),
+        other => {
+            return Err(unknown(
+                &format!("{path}.family"),
+                "family",
+                other,
+                &["binomial", "gaussian"],
+            ));
+        }
     };
     if l.nlambda == 0 {
-        return Err(Error::invalid(format!("{path}.nlambda"), "`nlambda` must be ≥ 1", "use 100 (glmnet's default)"));
+        return Err(Error::invalid(
+            format!("{path}.nlambda"),
+            "`nlambda` must be ≥ 1",
+            "use 100 (glmnet's default)",
+        ));
     }
     if let Some(ratio) = l.lambda_min_ratio {
         if !(ratio > 0.0 && ratio < 1.0) {
-            return Err(Error::invalid(format!("{path}.lambda_min_ratio"), format!("`{ratio}` is not in (0, 1)"), "omit it for glmnet's default"));
+            return Err(Error::invalid(
+                format!("{path}.lambda_min_ratio"),
+                format!("`{ratio}` is not in (0, 1)"),
+                "omit it for glmnet's default",
+            ));
         }
     }
     Ok(LassoPlan {
@@ -346,7 +523,11 @@ fn fusion(f: &FusionDto, modalities: &[Modality]) -> Result<FusionPlan> {
         None => modalities.to_vec(),
         Some(names) => {
             if names.is_empty() {
-                return Err(Error::invalid("models.fusion.of", "empty list", "list the modalities to fuse, or omit `of` for all"));
+                return Err(Error::invalid(
+                    "models.fusion.of",
+                    "empty list",
+                    "list the modalities to fuse, or omit `of` for all",
+                ));
             }
             let mut of: Vec<Modality> = Vec::new();
             for (idx, name) in names.iter().enumerate() {
@@ -354,7 +535,9 @@ fn fusion(f: &FusionDto, modalities: &[Modality]) -> Result<FusionPlan> {
                 if !modalities.contains(&modality) {
                     let names: Vec<String> = modalities.iter().map(|m| m.as_str().to_owned()).collect();
                     let hint = match closest(name, &names) {
-                        Some(best) => format!("did you mean `{best}`? Fused modalities must be declared under `modalities`"),
+                        Some(best) => format!(
+                            "did you mean `{best}`? Fused modalities must be declared under `modalities`"
+                        ),
                         None => "declare it under `modalities`, or remove it from `of`".to_owned(),
                     };
                     return Err(Error::invalid(
@@ -364,7 +547,11 @@ fn fusion(f: &FusionDto, modalities: &[Modality]) -> Result<FusionPlan> {
                     ));
                 }
                 if of.contains(&modality) {
-                    return Err(Error::invalid(format!("models.fusion.of[{idx}]"), format!("modality `{name}` listed twice"), "remove the duplicate"));
+                    return Err(Error::invalid(
+                        format!("models.fusion.of[{idx}]"),
+                        format!("modality `{name}` listed twice"),
+                        "remove the duplicate",
+                    ));
                 }
                 of.push(modality);
             }
@@ -379,15 +566,27 @@ fn clinical(c: &ClinicalDto, outcome: &str, synthetic: bool) -> Result<ClinicalP
         return Err(unknown("models.clinical.model", "model", &c.model, &["logistic"]));
     }
     if c.candidates.is_empty() {
-        return Err(Error::invalid("models.clinical.candidates", "empty list", "list the clinical columns to screen"));
+        return Err(Error::invalid(
+            "models.clinical.candidates",
+            "empty list",
+            "list the clinical columns to screen",
+        ));
     }
     for (idx, name) in c.candidates.iter().enumerate() {
         let path = format!("models.clinical.candidates[{idx}]");
         if name == outcome {
-            return Err(Error::invalid(path, format!("`{name}` is the outcome"), "remove the outcome from the candidates"));
+            return Err(Error::invalid(
+                path,
+                format!("`{name}` is the outcome"),
+                "remove the outcome from the candidates",
+            ));
         }
         if c.candidates[..idx].contains(name) {
-            return Err(Error::invalid(path, format!("`{name}` listed twice"), "remove the duplicate"));
+            return Err(Error::invalid(
+                path,
+                format!("`{name}` listed twice"),
+                "remove the duplicate",
+            ));
         }
         if synthetic && !LIANG2025_CLINICAL.contains(&name.as_str()) {
             let known: Vec<String> = LIANG2025_CLINICAL.iter().map(|s| (*s).to_owned()).collect();
@@ -397,7 +596,10 @@ fn clinical(c: &ClinicalDto, outcome: &str, synthetic: bool) -> Result<ClinicalP
             };
             return Err(Error::invalid(
                 path,
-                format!("the synthetic cohort has no clinical column `{name}`; known: {}", LIANG2025_CLINICAL.join(", ")),
+                format!(
+                    "the synthetic cohort has no clinical column `{name}`; known: {}",
+                    LIANG2025_CLINICAL.join(", ")
+                ),
                 hint,
             ));
         }
@@ -406,13 +608,26 @@ fn clinical(c: &ClinicalDto, outcome: &str, synthetic: bool) -> Result<ClinicalP
     let method = match c.method.as_str() {
         "enter" => ClinicalMethod::Enter,
         "backward_aic" => ClinicalMethod::BackwardAic,
-        other => return Err(unknown("models.clinical.method", "method", other, &["enter", "backward_aic"])),
+        other => {
+            return Err(unknown(
+                "models.clinical.method",
+                "method",
+                other,
+                &["enter", "backward_aic"],
+            ));
+        }
     };
-    Ok(ClinicalPlan { candidates: c.candidates.clone(), univariate_p_max: c.univariate_p_max, method })
+    Ok(ClinicalPlan {
+        candidates: c.candidates.clone(),
+        univariate_p_max: c.univariate_p_max,
+        method,
+    })
 }
 
 fn combined(c: &CombinedDto, has_fusion: bool, has_clinical: bool) -> Result<CombinedPlan> {
-    let of: Vec<String> = c.of.clone().unwrap_or_else(|| vec!["clinical".into(), "fusion".into()]);
+    let of: Vec<String> =
+        c.of.clone()
+            .unwrap_or_else(|| vec!["clinical".into(), "fusion".into()]);
     let mut radiomics = None;
     let mut clinical = false;
     for (idx, term) in of.iter().enumerate() {
@@ -421,15 +636,34 @@ fn combined(c: &CombinedDto, has_fusion: bool, has_clinical: bool) -> Result<Com
             "clinical" => clinical = true,
             "fusion" | "rad_scores" => {
                 if radiomics.is_some() {
-                    return Err(Error::invalid(path, "two radiomics terms", "use either `fusion` or `rad_scores`"));
+                    return Err(Error::invalid(
+                        path,
+                        "two radiomics terms",
+                        "use either `fusion` or `rad_scores`",
+                    ));
                 }
-                radiomics = Some(if term == "fusion" { CombinedRadiomics::FusionScore } else { CombinedRadiomics::RadScores });
+                radiomics = Some(if term == "fusion" {
+                    CombinedRadiomics::FusionScore
+                } else {
+                    CombinedRadiomics::RadScores
+                });
             }
-            other => return Err(unknown(&path, "term", other, &["clinical", "fusion", "rad_scores"])),
+            other => {
+                return Err(unknown(
+                    &path,
+                    "term",
+                    other,
+                    &["clinical", "fusion", "rad_scores"],
+                ));
+            }
         }
     }
     let Some(radiomics) = radiomics else {
-        return Err(Error::invalid("models.combined.of", "no radiomics term", "add `fusion` or `rad_scores`"));
+        return Err(Error::invalid(
+            "models.combined.of",
+            "no radiomics term",
+            "add `fusion` or `rad_scores`",
+        ));
     };
     if !clinical || !has_clinical {
         return Err(Error::invalid(
@@ -445,7 +679,10 @@ fn combined(c: &CombinedDto, has_fusion: bool, has_clinical: bool) -> Result<Com
             "add `fusion: { of: [...] }` under `models`",
         ));
     }
-    Ok(CombinedPlan { radiomics, nomogram: c.nomogram })
+    Ok(CombinedPlan {
+        radiomics,
+        nomogram: c.nomogram,
+    })
 }
 
 fn validation(v: &ValidationDto, cohort: &CohortSource) -> Result<Validation> {
@@ -453,24 +690,43 @@ fn validation(v: &ValidationDto, cohort: &CohortSource) -> Result<Validation> {
         "none" => Ok(Validation::None),
         "stratified_kfold" => {
             if v.folds < 2 {
-                return Err(Error::invalid("validation.folds", format!("`{}` folds; at least 2 are needed", v.folds), "use 5 or 10"));
+                return Err(Error::invalid(
+                    "validation.folds",
+                    format!("`{}` folds; at least 2 are needed", v.folds),
+                    "use 5 or 10",
+                ));
             }
             if v.repeats == 0 {
-                return Err(Error::invalid("validation.repeats", "`repeats` must be ≥ 1", "use 1 for a single k-fold split"));
+                return Err(Error::invalid(
+                    "validation.repeats",
+                    "`repeats` must be ≥ 1",
+                    "use 1 for a single k-fold split",
+                ));
             }
             if let CohortSource::Synthetic { n, events, .. } = cohort {
                 let smaller = (*events).min(n - events);
                 if v.folds > smaller {
                     return Err(Error::invalid(
                         "validation.folds",
-                        format!("{} folds but the smaller outcome class has only {smaller} cases", v.folds),
+                        format!(
+                            "{} folds but the smaller outcome class has only {smaller} cases",
+                            v.folds
+                        ),
                         format!("use at most {smaller} folds so that every test fold holds both classes"),
                     ));
                 }
             }
-            Ok(Validation::StratifiedKFold { folds: v.folds, repeats: v.repeats })
+            Ok(Validation::StratifiedKFold {
+                folds: v.folds,
+                repeats: v.repeats,
+            })
         }
-        other => Err(unknown("validation.scheme", "scheme", other, &["stratified_kfold", "none"])),
+        other => Err(unknown(
+            "validation.scheme",
+            "scheme",
+            other,
+            &["stratified_kfold", "none"],
+        )),
     }
 }
 
@@ -479,17 +735,38 @@ fn evaluation(e: &EvaluationDto) -> Result<EvaluationPlan> {
         return Err(unknown("evaluation.auc_ci", "method", &e.auc_ci, &["delong"]));
     }
     if e.calibration.groups < 3 {
-        return Err(Error::invalid("evaluation.calibration.groups", format!("`{}` groups; at least 3 are needed (Hosmer–Lemeshow)", e.calibration.groups), "use 10 (deciles)"));
+        return Err(Error::invalid(
+            "evaluation.calibration.groups",
+            format!(
+                "`{}` groups; at least 3 are needed (Hosmer–Lemeshow)",
+                e.calibration.groups
+            ),
+            "use 10 (deciles)",
+        ));
     }
     let pool = match e.pool.as_str() {
         "mean_over_repeats" => Pooling::MeanOverRepeats,
         "case_mean" => Pooling::CaseMean,
-        other => return Err(unknown("evaluation.pool", "pooling", other, &["mean_over_repeats", "case_mean"])),
+        other => {
+            return Err(unknown(
+                "evaluation.pool",
+                "pooling",
+                other,
+                &["mean_over_repeats", "case_mean"],
+            ));
+        }
     };
     if e.dca {
-        return Err(Error::invalid("evaluation.dca", "decision-curve analysis is not implemented in protocol version 1", "set `dca: false` or remove the key"));
+        return Err(Error::invalid(
+            "evaluation.dca",
+            "decision-curve analysis is not implemented in protocol version 1",
+            "set `dca: false` or remove the key",
+        ));
     }
-    Ok(EvaluationPlan { calibration_groups: e.calibration.groups, pool })
+    Ok(EvaluationPlan {
+        calibration_groups: e.calibration.groups,
+        pool,
+    })
 }
 
 fn expectation(e: &ExpectationDto, idx: usize, model_ids: &[String]) -> Result<Expectation> {
@@ -497,30 +774,57 @@ fn expectation(e: &ExpectationDto, idx: usize, model_ids: &[String]) -> Result<E
     if !model_ids.contains(&e.model) {
         let hint = match closest(&e.model, model_ids) {
             Some(best) => format!("did you mean `{best}`?"),
-            None => "use a modality name or `fusion`, `clinical`, `combined` (declared under `models`)".to_owned(),
+            None => {
+                "use a modality name or `fusion`, `clinical`, `combined` (declared under `models`)".to_owned()
+            }
         };
-        return Err(Error::invalid(path("model"), format!("unknown model `{}`; this protocol builds: {}", e.model, model_ids.join(", ")), hint));
+        return Err(Error::invalid(
+            path("model"),
+            format!(
+                "unknown model `{}`; this protocol builds: {}",
+                e.model,
+                model_ids.join(", ")
+            ),
+            hint,
+        ));
     }
     let Some((metric, _)) = Metric::ALL.iter().find(|(_, name)| *name == e.metric) else {
         let names: Vec<&str> = Metric::ALL.iter().map(|(_, n)| *n).collect();
         return Err(unknown(&path("metric"), "metric", &e.metric, &names));
     };
     if e.min.is_none() && e.max.is_none() {
-        return Err(Error::invalid(format!("expected[{idx}]"), "neither `min` nor `max` given", "add `min: ...` and/or `max: ...`"));
+        return Err(Error::invalid(
+            format!("expected[{idx}]"),
+            "neither `min` nor `max` given",
+            "add `min: ...` and/or `max: ...`",
+        ));
     }
     if let (Some(min), Some(max)) = (e.min, e.max) {
         if min > max {
-            return Err(Error::invalid(format!("expected[{idx}]"), format!("`min` {min} > `max` {max}"), "swap the bounds"));
+            return Err(Error::invalid(
+                format!("expected[{idx}]"),
+                format!("`min` {min} > `max` {max}"),
+                "swap the bounds",
+            ));
         }
     }
-    Ok(Expectation { model: e.model.clone(), metric: *metric, min: e.min, max: e.max })
+    Ok(Expectation {
+        model: e.model.clone(),
+        metric: *metric,
+        min: e.min,
+        max: e.max,
+    })
 }
 
 fn check_probability(path: &str, p: f64) -> Result<()> {
     if p > 0.0 && p <= 1.0 {
         Ok(())
     } else {
-        Err(Error::invalid(path, format!("`{p}` is not in (0, 1]"), "a usual value is 0.05"))
+        Err(Error::invalid(
+            path,
+            format!("`{p}` is not in (0, 1]"),
+            "a usual value is 0.05",
+        ))
     }
 }
 
@@ -530,11 +834,19 @@ fn unknown(path: &str, what: &str, value: &str, known: &[&str]) -> Error {
         Some(best) => format!("did you mean `{best}`?"),
         None => format!("use one of: {}", known.join(", ")),
     };
-    Error::invalid(path, format!("unknown {what} `{value}`; known: {}", known.join(", ")), help)
+    Error::invalid(
+        path,
+        format!("unknown {what} `{value}`; known: {}", known.join(", ")),
+        help,
+    )
 }
 
 fn join(modalities: &[Modality]) -> String {
-    modalities.iter().map(Modality::as_str).collect::<Vec<_>>().join(", ")
+    modalities
+        .iter()
+        .map(Modality::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The candidate nearest to `value` by edit distance (case-insensitive), if it is close enough to be a typo.

@@ -50,18 +50,36 @@ impl Cohort {
 /// ids, non-binary or one-class outcome, missing clinical or feature values, non-numeric columns, a table with no
 /// usable column, more folds than cases of the smaller class.
 pub fn load(plan: &Plan) -> Result<Cohort> {
-    let candidates: Vec<String> = plan.clinical.as_ref().map(|c| c.candidates.clone()).unwrap_or_default();
+    let candidates: Vec<String> = plan
+        .clinical
+        .as_ref()
+        .map(|c| c.candidates.clone())
+        .unwrap_or_default();
     let cohort = match &plan.cohort {
-        CohortSource::Synthetic { generator: SyntheticGenerator::Liang2025, n, events, seed } => {
-            let params = mmrad_synth::Liang2025Params { n: *n, events: *events, seed: *seed };
+        CohortSource::Synthetic {
+            generator: SyntheticGenerator::Liang2025,
+            n,
+            events,
+            seed,
+        } => {
+            let params = mmrad_synth::Liang2025Params {
+                n: *n,
+                events: *events,
+                seed: *seed,
+            };
             from_synthetic(&mmrad_synth::liang2025_features(&params)?, plan, &candidates)?
         }
         CohortSource::Synthetic { .. } => {
-            return Err(Error::Fit { context: "cohort".into(), message: "unsupported synthetic generator".into() });
+            return Err(Error::Fit {
+                context: "cohort".into(),
+                message: "unsupported synthetic generator".into(),
+            });
         }
-        CohortSource::Manifest { clinical, features, case_id } => {
-            from_tables(clinical, features, case_id, &plan.outcome, &candidates)?
-        }
+        CohortSource::Manifest {
+            clinical,
+            features,
+            case_id,
+        } => from_tables(clinical, features, case_id, &plan.outcome, &candidates)?,
     };
     check_outcome(&cohort, &plan.outcome, plan)?;
     Ok(cohort)
@@ -71,7 +89,11 @@ fn check_outcome(cohort: &Cohort, outcome: &str, plan: &Plan) -> Result<()> {
     let events = cohort.n_events();
     let n = cohort.y.len();
     if events == 0 || events == n {
-        return Err(Error::OneClass { column: outcome.to_owned(), events, n });
+        return Err(Error::OneClass {
+            column: outcome.to_owned(),
+            events,
+            n,
+        });
     }
     if let mmrad_protocol::Validation::StratifiedKFold { folds, .. } = plan.validation {
         let smaller = events.min(n - events);
@@ -86,14 +108,23 @@ fn check_outcome(cohort: &Cohort, outcome: &str, plan: &Plan) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::MissingColumn`] for a modality or candidate the generator does not produce.
-pub fn from_synthetic(synthetic: &mmrad_synth::SyntheticCohort, plan: &Plan, candidates: &[String]) -> Result<Cohort> {
+pub fn from_synthetic(
+    synthetic: &mmrad_synth::SyntheticCohort,
+    plan: &Plan,
+    candidates: &[String],
+) -> Result<Cohort> {
     let clinical_cols: Vec<usize> = candidates
         .iter()
         .map(|c| {
-            synthetic.clinical.names().iter().position(|n| n.0 == *c).ok_or_else(|| Error::MissingColumn {
-                table: "synthetic clinical".into(),
-                column: c.clone(),
-            })
+            synthetic
+                .clinical
+                .names()
+                .iter()
+                .position(|n| n.0 == *c)
+                .ok_or_else(|| Error::MissingColumn {
+                    table: "synthetic clinical".into(),
+                    column: c.clone(),
+                })
         })
         .collect::<Result<_>>()?;
     let mut features = Vec::new();
@@ -104,7 +135,10 @@ pub fn from_synthetic(synthetic: &mmrad_synth::SyntheticCohort, plan: &Plan, can
             .iter()
             .find(|(m, _)| *m == modality.modality)
             .map(|(_, t)| t)
-            .ok_or_else(|| Error::MissingColumn { table: "synthetic cohort".into(), column: modality.modality.to_string() })?;
+            .ok_or_else(|| Error::MissingColumn {
+                table: "synthetic cohort".into(),
+                column: modality.modality.to_string(),
+            })?;
         let (table, mut dropped_here) = drop_uninformative(table, modality.modality.as_str())?;
         dropped.append(&mut dropped_here);
         features.push((modality.modality.clone(), table));
@@ -127,7 +161,11 @@ fn drop_uninformative(table: &FeatureTable, table_name: &str) -> Result<(Feature
         let column = table.values().column(j);
         let finite: Vec<f64> = column.iter().copied().filter(|v| v.is_finite()).collect();
         if finite.is_empty() {
-            dropped.push(Dropped { table: table_name.to_owned(), column: name.0.clone(), reason: "all_missing" });
+            dropped.push(Dropped {
+                table: table_name.to_owned(),
+                column: name.0.clone(),
+                reason: "all_missing",
+            });
             continue;
         }
         if let Some(row) = column.iter().position(|v| !v.is_finite()) {
@@ -138,13 +176,19 @@ fn drop_uninformative(table: &FeatureTable, table_name: &str) -> Result<(Feature
             });
         }
         if finite.iter().all(|v| *v == finite[0]) {
-            dropped.push(Dropped { table: table_name.to_owned(), column: name.0.clone(), reason: "constant" });
+            dropped.push(Dropped {
+                table: table_name.to_owned(),
+                column: name.0.clone(),
+                reason: "constant",
+            });
             continue;
         }
         keep.push(j);
     }
     if keep.is_empty() {
-        return Err(Error::NoFeatures { table: table_name.to_owned() });
+        return Err(Error::NoFeatures {
+            table: table_name.to_owned(),
+        });
     }
     Ok((table.select_columns(&keep), dropped))
 }
@@ -165,11 +209,16 @@ pub(crate) struct RawTable {
 
 impl RawTable {
     pub(crate) fn read(path: &Path) -> Result<RawTable> {
-        let err = |message: String| Error::ReadTable { path: path.to_owned(), message };
+        let err = |message: String| Error::ReadTable {
+            path: path.to_owned(),
+            message,
+        };
         let lower = path.to_string_lossy().to_ascii_lowercase();
         let frame = if lower.ends_with(".parquet") {
             let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
-            ParquetReader::new(file).finish().map_err(|e| err(e.to_string()))?
+            ParquetReader::new(file)
+                .finish()
+                .map_err(|e| err(e.to_string()))?
         } else {
             CsvReadOptions::default()
                 .with_has_header(true)
@@ -179,7 +228,10 @@ impl RawTable {
                 .finish()
                 .map_err(|e| err(e.to_string()))?
         };
-        let label = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let label = path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
         Ok(RawTable {
             label,
             names: frame.get_column_names().iter().map(|n| n.to_string()).collect(),
@@ -192,7 +244,10 @@ impl RawTable {
             .iter()
             .position(|n| n == name)
             .and_then(|idx| self.columns.get(idx))
-            .ok_or_else(|| Error::MissingColumn { table: self.label.clone(), column: name.to_owned() })
+            .ok_or_else(|| Error::MissingColumn {
+                table: self.label.clone(),
+                column: name.to_owned(),
+            })
     }
 
     fn strings(&self, name: &str) -> Result<Vec<Option<String>>> {
@@ -212,7 +267,9 @@ impl RawTable {
                     None => Cell::Missing,
                     Some(s) => {
                         let trimmed = s.trim();
-                        if trimmed.is_empty() || ["na", "nan", "null", "none"].contains(&trimmed.to_ascii_lowercase().as_str()) {
+                        if trimmed.is_empty()
+                            || ["na", "nan", "null", "none"].contains(&trimmed.to_ascii_lowercase().as_str())
+                        {
                             Cell::Missing
                         } else {
                             match trimmed.parse::<f64>() {
@@ -236,7 +293,10 @@ impl RawTable {
     }
 
     fn read_err(&self, error: impl std::fmt::Display) -> Error {
-        Error::ReadTable { path: PathBuf::from(&self.label), message: error.to_string() }
+        Error::ReadTable {
+            path: PathBuf::from(&self.label),
+            message: error.to_string(),
+        }
     }
 
     /// Case ids, checked for missing and duplicate values.
@@ -258,7 +318,10 @@ impl RawTable {
         let mut sorted: Vec<&CaseId> = out.iter().collect();
         sorted.sort();
         if let Some(pair) = sorted.windows(2).find(|w| w[0] == w[1]) {
-            return Err(Error::DuplicateCase { table: self.label.clone(), case: pair[0].0.clone() });
+            return Err(Error::DuplicateCase {
+                table: self.label.clone(),
+                case: pair[0].0.clone(),
+            });
         }
         Ok(out)
     }
@@ -271,7 +334,10 @@ fn from_tables(
     outcome: &str,
     candidates: &[String],
 ) -> Result<Cohort> {
-    let mut inputs = vec![(clinical_path.to_owned(), crate::output::sha256_file(clinical_path)?)];
+    let mut inputs = vec![(
+        clinical_path.to_owned(),
+        crate::output::sha256_file(clinical_path)?,
+    )];
     let clinical = RawTable::read(clinical_path)?;
     let cases = clinical.case_ids(id_column)?;
     // Outcome.
@@ -281,13 +347,27 @@ fn from_tables(
         match cell {
             Cell::Value(v) if v == 0.0 || v == 1.0 => y.push(v == 1.0),
             Cell::Value(v) => {
-                return Err(Error::NonBinaryOutcome { table: clinical.label.clone(), column: outcome.to_owned(), case, value: v.to_string() });
+                return Err(Error::NonBinaryOutcome {
+                    table: clinical.label.clone(),
+                    column: outcome.to_owned(),
+                    case,
+                    value: v.to_string(),
+                });
             }
             Cell::Text(text) => {
-                return Err(Error::NonBinaryOutcome { table: clinical.label.clone(), column: outcome.to_owned(), case, value: text });
+                return Err(Error::NonBinaryOutcome {
+                    table: clinical.label.clone(),
+                    column: outcome.to_owned(),
+                    case,
+                    value: text,
+                });
             }
             Cell::Missing => {
-                return Err(Error::MissingValue { table: clinical.label.clone(), column: outcome.to_owned(), case });
+                return Err(Error::MissingValue {
+                    table: clinical.label.clone(),
+                    column: outcome.to_owned(),
+                    case,
+                });
             }
         }
     }
@@ -298,9 +378,20 @@ fn from_tables(
             let case = || cases.get(row).map(|c| c.0.clone()).unwrap_or_default();
             clinical_values[[row, j]] = match cell {
                 Cell::Value(v) => v,
-                Cell::Missing => return Err(Error::MissingValue { table: clinical.label.clone(), column: name.clone(), case: case() }),
+                Cell::Missing => {
+                    return Err(Error::MissingValue {
+                        table: clinical.label.clone(),
+                        column: name.clone(),
+                        case: case(),
+                    });
+                }
                 Cell::Text(value) => {
-                    return Err(Error::NotNumeric { table: clinical.label.clone(), column: name.clone(), case: case(), value });
+                    return Err(Error::NotNumeric {
+                        table: clinical.label.clone(),
+                        column: name.clone(),
+                        case: case(),
+                        value,
+                    });
                 }
             };
         }
@@ -310,7 +401,10 @@ fn from_tables(
         candidates.iter().map(|c| FeatureName(c.clone())).collect(),
         clinical_values,
     )
-    .map_err(|e| Error::ReadTable { path: clinical_path.to_owned(), message: e.to_string() })?;
+    .map_err(|e| Error::ReadTable {
+        path: clinical_path.to_owned(),
+        message: e.to_string(),
+    })?;
 
     // Feature tables, reordered to the clinical table's case order.
     let mut features = Vec::new();
@@ -321,7 +415,11 @@ fn from_tables(
         let table_cases = raw.case_ids(id_column)?;
         for case in &table_cases {
             if !cases.contains(case) {
-                return Err(Error::CaseMismatch { table: raw.label.clone(), other: clinical.label.clone(), case: case.0.clone() });
+                return Err(Error::CaseMismatch {
+                    table: raw.label.clone(),
+                    other: clinical.label.clone(),
+                    case: case.0.clone(),
+                });
             }
         }
         let mut row_of = Vec::with_capacity(cases.len());
@@ -329,7 +427,11 @@ fn from_tables(
             match table_cases.iter().position(|c| c == case) {
                 Some(row) => row_of.push(row),
                 None => {
-                    return Err(Error::CaseMismatch { table: clinical.label.clone(), other: raw.label.clone(), case: case.0.clone() });
+                    return Err(Error::CaseMismatch {
+                        table: clinical.label.clone(),
+                        other: raw.label.clone(),
+                        case: case.0.clone(),
+                    });
                 }
             }
         }
@@ -352,13 +454,27 @@ fn from_tables(
                 };
             }
         }
-        let table = FeatureTable::new(cases.clone(), names.into_iter().map(FeatureName).collect(), values)
-            .map_err(|e| Error::ReadTable { path: path.clone(), message: e.to_string() })?;
+        let table = FeatureTable::new(
+            cases.clone(),
+            names.into_iter().map(FeatureName).collect(),
+            values,
+        )
+        .map_err(|e| Error::ReadTable {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
         let (table, mut dropped_here) = drop_uninformative(&table, &raw.label)?;
         dropped.append(&mut dropped_here);
         features.push((modality.clone(), table));
     }
-    Ok(Cohort { cases, y, clinical: clinical_table, features, dropped, inputs })
+    Ok(Cohort {
+        cases,
+        y,
+        clinical: clinical_table,
+        features,
+        dropped,
+        inputs,
+    })
 }
 
 /// Writes a synthetic cohort as CSV tables (`clinical.csv` with `case_id`, the outcome and the clinical columns;
@@ -367,8 +483,15 @@ fn from_tables(
 ///
 /// # Errors
 /// [`Error::Write`] naming the file.
-pub fn write_synthetic(cohort: &mmrad_synth::SyntheticCohort, dir: &Path, name: &str) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::Write { path: dir.to_owned(), message: e.to_string() })?;
+pub fn write_synthetic(
+    cohort: &mmrad_synth::SyntheticCohort,
+    dir: &Path,
+    name: &str,
+) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::Write {
+        path: dir.to_owned(),
+        message: e.to_string(),
+    })?;
     let mut written = Vec::new();
     let mut text = String::from("case_id,");
     text.push_str(mmrad_synth::OUTCOME_COLUMN);
@@ -379,7 +502,11 @@ pub fn write_synthetic(cohort: &mmrad_synth::SyntheticCohort, dir: &Path, name: 
     text.push('\n');
     for (row, case) in cohort.outcome.cases.iter().enumerate() {
         text.push_str(&csv_field(&case.0));
-        text.push_str(if cohort.outcome.events.get(row).copied().unwrap_or(false) { ",1" } else { ",0" });
+        text.push_str(if cohort.outcome.events.get(row).copied().unwrap_or(false) {
+            ",1"
+        } else {
+            ",0"
+        });
         for value in cohort.clinical.values().row(row) {
             text.push(',');
             text.push_str(&value.to_string());
@@ -397,7 +524,11 @@ pub fn write_synthetic(cohort: &mmrad_synth::SyntheticCohort, dir: &Path, name: 
         written.push(path);
         manifest_features.push(format!("{}: {file}", modality.as_str()));
     }
-    let modalities: Vec<String> = cohort.features.iter().map(|(m, _)| format!("{}: {{}}", m.as_str())).collect();
+    let modalities: Vec<String> = cohort
+        .features
+        .iter()
+        .map(|(m, _)| format!("{}: {{}}", m.as_str()))
+        .collect();
     let yaml = format!(
         "# Written by `mmrad synth`: the synthetic cohort as tables, read back through `manifest:`.\n\
          version: 1\nname: {name}\nseed: 2025\ncohort:\n  manifest:\n    clinical: clinical.csv\n    features: {{ {} }}\n\

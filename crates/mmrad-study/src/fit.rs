@@ -19,13 +19,19 @@ pub(crate) const Z_95: f64 = 1.959963984540054;
 pub(crate) fn select_columns(steps: &[SelectionStep], x: ArrayView2<'_, f64>, y: &[bool]) -> Vec<usize> {
     let mut kept: Vec<usize> = (0..x.ncols()).collect();
     // p values of the last univariate test (to rank columns for correlation pruning).
-    let mut strength: Vec<f64> = (0..x.ncols()).map(|j| univariate_p(UnivariateTest::MannWhitney, x.column(j), y)).collect();
+    let mut strength: Vec<f64> = (0..x.ncols())
+        .map(|j| univariate_p(UnivariateTest::MannWhitney, x.column(j), y))
+        .collect();
     for step in steps {
         match step {
             SelectionStep::Variance { min_variance } => {
                 kept.retain(|&j| variance(x.column(j)) > *min_variance);
             }
-            SelectionStep::Univariate { test, p_max, min_keep } => {
+            SelectionStep::Univariate {
+                test,
+                p_max,
+                min_keep,
+            } => {
                 for &j in &kept {
                     strength[j] = univariate_p(*test, x.column(j), y);
                 }
@@ -73,8 +79,18 @@ fn variance(column: ArrayView1<'_, f64>) -> f64 {
 }
 
 fn univariate_p(test: UnivariateTest, column: ArrayView1<'_, f64>, y: &[bool]) -> f64 {
-    let events: Vec<f64> = column.iter().zip(y).filter(|(_, e)| **e).map(|(v, _)| *v).collect();
-    let others: Vec<f64> = column.iter().zip(y).filter(|(_, e)| !**e).map(|(v, _)| *v).collect();
+    let events: Vec<f64> = column
+        .iter()
+        .zip(y)
+        .filter(|(_, e)| **e)
+        .map(|(v, _)| *v)
+        .collect();
+    let others: Vec<f64> = column
+        .iter()
+        .zip(y)
+        .filter(|(_, e)| !**e)
+        .map(|(v, _)| *v)
+        .collect();
     let p = match test {
         UnivariateTest::MannWhitney => mmrad_stats::mann_whitney_u(&events, &others).map(|r| r.p),
         UnivariateTest::WelchT => mmrad_stats::welch_t(&events, &others).map(|r| r.p),
@@ -83,7 +99,12 @@ fn univariate_p(test: UnivariateTest, column: ArrayView1<'_, f64>, y: &[bool]) -
 }
 
 /// Fits the LASSO of the plan on (`x`, `y`), with its inner CV folds drawn from `rng`.
-pub(crate) fn fit_lasso(plan: &LassoPlan, x: ArrayView2<'_, f64>, y: &[bool], rng: &mut SeededRng) -> Result<FittedLasso, String> {
+pub(crate) fn fit_lasso(
+    plan: &LassoPlan,
+    x: ArrayView2<'_, f64>,
+    y: &[bool],
+    rng: &mut SeededRng,
+) -> Result<FittedLasso, String> {
     let y_f: Array1<f64> = y.iter().map(|&e| f64::from(u8::from(e))).collect();
     let data = Dataset::new(x, y_f.view()).map_err(|e| e.to_string())?;
     let params = match plan.family {
@@ -124,17 +145,32 @@ impl Logit {
     pub(crate) fn fit(x: ArrayView2<'_, f64>, y: &[bool]) -> Result<Logit, mmrad_stats::Error> {
         let n = x.nrows();
         let mut design = Array2::<f64>::ones((n, x.ncols() + 1));
-        design.slice_axis_mut(Axis(1), ndarray::Slice::from(1..)).assign(&x);
+        design
+            .slice_axis_mut(Axis(1), ndarray::Slice::from(1..))
+            .assign(&x);
         let y_f: Array1<f64> = y.iter().map(|&e| f64::from(u8::from(e))).collect();
         let fit = logistic_irls(design.view(), y_f.view(), &IrlsOptions::default())?;
-        let se = (0..fit.coef.len()).map(|k| fit.cov.get((k, k)).map_or(f64::NAN, |v| v.sqrt())).collect();
-        Ok(Logit { coef: fit.coef, se, separation: fit.separation })
+        let se = (0..fit.coef.len())
+            .map(|k| fit.cov.get((k, k)).map_or(f64::NAN, |v| v.sqrt()))
+            .collect();
+        Ok(Logit {
+            coef: fit.coef,
+            se,
+            separation: fit.separation,
+        })
     }
 
     pub(crate) fn linear_predictor(&self, x: ArrayView2<'_, f64>) -> Vec<f64> {
         x.rows()
             .into_iter()
-            .map(|row| self.coef.first().copied().unwrap_or(0.0) + row.iter().zip(self.coef.iter().skip(1)).map(|(a, b)| a * b).sum::<f64>())
+            .map(|row| {
+                self.coef.first().copied().unwrap_or(0.0)
+                    + row
+                        .iter()
+                        .zip(self.coef.iter().skip(1))
+                        .map(|(a, b)| a * b)
+                        .sum::<f64>()
+            })
             .collect()
     }
 
@@ -154,7 +190,9 @@ impl Logit {
     pub(crate) fn aic(x: ArrayView2<'_, f64>, y: &[bool]) -> Result<f64, mmrad_stats::Error> {
         let n = x.nrows();
         let mut design = Array2::<f64>::ones((n, x.ncols() + 1));
-        design.slice_axis_mut(Axis(1), ndarray::Slice::from(1..)).assign(&x);
+        design
+            .slice_axis_mut(Axis(1), ndarray::Slice::from(1..))
+            .assign(&x);
         let y_f: Array1<f64> = y.iter().map(|&e| f64::from(u8::from(e))).collect();
         let fit = logistic_irls(design.view(), y_f.view(), &IrlsOptions::default())?;
         Ok(fit.deviance + 2.0 * (x.ncols() + 1) as f64)

@@ -42,15 +42,33 @@ pub enum Error {
     #[error("duplicate case id `{case}` in table `{table}`")]
     DuplicateCase { table: String, case: String },
     #[error("case `{case}` is in table `{table}` but not in table `{other}`")]
-    CaseMismatch { table: String, other: String, case: String },
+    CaseMismatch {
+        table: String,
+        other: String,
+        case: String,
+    },
     #[error("outcome column `{column}` of table `{table}` must be 0 or 1; found `{value}` for case `{case}`")]
-    NonBinaryOutcome { table: String, column: String, case: String, value: String },
+    NonBinaryOutcome {
+        table: String,
+        column: String,
+        case: String,
+        value: String,
+    },
     #[error("outcome `{column}` has a single class: {events} events among {n} cases")]
     OneClass { column: String, events: usize, n: usize },
     #[error("missing value in table `{table}`, column `{column}`, case `{case}`")]
-    MissingValue { table: String, column: String, case: String },
+    MissingValue {
+        table: String,
+        column: String,
+        case: String,
+    },
     #[error("column `{column}` of table `{table}` is not numeric: `{value}` for case `{case}`")]
-    NotNumeric { table: String, column: String, case: String, value: String },
+    NotNumeric {
+        table: String,
+        column: String,
+        case: String,
+        value: String,
+    },
     #[error("{folds} folds but the smaller outcome class has only {smaller} cases")]
     TooManyFolds { folds: usize, smaller: usize },
     #[error("no usable feature column left in table `{table}` (all constant or all missing)")]
@@ -69,17 +87,32 @@ impl Error {
     /// What the user can do about it.
     pub fn help(&self) -> Option<String> {
         Some(match self {
-            Error::ReadTable { .. } => "check the path (relative to the protocol file) and that it is CSV or Parquet".into(),
-            Error::MissingColumn { column, .. } => format!("add a `{column}` column, or change the protocol to name an existing one"),
-            Error::DuplicateCase { .. } => "each case must appear once per table; remove or rename the duplicate row".into(),
-            Error::CaseMismatch { .. } => "every table must hold the same case ids; add the missing row or drop the case everywhere".into(),
+            Error::ReadTable { .. } => {
+                "check the path (relative to the protocol file) and that it is CSV or Parquet".into()
+            }
+            Error::MissingColumn { column, .. } => {
+                format!("add a `{column}` column, or change the protocol to name an existing one")
+            }
+            Error::DuplicateCase { .. } => {
+                "each case must appear once per table; remove or rename the duplicate row".into()
+            }
+            Error::CaseMismatch { .. } => {
+                "every table must hold the same case ids; add the missing row or drop the case everywhere"
+                    .into()
+            }
             Error::NonBinaryOutcome { .. } => "code the outcome as 0 (no event) / 1 (event)".into(),
             Error::OneClass { .. } => "both outcome classes must occur in the cohort".into(),
-            Error::MissingValue { .. } => "impute or remove the case before the study; mmrad does not impute".into(),
-            Error::NotNumeric { .. } => "code categorical clinical variables as numbers (e.g. 0/1, stage 1–4)".into(),
+            Error::MissingValue { .. } => {
+                "impute or remove the case before the study; mmrad does not impute".into()
+            }
+            Error::NotNumeric { .. } => {
+                "code categorical clinical variables as numbers (e.g. 0/1, stage 1–4)".into()
+            }
             Error::TooManyFolds { smaller, .. } => format!("set `validation.folds` to at most {smaller}"),
             Error::NoFeatures { .. } => "check the feature table; every column is constant or empty".into(),
-            Error::Fit { .. } => "try fewer folds, a looser selection threshold, or fewer clinical candidates".into(),
+            Error::Fit { .. } => {
+                "try fewer folds, a looser selection threshold, or fewer clinical candidates".into()
+            }
             Error::Write { .. } => "check that the output folder is writable".into(),
             _ => return None,
         })
@@ -87,5 +120,8 @@ impl Error {
 }
 
 pub(crate) fn fit_error(context: impl Into<String>, error: impl std::fmt::Display) -> Error {
-    Error::Fit { context: context.into(), message: error.to_string() }
+    Error::Fit {
+        context: context.into(),
+        message: error.to_string(),
+    }
 }

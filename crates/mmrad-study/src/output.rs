@@ -51,7 +51,10 @@ impl Csv {
     pub fn new(header: &[&str]) -> Csv {
         let mut text = header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(",");
         text.push('\n');
-        Csv { text, width: header.len() }
+        Csv {
+            text,
+            width: header.len(),
+        }
     }
 
     /// Appends a row; `debug_assert`s its width.
@@ -80,7 +83,11 @@ impl Csv {
 
 /// Shortest round-trip text of a float (`NaN`, `inf`, `-inf` for the non-finite values).
 pub fn float(x: f64) -> String {
-    if x.is_nan() { "NaN".to_owned() } else { format!("{x}") }
+    if x.is_nan() {
+        "NaN".to_owned()
+    } else {
+        format!("{x}")
+    }
 }
 
 /// Quotes a CSV field when needed (RFC 4180).
@@ -111,8 +118,14 @@ pub fn feature_table_csv(table: &FeatureTable) -> String {
 /// # Errors
 /// [`Error::Write`] naming the path.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let err = |e: std::io::Error| Error::Write { path: path.to_owned(), message: e.to_string() };
-    let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let err = |e: std::io::Error| Error::Write {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
+    let file_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
     let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
     if let Some(parent) = path.parent() {
         if !parent.as_os_str().is_empty() {
@@ -137,7 +150,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// # Errors
 /// [`Error::ReadTable`] when the file cannot be read.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::ReadTable { path: path.to_owned(), message: e.to_string() })?;
+    let bytes = std::fs::read(path).map_err(|e| Error::ReadTable {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
     Ok(sha256_hex(&bytes))
 }
 

@@ -36,9 +36,16 @@ impl FoldData {
     /// The given rows of the cohort.
     pub fn from_rows(cohort: &Cohort, rows: &[usize]) -> FoldData {
         FoldData {
-            features: cohort.features.iter().map(|(_, t)| t.values().select(Axis(0), rows)).collect(),
+            features: cohort
+                .features
+                .iter()
+                .map(|(_, t)| t.values().select(Axis(0), rows))
+                .collect(),
             clinical: cohort.clinical.values().select(Axis(0), rows),
-            y: rows.iter().map(|&r| cohort.y.get(r).copied().unwrap_or(false)).collect(),
+            y: rows
+                .iter()
+                .map(|&r| cohort.y.get(r).copied().unwrap_or(false))
+                .collect(),
         }
     }
 
@@ -80,13 +87,21 @@ pub struct LogitModel {
 
 impl From<Logit> for LogitModel {
     fn from(l: Logit) -> Self {
-        LogitModel { coef: l.coef, se: l.se, separation: l.separation }
+        LogitModel {
+            coef: l.coef,
+            se: l.se,
+            separation: l.separation,
+        }
     }
 }
 
 impl LogitModel {
     fn as_logit(&self) -> Logit {
-        Logit { coef: self.coef.clone(), se: self.se.clone(), separation: self.separation }
+        Logit {
+            coef: self.coef.clone(),
+            se: self.se.clone(),
+            separation: self.separation,
+        }
     }
 
     /// `b0 + x·b` for each row.
@@ -125,9 +140,11 @@ impl ModalityFit {
     /// Columns with a non-zero coefficient in the signature (indices into the modality table).
     pub fn selected(&self) -> Vec<(usize, f64)> {
         match (&self.lasso, &self.logistic) {
-            (_, Some(LogisticOn::Columns(cols, model))) => {
-                cols.iter().zip(model.coef.iter().skip(1)).map(|(&c, &b)| (c, b)).collect()
-            }
+            (_, Some(LogisticOn::Columns(cols, model))) => cols
+                .iter()
+                .zip(model.coef.iter().skip(1))
+                .map(|(&c, &b)| (c, b))
+                .collect(),
             (Some(lasso), _) => lasso
                 .coefficients()
                 .iter()
@@ -142,7 +159,9 @@ impl ModalityFit {
     /// The rad-score (linear predictor of the signature) of each row of the modality matrix.
     fn rad_score(&self, x: &Array2<f64>) -> std::result::Result<Vec<f64>, String> {
         match (&self.logistic, &self.lasso) {
-            (Some(LogisticOn::Columns(cols, model)), _) => Ok(model.linear_predictor(&x.select(Axis(1), cols))),
+            (Some(LogisticOn::Columns(cols, model)), _) => {
+                Ok(model.linear_predictor(&x.select(Axis(1), cols)))
+            }
             (_, Some(lasso)) => lasso
                 .linear_predictor(x.select(Axis(1), &self.filtered).view())
                 .map(|a| a.to_vec())
@@ -182,29 +201,46 @@ pub fn fit_fold(plan: &Plan, data: &FoldData, stream: &[u64], context: &str) -> 
                 let mut key = vec![plan.seed, 0x1A55_0000 + m_idx as u64];
                 key.extend_from_slice(stream);
                 let mut rng = SeededRng::derive(plan.seed, &key);
-                Some(fit_lasso(lasso_plan, x_filtered.view(), &data.y, &mut rng).map_err(|e| fit_error(format!("{ctx}: lasso"), e))?)
+                Some(
+                    fit_lasso(lasso_plan, x_filtered.view(), &data.y, &mut rng)
+                        .map_err(|e| fit_error(format!("{ctx}: lasso"), e))?,
+                )
             }
             None => None,
         };
         let logistic = match (plan.signature, &lasso) {
             (Signature::Logistic, _) => {
                 let cols: Vec<usize> = match &lasso {
-                    Some(l) => l.nonzero().into_iter().filter_map(|k| filtered.get(k).copied()).collect(),
+                    Some(l) => l
+                        .nonzero()
+                        .into_iter()
+                        .filter_map(|k| filtered.get(k).copied())
+                        .collect(),
                     None => filtered.clone(),
                 };
-                let model = Logit::fit(x.select(Axis(1), &cols).view(), &data.y).map_err(|e| fit_error(format!("{ctx}: logistic signature"), e))?;
+                let model = Logit::fit(x.select(Axis(1), &cols).view(), &data.y)
+                    .map_err(|e| fit_error(format!("{ctx}: logistic signature"), e))?;
                 note_separation(&mut warnings, &ctx, "signature", model.separation);
                 Some(LogisticOn::Columns(cols, model.into()))
             }
-            (Signature::LassoLinearPredictor, Some(l)) if plan.final_lasso().is_some_and(|p| p.family == Family::Gaussian) => {
-                let score = l.linear_predictor(x_filtered.view()).map_err(|e| fit_error(&ctx, e))?;
+            (Signature::LassoLinearPredictor, Some(l))
+                if plan.final_lasso().is_some_and(|p| p.family == Family::Gaussian) =>
+            {
+                let score = l
+                    .linear_predictor(x_filtered.view())
+                    .map_err(|e| fit_error(&ctx, e))?;
                 let column = score.insert_axis(Axis(1));
-                let model = Logit::fit(column.view(), &data.y).map_err(|e| fit_error(format!("{ctx}: rad-score recalibration"), e))?;
+                let model = Logit::fit(column.view(), &data.y)
+                    .map_err(|e| fit_error(format!("{ctx}: rad-score recalibration"), e))?;
                 Some(LogisticOn::RadScore(model.into()))
             }
             _ => None,
         };
-        let fit = ModalityFit { filtered, lasso, logistic };
+        let fit = ModalityFit {
+            filtered,
+            lasso,
+            logistic,
+        };
         rad_scores.push(fit.rad_score(x).map_err(|e| fit_error(&ctx, e))?);
         modalities.push(fit);
     }
@@ -212,7 +248,8 @@ pub fn fit_fold(plan: &Plan, data: &FoldData, stream: &[u64], context: &str) -> 
     let fusion_x = fusion_matrix(plan, &rad_scores);
     let fusion = match (&plan.fusion, &fusion_x) {
         (Some(_), Some(fx)) => {
-            let model = Logit::fit(fx.view(), &data.y).map_err(|e| fit_error(format!("{context}, fusion"), e))?;
+            let model =
+                Logit::fit(fx.view(), &data.y).map_err(|e| fit_error(format!("{context}, fusion"), e))?;
             note_separation(&mut warnings, context, "fusion", model.separation);
             Some(LogitModel::from(model))
         }
@@ -225,35 +262,61 @@ pub fn fit_fold(plan: &Plan, data: &FoldData, stream: &[u64], context: &str) -> 
             let screen_p: Vec<f64> = (0..data.clinical.ncols())
                 .map(|j| {
                     let column = data.clinical.select(Axis(1), &[j]);
-                    Logit::fit(column.view(), &data.y).map(|m| m.odds_ratio(1).3).ok().filter(|p| p.is_finite()).unwrap_or(1.0)
+                    Logit::fit(column.view(), &data.y)
+                        .map(|m| m.odds_ratio(1).3)
+                        .ok()
+                        .filter(|p| p.is_finite())
+                        .unwrap_or(1.0)
                 })
                 .collect();
-            let mut terms: Vec<usize> = (0..screen_p.len()).filter(|&j| screen_p[j] < clinical_plan.univariate_p_max).collect();
+            let mut terms: Vec<usize> = (0..screen_p.len())
+                .filter(|&j| screen_p[j] < clinical_plan.univariate_p_max)
+                .collect();
             if terms.is_empty() {
-                if let Some(best) = (0..screen_p.len()).min_by(|&a, &b| screen_p[a].total_cmp(&screen_p[b]).then(a.cmp(&b))) {
+                if let Some(best) =
+                    (0..screen_p.len()).min_by(|&a, &b| screen_p[a].total_cmp(&screen_p[b]).then(a.cmp(&b)))
+                {
                     terms.push(best);
                 }
             }
             if clinical_plan.method == ClinicalMethod::BackwardAic {
                 terms = backward_aic(&data.clinical, &data.y, terms).map_err(|e| fit_error(&ctx, e))?;
             }
-            let model = Logit::fit(data.clinical.select(Axis(1), &terms).view(), &data.y).map_err(|e| fit_error(&ctx, e))?;
+            let model = Logit::fit(data.clinical.select(Axis(1), &terms).view(), &data.y)
+                .map_err(|e| fit_error(&ctx, e))?;
             note_separation(&mut warnings, context, "clinical", model.separation);
-            Some(ClinicalFit { screen_p, terms, model: model.into() })
+            Some(ClinicalFit {
+                screen_p,
+                terms,
+                model: model.into(),
+            })
         }
         None => None,
     };
 
     let combined = match (&plan.combined, &clinical, &fusion) {
         (Some(combined_plan), Some(clinical_fit), Some(fusion_model)) => {
-            let x = combined_matrix(combined_plan.radiomics, &data.clinical, &clinical_fit.terms, fusion_model, fusion_x.as_ref());
-            let model = Logit::fit(x.view(), &data.y).map_err(|e| fit_error(format!("{context}, combined"), e))?;
+            let x = combined_matrix(
+                combined_plan.radiomics,
+                &data.clinical,
+                &clinical_fit.terms,
+                fusion_model,
+                fusion_x.as_ref(),
+            );
+            let model =
+                Logit::fit(x.view(), &data.y).map_err(|e| fit_error(format!("{context}, combined"), e))?;
             note_separation(&mut warnings, context, "combined", model.separation);
             Some(LogitModel::from(model))
         }
         _ => None,
     };
-    Ok(FoldFit { modalities, fusion, clinical, combined, warnings })
+    Ok(FoldFit {
+        modalities,
+        fusion,
+        clinical,
+        combined,
+        warnings,
+    })
 }
 
 /// Scores rows with a fitted fold: one probability vector per model id of [`Plan::model_ids`], same order.
@@ -274,10 +337,25 @@ pub fn predict(plan: &Plan, fit: &FoldFit, data: &FoldData) -> Result<Vec<Vec<f6
     }
     if let Some(clinical) = &fit.clinical {
         let x = data.clinical.select(Axis(1), &clinical.terms);
-        out.push(clinical.model.linear_predictor(&x).into_iter().map(sigmoid).collect());
+        out.push(
+            clinical
+                .model
+                .linear_predictor(&x)
+                .into_iter()
+                .map(sigmoid)
+                .collect(),
+        );
     }
-    if let (Some(plan_c), Some(model), Some(clinical), Some(fusion)) = (&plan.combined, &fit.combined, &fit.clinical, &fit.fusion) {
-        let x = combined_matrix(plan_c.radiomics, &data.clinical, &clinical.terms, fusion, fusion_x.as_ref());
+    if let (Some(plan_c), Some(model), Some(clinical), Some(fusion)) =
+        (&plan.combined, &fit.combined, &fit.clinical, &fit.fusion)
+    {
+        let x = combined_matrix(
+            plan_c.radiomics,
+            &data.clinical,
+            &clinical.terms,
+            fusion,
+            fusion_x.as_ref(),
+        );
         out.push(model.linear_predictor(&x).into_iter().map(sigmoid).collect());
     }
     Ok(out)
@@ -290,7 +368,12 @@ fn fusion_matrix(plan: &Plan, rad_scores: &[Vec<f64>]) -> Option<Array2<f64>> {
     let columns: Vec<&Vec<f64>> = fusion
         .of
         .iter()
-        .filter_map(|m| plan.modalities.iter().position(|p| p.modality == *m).and_then(|idx| rad_scores.get(idx)))
+        .filter_map(|m| {
+            plan.modalities
+                .iter()
+                .position(|p| p.modality == *m)
+                .and_then(|idx| rad_scores.get(idx))
+        })
         .collect();
     Some(Array2::from_shape_fn((n, columns.len()), |(i, j)| columns[j][i]))
 }
@@ -316,12 +399,21 @@ fn combined_matrix(
 }
 
 /// Backward elimination by AIC: drop the term whose removal lowers AIC most, while it does; keep at least one.
-fn backward_aic(x: &Array2<f64>, y: &[bool], mut terms: Vec<usize>) -> std::result::Result<Vec<usize>, mmrad_stats::Error> {
+fn backward_aic(
+    x: &Array2<f64>,
+    y: &[bool],
+    mut terms: Vec<usize>,
+) -> std::result::Result<Vec<usize>, mmrad_stats::Error> {
     let mut current = Logit::aic(x.select(Axis(1), &terms).view(), y)?;
     while terms.len() > 1 {
         let mut best: Option<(f64, usize)> = None;
         for drop in 0..terms.len() {
-            let candidate: Vec<usize> = terms.iter().enumerate().filter(|(k, _)| *k != drop).map(|(_, &t)| t).collect();
+            let candidate: Vec<usize> = terms
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| *k != drop)
+                .map(|(_, &t)| t)
+                .collect();
             let aic = Logit::aic(x.select(Axis(1), &candidate).view(), y)?;
             if aic < current && best.is_none_or(|(b, _)| aic < b) {
                 best = Some((aic, drop));
@@ -340,7 +432,9 @@ fn backward_aic(x: &Array2<f64>, y: &[bool], mut terms: Vec<usize>) -> std::resu
 
 fn note_separation(warnings: &mut Vec<String>, context: &str, model: &str, separation: bool) {
     if separation {
-        warnings.push(format!("{context}: the {model} logistic model shows (quasi-)separation; its coefficients are unreliable"));
+        warnings.push(format!(
+            "{context}: the {model} logistic model shows (quasi-)separation; its coefficients are unreliable"
+        ));
     }
 }
 
@@ -349,8 +443,19 @@ pub fn combined_design(plan: &Plan, fit: &FoldFit, data: &FoldData) -> Option<Ar
     let combined = plan.combined.as_ref()?;
     let clinical = fit.clinical.as_ref()?;
     let fusion = fit.fusion.as_ref()?;
-    let rad_scores: Vec<Vec<f64>> =
-        fit.modalities.iter().zip(&data.features).map(|(m, x)| m.rad_score(x)).collect::<std::result::Result<_, _>>().ok()?;
+    let rad_scores: Vec<Vec<f64>> = fit
+        .modalities
+        .iter()
+        .zip(&data.features)
+        .map(|(m, x)| m.rad_score(x))
+        .collect::<std::result::Result<_, _>>()
+        .ok()?;
     let fusion_x = fusion_matrix(plan, &rad_scores);
-    Some(combined_matrix(combined.radiomics, &data.clinical, &clinical.terms, fusion, fusion_x.as_ref()))
+    Some(combined_matrix(
+        combined.radiomics,
+        &data.clinical,
+        &clinical.terms,
+        fusion,
+        fusion_x.as_ref(),
+    ))
 }

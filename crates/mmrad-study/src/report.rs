@@ -28,7 +28,11 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
                 text.push_str("  ");
             }
             let pad = w.saturating_sub(cell.chars().count());
-            let numeric = idx > 0 && cell.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '-' || c == 'N');
+            let numeric = idx > 0
+                && cell
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_digit() || c == '-' || c == 'N');
             if numeric {
                 text.push_str(&" ".repeat(pad));
                 text.push_str(cell);
@@ -50,7 +54,11 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 fn f3(x: f64) -> String {
-    if x.is_nan() { "NaN".into() } else { format!("{x:.3}") }
+    if x.is_nan() {
+        "NaN".into()
+    } else {
+        format!("{x:.3}")
+    }
 }
 
 /// The metrics table (pooled out-of-fold values; AUC sd over repeats).
@@ -62,7 +70,11 @@ pub fn metrics_text(summary: &RunSummary) -> String {
             let p = &m.pooled;
             vec![
                 m.model.clone(),
-                if m.modalities.is_empty() { "-".into() } else { m.modalities.clone() },
+                if m.modalities.is_empty() {
+                    "-".into()
+                } else {
+                    m.modalities.clone()
+                },
                 f3(p.auc),
                 format!("{}–{}", f3(p.auc_lo), f3(p.auc_hi)),
                 f3(m.auc_sd),
@@ -74,9 +86,23 @@ pub fn metrics_text(summary: &RunSummary) -> String {
             ]
         })
         .collect();
-    let mut out = format!("{}: {} cases, {} events (out-of-fold)\n", summary.name, summary.n, summary.events);
+    let mut out = format!(
+        "{}: {} cases, {} events (out-of-fold)\n",
+        summary.name, summary.n, summary.events
+    );
     out.push_str(&table(
-        &["model", "modalities", "AUC", "95% CI", "AUC sd", "Brier", "scaled", "cal int", "cal slope", "HL p"],
+        &[
+            "model",
+            "modalities",
+            "AUC",
+            "95% CI",
+            "AUC sd",
+            "Brier",
+            "scaled",
+            "cal int",
+            "cal slope",
+            "HL p",
+        ],
         &rows,
     ));
     out
@@ -98,7 +124,10 @@ pub fn calibration_text(summary: &RunSummary) -> String {
                 ]
             })
             .collect();
-        let _ = writeln!(out, "calibration of `{model}` (case-mean out-of-fold probability)");
+        let _ = writeln!(
+            out,
+            "calibration of `{model}` (case-mean out-of-fold probability)"
+        );
         out.push_str(&table(&["group", "n", "predicted", "observed", "95% CI"], &rows));
         out.push('\n');
     }
@@ -131,7 +160,13 @@ pub fn checks_text(summary: &RunSummary) -> String {
 /// rms-style nomogram of the apparent combined model: per term, points at 5 values across its observed range
 /// (0/1 terms: at 0 and 1), scaled so that the term with the widest effect spans 0–100 points; then total points
 /// → predicted probability. Columns: `kind,term,value,points,probability`.
-pub fn nomogram_csv(plan: &Plan, cohort: &Cohort, fit: &FoldFit, terms: &[String], model: &LogitModel) -> String {
+pub fn nomogram_csv(
+    plan: &Plan,
+    cohort: &Cohort,
+    fit: &FoldFit,
+    terms: &[String],
+    model: &LogitModel,
+) -> String {
     let mut csv = Csv::new(&["kind", "term", "value", "points", "probability"]);
     let all: Vec<usize> = (0..cohort.cases.len()).collect();
     let Some(x) = combined_design(plan, fit, &FoldData::from_rows(cohort, &all)) else {
@@ -141,31 +176,68 @@ pub fn nomogram_csv(plan: &Plan, cohort: &Cohort, fit: &FoldFit, terms: &[String
     let ranges: Vec<(f64, f64)> = x
         .columns()
         .into_iter()
-        .map(|c| (c.iter().copied().fold(f64::INFINITY, f64::min), c.iter().copied().fold(f64::NEG_INFINITY, f64::max)))
+        .map(|c| {
+            (
+                c.iter().copied().fold(f64::INFINITY, f64::min),
+                c.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            )
+        })
         .collect();
-    let widest = coef.iter().zip(&ranges).map(|(b, (lo, hi))| (b * (hi - lo)).abs()).fold(0.0, f64::max);
+    let widest = coef
+        .iter()
+        .zip(&ranges)
+        .map(|(b, (lo, hi))| (b * (hi - lo)).abs())
+        .fold(0.0, f64::max);
     if !(widest > 0.0) {
         return csv.as_str().to_owned();
     }
     let points_per_lp = 100.0 / widest;
     // Reference value of each term: the end of its range with the lowest contribution (0 points).
-    let reference: Vec<f64> = coef.iter().zip(&ranges).map(|(b, (lo, hi))| if *b >= 0.0 { *lo } else { *hi }).collect();
+    let reference: Vec<f64> = coef
+        .iter()
+        .zip(&ranges)
+        .map(|(b, (lo, hi))| if *b >= 0.0 { *lo } else { *hi })
+        .collect();
     for (j, term) in terms.iter().enumerate() {
-        let (Some(b), Some((lo, hi)), Some(r)) = (coef.get(j), ranges.get(j), reference.get(j)) else { continue };
+        let (Some(b), Some((lo, hi)), Some(r)) = (coef.get(j), ranges.get(j), reference.get(j)) else {
+            continue;
+        };
         let column = x.column(j);
         let binary = column.iter().all(|v| *v == 0.0 || *v == 1.0);
-        let values: Vec<f64> = if binary { vec![0.0, 1.0] } else { (0..5).map(|k| lo + (hi - lo) * k as f64 / 4.0).collect() };
+        let values: Vec<f64> = if binary {
+            vec![0.0, 1.0]
+        } else {
+            (0..5).map(|k| lo + (hi - lo) * k as f64 / 4.0).collect()
+        };
         for v in values {
-            csv.row(vec!["term".into(), term.as_str().into(), v.into(), (b * (v - r) * points_per_lp).into(), Field::Empty]);
+            csv.row(vec![
+                "term".into(),
+                term.as_str().into(),
+                v.into(),
+                (b * (v - r) * points_per_lp).into(),
+                Field::Empty,
+            ]);
         }
     }
-    let base_lp = model.coef.first().copied().unwrap_or(0.0) + coef.iter().zip(&reference).map(|(b, r)| b * r).sum::<f64>();
-    let max_total: f64 = coef.iter().zip(&ranges).map(|(b, (lo, hi))| (b * (hi - lo)).abs()).sum::<f64>() * points_per_lp;
+    let base_lp = model.coef.first().copied().unwrap_or(0.0)
+        + coef.iter().zip(&reference).map(|(b, r)| b * r).sum::<f64>();
+    let max_total: f64 = coef
+        .iter()
+        .zip(&ranges)
+        .map(|(b, (lo, hi))| (b * (hi - lo)).abs())
+        .sum::<f64>()
+        * points_per_lp;
     let steps = 10;
     for k in 0..=steps {
         let total = max_total * k as f64 / steps as f64;
         let p = crate::fit::sigmoid(base_lp + total / points_per_lp);
-        csv.row(vec!["total".into(), "total_points".into(), total.into(), total.into(), p.into()]);
+        csv.row(vec![
+            "total".into(),
+            "total_points".into(),
+            total.into(),
+            total.into(),
+            p.into(),
+        ]);
     }
     csv.as_str().to_owned()
 }

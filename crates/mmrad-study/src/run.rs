@@ -182,8 +182,12 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
     let n = cohort.cases.len();
     let model_ids = plan.model_ids();
     let (folds_per_repeat, repeats) = fold_assignments(plan, cohort)?;
-    let n_folds = folds_per_repeat.first().map_or(1, |f| f.iter().max().map_or(1, |m| m + 1));
-    let tasks: Vec<(usize, usize)> = (0..repeats).flat_map(|r| (0..n_folds).map(move |f| (r, f))).collect();
+    let n_folds = folds_per_repeat
+        .first()
+        .map_or(1, |f| f.iter().max().map_or(1, |m| m + 1));
+    let tasks: Vec<(usize, usize)> = (0..repeats)
+        .flat_map(|r| (0..n_folds).map(move |f| (r, f)))
+        .collect();
 
     let progress = if options.progress {
         ProgressBar::with_draw_target(Some(tasks.len() as u64 + 1), ProgressDrawTarget::stderr())
@@ -209,14 +213,23 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
                 let (train, test): (Vec<usize>, Vec<usize>) = if validation_none {
                     ((0..n).collect(), (0..n).collect())
                 } else {
-                    ((0..n).filter(|&i| folds[i] != fold).collect(), (0..n).filter(|&i| folds[i] == fold).collect())
+                    (
+                        (0..n).filter(|&i| folds[i] != fold).collect(),
+                        (0..n).filter(|&i| folds[i] == fold).collect(),
+                    )
                 };
                 let context = format!("repeat {repeat}, fold {fold}");
                 let train_data = FoldData::from_rows(cohort, &train);
                 let fit = fit_fold(plan, &train_data, &[repeat as u64, fold as u64], &context)?;
                 let scores = predict(plan, &fit, &FoldData::from_rows(cohort, &test))?;
                 progress.inc(1);
-                Ok(FoldResult { repeat, fold, test_rows: test, scores, fit })
+                Ok(FoldResult {
+                    repeat,
+                    fold,
+                    test_rows: test,
+                    scores,
+                    fit,
+                })
             })
             .collect()
     });
@@ -236,7 +249,9 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
 
     // Evaluation.
     let groups = plan.evaluation.calibration_groups;
-    let summary_options = SummaryOptions { groups: groups.max(3) };
+    let summary_options = SummaryOptions {
+        groups: groups.max(3),
+    };
     let mut metrics = Vec::new();
     let mut calibration = Vec::new();
     for (model_idx, model) in model_ids.iter().enumerate() {
@@ -245,8 +260,13 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
                 .map(|s| Metrics::from_summary(&s))
                 .map_err(|e| fit_error(format!("evaluating model `{model}`"), e))
         };
-        let per_repeat: Vec<Metrics> = oof.iter().map(|r| evaluate(&r[model_idx])).collect::<Result<_>>()?;
-        let case_mean: Vec<f64> = (0..n).map(|i| oof.iter().map(|r| r[model_idx][i]).sum::<f64>() / repeats as f64).collect();
+        let per_repeat: Vec<Metrics> = oof
+            .iter()
+            .map(|r| evaluate(&r[model_idx]))
+            .collect::<Result<_>>()?;
+        let case_mean: Vec<f64> = (0..n)
+            .map(|i| oof.iter().map(|r| r[model_idx][i]).sum::<f64>() / repeats as f64)
+            .collect();
         let pooled = match plan.evaluation.pool {
             Pooling::MeanOverRepeats => Metrics::mean(&per_repeat),
             Pooling::CaseMean => evaluate(&case_mean)?,
@@ -266,7 +286,12 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
 
     // Apparent (full-data) fits for the published tables.
     let all_rows: Vec<usize> = (0..n).collect();
-    let apparent = fit_fold(plan, &FoldData::from_rows(cohort, &all_rows), &[u64::MAX, u64::MAX], "apparent fit")?;
+    let apparent = fit_fold(
+        plan,
+        &FoldData::from_rows(cohort, &all_rows),
+        &[u64::MAX, u64::MAX],
+        "apparent fit",
+    )?;
     warnings.extend(apparent.warnings.iter().cloned());
     progress.inc(1);
     progress.finish_and_clear();
@@ -275,9 +300,18 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
         .expected
         .iter()
         .map(|e| {
-            let value = metrics.iter().find(|m| m.model == e.model).map_or(f64::NAN, |m| m.pooled.get(e.metric));
-            let passed = value.is_finite() && e.min.is_none_or(|min| value >= min) && e.max.is_none_or(|max| value <= max);
-            Check { expectation: e.clone(), value, passed }
+            let value = metrics
+                .iter()
+                .find(|m| m.model == e.model)
+                .map_or(f64::NAN, |m| m.pooled.get(e.metric));
+            let passed = value.is_finite()
+                && e.min.is_none_or(|min| value >= min)
+                && e.max.is_none_or(|max| value <= max);
+            Check {
+                expectation: e.clone(),
+                value,
+                passed,
+            }
         })
         .collect();
 
@@ -292,7 +326,16 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
         dropped: cohort.dropped.clone(),
         files: Vec::new(),
     };
-    summary.files = write_outputs(plan, cohort, options, &summary, &results, &oof, &folds_per_repeat, &apparent)?;
+    summary.files = write_outputs(
+        plan,
+        cohort,
+        options,
+        &summary,
+        &results,
+        &oof,
+        &folds_per_repeat,
+        &apparent,
+    )?;
     Ok(summary)
 }
 
@@ -304,15 +347,18 @@ fn fold_assignments(plan: &Plan, cohort: &Cohort) -> Result<(Vec<Vec<usize>>, us
             let mut out = Vec::with_capacity(repeats);
             for repeat in 0..repeats {
                 let mut rng = SeededRng::derive(plan.seed, &[1, repeat as u64]);
-                out.push(mmrad_stats::stratified_folds(&cohort.y, folds, &mut rng).map_err(|e| {
-                    let events = cohort.n_events();
-                    match e {
-                        mmrad_stats::Error::TooManyFolds { .. } => {
-                            Error::TooManyFolds { folds, smaller: events.min(cohort.y.len() - events) }
+                out.push(
+                    mmrad_stats::stratified_folds(&cohort.y, folds, &mut rng).map_err(|e| {
+                        let events = cohort.n_events();
+                        match e {
+                            mmrad_stats::Error::TooManyFolds { .. } => Error::TooManyFolds {
+                                folds,
+                                smaller: events.min(cohort.y.len() - events),
+                            },
+                            other => fit_error(format!("folds of repeat {repeat}"), other),
                         }
-                        other => fit_error(format!("folds of repeat {repeat}"), other),
-                    }
-                })?);
+                    })?,
+                );
             }
             Ok((out, repeats))
         }
@@ -322,7 +368,9 @@ fn fold_assignments(plan: &Plan, cohort: &Cohort) -> Result<(Vec<Vec<usize>>, us
 fn model_modalities(plan: &Plan, model: &str) -> String {
     match model {
         "clinical" => String::new(),
-        "fusion" | "combined" => plan.fusion.as_ref().map_or(String::new(), |f| f.of.iter().map(|m| m.as_str()).collect::<Vec<_>>().join("+")),
+        "fusion" | "combined" => plan.fusion.as_ref().map_or(String::new(), |f| {
+            f.of.iter().map(|m| m.as_str()).collect::<Vec<_>>().join("+")
+        }),
         other => other.to_owned(),
     }
 }
@@ -370,12 +418,20 @@ fn metric_fields(m: &Metrics) -> Vec<Field> {
 
 /// Names of the terms of each logistic model of the plan (intercept first).
 fn fusion_terms(plan: &Plan) -> Vec<String> {
-    plan.fusion.as_ref().map_or_else(Vec::new, |f| f.of.iter().map(|m| format!("rad_{}", m.as_str())).collect())
+    plan.fusion.as_ref().map_or_else(Vec::new, |f| {
+        f.of.iter().map(|m| format!("rad_{}", m.as_str())).collect()
+    })
 }
 
 fn combined_terms(plan: &Plan, clinical_terms: &[usize]) -> Vec<String> {
-    let candidates = plan.clinical.as_ref().map_or(&[][..], |c| c.candidates.as_slice());
-    let mut terms: Vec<String> = clinical_terms.iter().filter_map(|&t| candidates.get(t).cloned()).collect();
+    let candidates = plan
+        .clinical
+        .as_ref()
+        .map_or(&[][..], |c| c.candidates.as_slice());
+    let mut terms: Vec<String> = clinical_terms
+        .iter()
+        .filter_map(|&t| candidates.get(t).cloned())
+        .collect();
     match plan.combined.as_ref().map(|c| c.radiomics) {
         Some(mmrad_protocol::CombinedRadiomics::FusionScore) => terms.push("fusion_score".into()),
         Some(mmrad_protocol::CombinedRadiomics::RadScores) => terms.extend(fusion_terms(plan)),
@@ -434,7 +490,11 @@ fn write_outputs(
         row.extend(metric_fields(&m.pooled));
         csv.row(row);
         for (repeat, r) in m.per_repeat.iter().enumerate() {
-            let mut row: Vec<Field> = vec![repeat.into(), m.model.as_str().into(), m.modalities.as_str().into()];
+            let mut row: Vec<Field> = vec![
+                repeat.into(),
+                m.model.as_str().into(),
+                m.modalities.as_str().into(),
+            ];
             row.extend(metric_fields(r));
             by_repeat.row(row);
         }
@@ -443,7 +503,16 @@ fn write_outputs(
     written.write(dir, "metrics_repeats.csv", by_repeat.as_str().as_bytes())?;
 
     // calibration.csv
-    let mut csv = Csv::new(&["model", "group", "n", "events", "mean_predicted", "observed_rate", "lo", "hi"]);
+    let mut csv = Csv::new(&[
+        "model",
+        "group",
+        "n",
+        "events",
+        "mean_predicted",
+        "observed_rate",
+        "lo",
+        "hi",
+    ]);
     for (model, table) in &summary.calibration {
         for g in table {
             csv.row(vec![
@@ -469,7 +538,12 @@ fn write_outputs(
                     case.0.as_str().into(),
                     usize::from(cohort.y[case_idx]).into(),
                     repeat.into(),
-                    folds_per_repeat.get(repeat).and_then(|f| f.get(case_idx)).copied().unwrap_or(0).into(),
+                    folds_per_repeat
+                        .get(repeat)
+                        .and_then(|f| f.get(case_idx))
+                        .copied()
+                        .unwrap_or(0)
+                        .into(),
                     model.as_str().into(),
                     per_model[model_idx][case_idx].into(),
                 ]);
@@ -481,7 +555,12 @@ fn write_outputs(
     // selected.csv (every CV fold's signature)
     let mut csv = Csv::new(&["modality", "repeat", "fold", "feature", "coef"]);
     for result in results {
-        for ((modality, fit), (_, table)) in plan.modalities.iter().zip(&result.fit.modalities).zip(&cohort.features) {
+        for ((modality, fit), (_, table)) in plan
+            .modalities
+            .iter()
+            .zip(&result.fit.modalities)
+            .zip(&cohort.features)
+        {
             for (column, coef) in fit.selected() {
                 let name = table.names().get(column).map_or(String::new(), |n| n.0.clone());
                 csv.row(vec![
@@ -499,15 +578,32 @@ fn write_outputs(
     // coefficients.csv and odds_ratios.csv (apparent fits)
     let mut coefs = Csv::new(&["model", "term", "coef", "se", "lambda"]);
     let mut ors = Csv::new(&["model", "term", "or", "lo", "hi", "p"]);
-    for ((modality, fit), (_, table)) in plan.modalities.iter().zip(&apparent.modalities).zip(&cohort.features) {
+    for ((modality, fit), (_, table)) in plan
+        .modalities
+        .iter()
+        .zip(&apparent.modalities)
+        .zip(&cohort.features)
+    {
         let model = modality.modality.as_str();
         let name = |c: usize| table.names().get(c).map_or(String::new(), |n| n.0.clone());
         if let Some(lasso) = &fit.lasso {
-            coefs.row(vec![model.into(), "(Intercept)".into(), lasso.intercept().into(), Field::Empty, lasso.lambda().into()]);
+            coefs.row(vec![
+                model.into(),
+                "(Intercept)".into(),
+                lasso.intercept().into(),
+                Field::Empty,
+                lasso.lambda().into(),
+            ]);
             for (k, &b) in lasso.coefficients().iter().enumerate() {
                 if b != 0.0 {
                     let column = fit.filtered.get(k).copied().unwrap_or(0);
-                    coefs.row(vec![model.into(), name(column).into(), b.into(), Field::Empty, lasso.lambda().into()]);
+                    coefs.row(vec![
+                        model.into(),
+                        name(column).into(),
+                        b.into(),
+                        Field::Empty,
+                        lasso.lambda().into(),
+                    ]);
                 }
             }
         }
@@ -517,7 +613,13 @@ fn write_outputs(
                 logit_rows(&mut coefs, &mut ors, &format!("{model}_logistic"), &terms, logit);
             }
             Some(LogisticOn::RadScore(logit)) => {
-                logit_rows(&mut coefs, &mut ors, &format!("{model}_recalibration"), &["rad_score".to_owned()], logit);
+                logit_rows(
+                    &mut coefs,
+                    &mut ors,
+                    &format!("{model}_recalibration"),
+                    &["rad_score".to_owned()],
+                    logit,
+                );
             }
             None => {}
         }
@@ -531,22 +633,47 @@ fn write_outputs(
             let column = cohort.clinical.values().select(ndarray::Axis(1), &[j]);
             if let Ok(logit) = crate::fit::Logit::fit(column.view(), &cohort.y) {
                 let (or, lo, hi, p) = logit.odds_ratio(1);
-                ors.row(vec!["clinical_univariate".into(), name.as_str().into(), or.into(), lo.into(), hi.into(), p.into()]);
+                ors.row(vec![
+                    "clinical_univariate".into(),
+                    name.as_str().into(),
+                    or.into(),
+                    lo.into(),
+                    hi.into(),
+                    p.into(),
+                ]);
             }
         }
-        let terms: Vec<String> = clinical.terms.iter().filter_map(|&t| clinical_plan.candidates.get(t).cloned()).collect();
+        let terms: Vec<String> = clinical
+            .terms
+            .iter()
+            .filter_map(|&t| clinical_plan.candidates.get(t).cloned())
+            .collect();
         logit_rows(&mut coefs, &mut ors, "clinical", &terms, &clinical.model);
         if let Some(combined) = &apparent.combined {
-            logit_rows(&mut coefs, &mut ors, "combined", &combined_terms(plan, &clinical.terms), combined);
+            logit_rows(
+                &mut coefs,
+                &mut ors,
+                "combined",
+                &combined_terms(plan, &clinical.terms),
+                combined,
+            );
         }
     }
     written.write(dir, "coefficients.csv", coefs.as_str().as_bytes())?;
     written.write(dir, "odds_ratios.csv", ors.as_str().as_bytes())?;
 
     // nomogram.csv (apparent combined model)
-    if let (Some(combined_plan), Some(combined), Some(clinical)) = (&plan.combined, &apparent.combined, &apparent.clinical) {
+    if let (Some(combined_plan), Some(combined), Some(clinical)) =
+        (&plan.combined, &apparent.combined, &apparent.clinical)
+    {
         if combined_plan.nomogram {
-            let text = crate::report::nomogram_csv(plan, cohort, apparent, &combined_terms(plan, &clinical.terms), combined);
+            let text = crate::report::nomogram_csv(
+                plan,
+                cohort,
+                apparent,
+                &combined_terms(plan, &clinical.terms),
+                combined,
+            );
             written.write(dir, "nomogram.csv", text.as_bytes())?;
         }
     }
@@ -554,7 +681,11 @@ fn write_outputs(
     // dropped.csv
     let mut csv = Csv::new(&["table", "column", "reason"]);
     for d in &cohort.dropped {
-        csv.row(vec![d.table.as_str().into(), d.column.as_str().into(), d.reason.into()]);
+        csv.row(vec![
+            d.table.as_str().into(),
+            d.column.as_str().into(),
+            d.reason.into(),
+        ]);
     }
     written.write(dir, "dropped.csv", csv.as_str().as_bytes())?;
 
@@ -564,7 +695,10 @@ fn write_outputs(
         output_format_version: 1,
         name: &plan.name,
         protocol: FileDto {
-            path: options.protocol_path.as_ref().map_or(String::new(), |p| p.display().to_string()),
+            path: options
+                .protocol_path
+                .as_ref()
+                .map_or(String::new(), |p| p.display().to_string()),
             sha256: sha256_hex(&options.protocol_bytes),
         },
         seed: plan.seed,
@@ -578,24 +712,64 @@ fn write_outputs(
             Pooling::MeanOverRepeats => "mean_over_repeats",
             Pooling::CaseMean => "case_mean",
         },
-        inputs: cohort.inputs.iter().map(|(p, h)| FileDto { path: p.display().to_string(), sha256: h.clone() }).collect(),
+        inputs: cohort
+            .inputs
+            .iter()
+            .map(|(p, h)| FileDto {
+                path: p.display().to_string(),
+                sha256: h.clone(),
+            })
+            .collect(),
         dropped_columns: cohort.dropped.len(),
         warnings: &summary.warnings,
-        outputs: written.files.iter().map(|(p, h)| FileDto { path: p.display().to_string(), sha256: h.clone() }).collect(),
+        outputs: written
+            .files
+            .iter()
+            .map(|(p, h)| FileDto {
+                path: p.display().to_string(),
+                sha256: h.clone(),
+            })
+            .collect(),
     };
-    let mut json = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Write { path: dir.join("manifest.json"), message: e.to_string() })?;
+    let mut json = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Write {
+        path: dir.join("manifest.json"),
+        message: e.to_string(),
+    })?;
     json.push('\n');
     written.write(dir, "manifest.json", json.as_bytes())?;
     Ok(written.files)
 }
 
-fn logit_rows(coefs: &mut Csv, ors: &mut Csv, model: &str, terms: &[String], logit: &crate::pipeline::LogitModel) {
+fn logit_rows(
+    coefs: &mut Csv,
+    ors: &mut Csv,
+    model: &str,
+    terms: &[String],
+    logit: &crate::pipeline::LogitModel,
+) {
     for (k, (&b, &se)) in logit.coef.iter().zip(&logit.se).enumerate() {
-        let term = if k == 0 { "(Intercept)".to_owned() } else { terms.get(k - 1).cloned().unwrap_or_default() };
-        coefs.row(vec![model.into(), term.as_str().into(), b.into(), se.into(), Field::Empty]);
+        let term = if k == 0 {
+            "(Intercept)".to_owned()
+        } else {
+            terms.get(k - 1).cloned().unwrap_or_default()
+        };
+        coefs.row(vec![
+            model.into(),
+            term.as_str().into(),
+            b.into(),
+            se.into(),
+            Field::Empty,
+        ]);
         if k > 0 {
             let (or, lo, hi, p) = logit.odds_ratio(k);
-            ors.row(vec![model.into(), term.into(), or.into(), lo.into(), hi.into(), p.into()]);
+            ors.row(vec![
+                model.into(),
+                term.into(),
+                or.into(),
+                lo.into(),
+                hi.into(),
+                p.into(),
+            ]);
         }
     }
 }

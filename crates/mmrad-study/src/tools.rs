@@ -23,7 +23,11 @@ pub struct NumericTable {
 impl NumericTable {
     /// The column called `name`.
     pub fn column(&self, name: &str) -> Option<&[f64]> {
-        self.names.iter().position(|n| n == name).and_then(|idx| self.columns.get(idx)).map(Vec::as_slice)
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .and_then(|idx| self.columns.get(idx))
+            .map(Vec::as_slice)
     }
 }
 
@@ -44,10 +48,19 @@ pub fn read_numeric(path: &Path, skip: &[&str]) -> Result<NumericTable> {
             match cell {
                 Cell::Value(v) => column.push(v),
                 Cell::Missing => {
-                    return Err(Error::MissingValue { table: raw.label.clone(), column: name.clone(), case: format!("row {}", row + 1) });
+                    return Err(Error::MissingValue {
+                        table: raw.label.clone(),
+                        column: name.clone(),
+                        case: format!("row {}", row + 1),
+                    });
                 }
                 Cell::Text(value) => {
-                    return Err(Error::NotNumeric { table: raw.label.clone(), column: name.clone(), case: format!("row {}", row + 1), value });
+                    return Err(Error::NotNumeric {
+                        table: raw.label.clone(),
+                        column: name.clone(),
+                        case: format!("row {}", row + 1),
+                        value,
+                    });
                 }
             }
         }
@@ -66,7 +79,10 @@ pub fn column_names(path: &Path) -> Result<Vec<String>> {
 }
 
 fn outcome_of(table: &NumericTable, label: &str, column: &str) -> Result<Vec<bool>> {
-    let values = table.column(column).ok_or_else(|| Error::MissingColumn { table: label.to_owned(), column: column.to_owned() })?;
+    let values = table.column(column).ok_or_else(|| Error::MissingColumn {
+        table: label.to_owned(),
+        column: column.to_owned(),
+    })?;
     values
         .iter()
         .enumerate()
@@ -74,7 +90,12 @@ fn outcome_of(table: &NumericTable, label: &str, column: &str) -> Result<Vec<boo
             if v == 0.0 || v == 1.0 {
                 Ok(v == 1.0)
             } else {
-                Err(Error::NonBinaryOutcome { table: label.to_owned(), column: column.to_owned(), case: format!("row {}", row + 1), value: v.to_string() })
+                Err(Error::NonBinaryOutcome {
+                    table: label.to_owned(),
+                    column: column.to_owned(),
+                    case: format!("row {}", row + 1),
+                    value: v.to_string(),
+                })
             }
         })
         .collect()
@@ -99,20 +120,38 @@ pub fn eval_file(path: &Path, outcome: &str, scores: &[String], groups: usize) -
     let all = column_names(path)?;
     for name in &wanted {
         if !all.iter().any(|n| n == name) {
-            return Err(Error::MissingColumn { table: label, column: (*name).to_owned() });
+            return Err(Error::MissingColumn {
+                table: label,
+                column: (*name).to_owned(),
+            });
         }
     }
-    let skip: Vec<&str> = all.iter().map(String::as_str).filter(|n| !wanted.contains(n)).collect();
+    let skip: Vec<&str> = all
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !wanted.contains(n))
+        .collect();
     let table = read_numeric(path, &skip)?;
     let y = outcome_of(&table, &label, outcome)?;
     let mut metrics = Csv::new(&[
-        "score", "n", "events", "auc", "auc_lo", "auc_hi", "brier", "brier_scaled", "cal_intercept", "cal_intercept_free", "cal_slope",
+        "score",
+        "n",
+        "events",
+        "auc",
+        "auc_lo",
+        "auc_hi",
+        "brier",
+        "brier_scaled",
+        "cal_intercept",
+        "cal_intercept_free",
+        "cal_slope",
         "hl_p",
     ]);
     let options = mmrad_evaluation::SummaryOptions { groups };
     for name in scores {
         let s = table.column(name).unwrap_or(&[]);
-        let m = mmrad_evaluation::summarize_with_options(s, &y, &options).map_err(|e| fit_error(format!("score `{name}`"), e))?;
+        let m = mmrad_evaluation::summarize_with_options(s, &y, &options)
+            .map_err(|e| fit_error(format!("score `{name}`"), e))?;
         metrics.row(vec![
             name.as_str().into(),
             m.n.into(),
@@ -132,11 +171,23 @@ pub fn eval_file(path: &Path, outcome: &str, scores: &[String], groups: usize) -
     for (i, a) in scores.iter().enumerate() {
         for b in scores.iter().skip(i + 1) {
             let (sa, sb) = (table.column(a).unwrap_or(&[]), table.column(b).unwrap_or(&[]));
-            let d = mmrad_evaluation::delong_paired(sa, sb, &y).map_err(|e| fit_error(format!("paired DeLong `{a}` vs `{b}`"), e))?;
-            pairs.row(vec![a.as_str().into(), b.as_str().into(), d.auc_a.into(), d.auc_b.into(), d.diff.into(), d.z.into(), d.p.into()]);
+            let d = mmrad_evaluation::delong_paired(sa, sb, &y)
+                .map_err(|e| fit_error(format!("paired DeLong `{a}` vs `{b}`"), e))?;
+            pairs.row(vec![
+                a.as_str().into(),
+                b.as_str().into(),
+                d.auc_a.into(),
+                d.auc_b.into(),
+                d.diff.into(),
+                d.z.into(),
+                d.p.into(),
+            ]);
         }
     }
-    Ok(EvalOutput { metrics_csv: metrics.as_str().to_owned(), pairs_csv: pairs.as_str().to_owned() })
+    Ok(EvalOutput {
+        metrics_csv: metrics.as_str().to_owned(),
+        pairs_csv: pairs.as_str().to_owned(),
+    })
 }
 
 /// Options of `mmrad lasso`.
@@ -178,7 +229,10 @@ pub fn lasso_file(path: &Path, options: &LassoOptions) -> Result<LassoOutput> {
     }
     for required in std::iter::once(&options.outcome).chain(options.foldid.as_ref()) {
         if !all.iter().any(|n| n == required) {
-            return Err(Error::MissingColumn { table: label, column: required.clone() });
+            return Err(Error::MissingColumn {
+                table: label,
+                column: required.clone(),
+            });
         }
     }
     let table = read_numeric(path, &skip)?;
@@ -195,16 +249,29 @@ pub fn lasso_file(path: &Path, options: &LassoOptions) -> Result<LassoOutput> {
         "1se" => LambdaRule::OneSe,
         other => match other.parse::<f64>() {
             Ok(v) if v > 0.0 && v.is_finite() => LambdaRule::Value(v),
-            _ => return Err(fit_error("--lambda-rule", format!("`{other}` is not `min`, `1se` or a positive number"))),
+            _ => {
+                return Err(fit_error(
+                    "--lambda-rule",
+                    format!("`{other}` is not `min`, `1se` or a positive number"),
+                ));
+            }
         },
     };
-    let params = if options.gaussian { LassoParams::gaussian() } else { LassoParams::binomial() }
-        .family(if options.gaussian { Family::Gaussian } else { Family::Binomial })
-        .alpha(options.alpha)
-        .lambda_rule(rule)
-        .inner_folds(options.nfolds)
-        .check()
-        .map_err(|e| fit_error("lasso", e))?;
+    let params = if options.gaussian {
+        LassoParams::gaussian()
+    } else {
+        LassoParams::binomial()
+    }
+    .family(if options.gaussian {
+        Family::Gaussian
+    } else {
+        Family::Binomial
+    })
+    .alpha(options.alpha)
+    .lambda_rule(rule)
+    .inner_folds(options.nfolds)
+    .check()
+    .map_err(|e| fit_error("lasso", e))?;
     let foldid: Option<Vec<usize>> = match &options.foldid {
         Some(col) => {
             let values = table.column(col).unwrap_or(&[]);
@@ -216,7 +283,12 @@ pub fn lasso_file(path: &Path, options: &LassoOptions) -> Result<LassoOutput> {
                         if v >= 0.0 && v.fract() == 0.0 && v < 1e9 {
                             Ok(v as usize)
                         } else {
-                            Err(Error::NotNumeric { table: label.clone(), column: col.clone(), case: format!("row {}", row + 1), value: v.to_string() })
+                            Err(Error::NotNumeric {
+                                table: label.clone(),
+                                column: col.clone(),
+                                case: format!("row {}", row + 1),
+                                value: v.to_string(),
+                            })
                         }
                     })
                     .collect::<Result<_>>()?,
@@ -232,10 +304,18 @@ pub fn lasso_file(path: &Path, options: &LassoOptions) -> Result<LassoOutput> {
     .map_err(|e| fit_error("lasso", e))?;
 
     let mut coef = Csv::new(&["term", "coef", "lambda"]);
-    coef.row(vec!["(Intercept)".into(), fitted.intercept().into(), fitted.lambda().into()]);
+    coef.row(vec![
+        "(Intercept)".into(),
+        fitted.intercept().into(),
+        fitted.lambda().into(),
+    ]);
     for (k, &j) in predictors.iter().enumerate() {
         let b = fitted.coefficients().get(k).copied().unwrap_or(f64::NAN);
-        coef.row(vec![table.names[j].as_str().into(), b.into(), fitted.lambda().into()]);
+        coef.row(vec![
+            table.names[j].as_str().into(),
+            b.into(),
+            fitted.lambda().into(),
+        ]);
     }
     let mut path_csv = Csv::new(&["lambda", "df", "dev_ratio", "cvm", "cvsd"]);
     let path_fit = fitted.path();

@@ -42,7 +42,11 @@ fn perturb(cohort: &Cohort, rows: &[usize], seed: u64) -> Cohort {
         }
         FeatureTable::new(table.cases().to_vec(), table.names().to_vec(), values).unwrap()
     };
-    out.features = cohort.features.iter().map(|(m, t)| (m.clone(), redraw(t, &mut rng))).collect();
+    out.features = cohort
+        .features
+        .iter()
+        .map(|(m, t)| (m.clone(), redraw(t, &mut rng)))
+        .collect();
     out.clinical = redraw(&cohort.clinical, &mut rng);
     out
 }
@@ -55,20 +59,47 @@ fn test_rows_do_not_reach_the_training_fit() {
     for test_fold in 0..3 {
         let train: Vec<usize> = (0..cohort.y.len()).filter(|&i| folds[i] != test_fold).collect();
         let test: Vec<usize> = (0..cohort.y.len()).filter(|&i| folds[i] == test_fold).collect();
-        let fit = fit_fold(&plan, &FoldData::from_rows(&cohort, &train), &[0, test_fold as u64], "t").unwrap();
+        let fit = fit_fold(
+            &plan,
+            &FoldData::from_rows(&cohort, &train),
+            &[0, test_fold as u64],
+            "t",
+        )
+        .unwrap();
         let changed = perturb(&cohort, &test, 99);
-        let refit = fit_fold(&plan, &FoldData::from_rows(&changed, &train), &[0, test_fold as u64], "t").unwrap();
-        assert_eq!(fit, refit, "fold {test_fold}: a test-row change altered the training fit");
+        let refit = fit_fold(
+            &plan,
+            &FoldData::from_rows(&changed, &train),
+            &[0, test_fold as u64],
+            "t",
+        )
+        .unwrap();
+        assert_eq!(
+            fit, refit,
+            "fold {test_fold}: a test-row change altered the training fit"
+        );
         // Predictions of the training rows are unchanged too; the test rows' predictions do change.
         let train_data = FoldData::from_rows(&cohort, &train);
-        assert_eq!(predict(&plan, &fit, &train_data).unwrap(), predict(&plan, &refit, &train_data).unwrap());
+        assert_eq!(
+            predict(&plan, &fit, &train_data).unwrap(),
+            predict(&plan, &refit, &train_data).unwrap()
+        );
         assert_ne!(
             predict(&plan, &fit, &FoldData::from_rows(&cohort, &test)).unwrap(),
             predict(&plan, &refit, &FoldData::from_rows(&changed, &test)).unwrap()
         );
         // Power: perturbing one training row changes the fit.
         let changed_train = perturb(&cohort, &train[..1], 7);
-        let moved = fit_fold(&plan, &FoldData::from_rows(&changed_train, &train), &[0, test_fold as u64], "t").unwrap();
-        assert_ne!(fit, moved, "fold {test_fold}: a training-row change must alter the fit");
+        let moved = fit_fold(
+            &plan,
+            &FoldData::from_rows(&changed_train, &train),
+            &[0, test_fold as u64],
+            "t",
+        )
+        .unwrap();
+        assert_ne!(
+            fit, moved,
+            "fold {test_fold}: a training-row change must alter the fit"
+        );
     }
 }

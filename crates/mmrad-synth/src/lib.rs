@@ -51,7 +51,11 @@ use ndarray::Array2;
 #[non_exhaustive]
 pub enum Error {
     #[error("invalid synthetic cohort parameter `{name}` = {value}: {reason}")]
-    InvalidParameter { name: &'static str, value: String, reason: String },
+    InvalidParameter {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
     #[error("could not draw exactly {events} events in {attempts} attempts")]
     EventCount { events: usize, attempts: usize },
     #[error(transparent)]
@@ -93,7 +97,11 @@ pub struct Liang2025Params {
 
 impl Default for Liang2025Params {
     fn default() -> Self {
-        Liang2025Params { n: 89, events: 28, seed: 2025 }
+        Liang2025Params {
+            n: 89,
+            events: 28,
+            seed: 2025,
+        }
     }
 }
 
@@ -124,7 +132,11 @@ pub struct SyntheticCohort {
 pub fn liang2025_features(params: &Liang2025Params) -> Result<SyntheticCohort> {
     let Liang2025Params { n, events, seed } = *params;
     if n < 4 {
-        return Err(Error::InvalidParameter { name: "n", value: n.to_string(), reason: "at least 4 patients".into() });
+        return Err(Error::InvalidParameter {
+            name: "n",
+            value: n.to_string(),
+            reason: "at least 4 patients".into(),
+        });
     }
     if events == 0 || events >= n {
         return Err(Error::InvalidParameter {
@@ -146,7 +158,15 @@ pub fn liang2025_features(params: &Liang2025Params) -> Result<SyntheticCohort> {
         let ki67 = (30f64.ln() + 0.6 * rng.normal()).exp().clamp(1.0, 95.0).round();
         let ct_stage = 1.0 + categorical(&mut rng, &[0.08, 0.52, 0.28, 0.12]) as f64;
         let cn_stage = categorical(&mut rng, &[0.30, 0.45, 0.15, 0.10]) as f64;
-        let row = [age, f64::from(u8::from(er)), f64::from(u8::from(pr)), f64::from(u8::from(her2)), ki67, ct_stage, cn_stage];
+        let row = [
+            age,
+            f64::from(u8::from(er)),
+            f64::from(u8::from(pr)),
+            f64::from(u8::from(her2)),
+            ki67,
+            ct_stage,
+            cn_stage,
+        ];
         for (j, value) in row.into_iter().enumerate() {
             clinical[[i, j]] = value;
         }
@@ -177,7 +197,10 @@ pub fn liang2025_features(params: &Liang2025Params) -> Result<SyntheticCohort> {
         }
     }
     let Some(outcome_events) = outcome_events else {
-        return Err(Error::EventCount { events, attempts: max_attempts });
+        return Err(Error::EventCount {
+            events,
+            attempts: max_attempts,
+        });
     };
 
     // 4–5. Feature tables.
@@ -194,10 +217,21 @@ pub fn liang2025_features(params: &Liang2025Params) -> Result<SyntheticCohort> {
 
     let clinical = FeatureTable::new(
         cases.clone(),
-        CLINICAL_COLUMNS.iter().map(|c| FeatureName((*c).to_owned())).collect(),
+        CLINICAL_COLUMNS
+            .iter()
+            .map(|c| FeatureName((*c).to_owned()))
+            .collect(),
         clinical,
     )?;
-    Ok(SyntheticCohort { clinical, outcome: Outcome { cases, events: outcome_events }, features, informative })
+    Ok(SyntheticCohort {
+        clinical,
+        outcome: Outcome {
+            cases,
+            events: outcome_events,
+        },
+        features,
+        informative,
+    })
 }
 
 const CLASSES: [&str; 7] = ["firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm", "shape"];
@@ -218,7 +252,11 @@ fn modality_table(
     for loading in LOADINGS {
         let sign = if rng.uniform() < 0.5 { -1.0 } else { 1.0 };
         let rest = (1.0 - loading * loading).sqrt();
-        columns.push(view.iter().map(|s| sign * loading * s / view_sd + rest * rng.normal()).collect());
+        columns.push(
+            view.iter()
+                .map(|s| sign * loading * s / view_sd + rest * rng.normal())
+                .collect(),
+        );
     }
     for _ in 0..BLOCKS {
         let block: Vec<f64> = (0..n).map(|_| rng.normal()).collect();

@@ -15,7 +15,13 @@ fn auc(x: &[f64], y: &[bool]) -> f64 {
         for (j, &yj) in y.iter().enumerate() {
             if yi && !yj {
                 pairs += 1.0;
-                num += if x[i] > x[j] { 1.0 } else if x[i] == x[j] { 0.5 } else { 0.0 };
+                num += if x[i] > x[j] {
+                    1.0
+                } else if x[i] == x[j] {
+                    0.5
+                } else {
+                    0.0
+                };
             }
         }
     }
@@ -51,8 +57,14 @@ fn exact_events_shapes_and_determinism() {
 
 #[test]
 fn invalid_parameters_are_errors() {
-    for (n, events, expected) in [(3, 1, "`n` = 3"), (10, 0, "`events` = 0"), (10, 10, "between 1 and 9")] {
-        let err = liang2025_features(&Liang2025Params { n, events, seed: 1 }).unwrap_err().to_string();
+    for (n, events, expected) in [
+        (3, 1, "`n` = 3"),
+        (10, 0, "`events` = 0"),
+        (10, 10, "between 1 and 9"),
+    ] {
+        let err = liang2025_features(&Liang2025Params { n, events, seed: 1 })
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(expected), "{err}");
     }
 }
@@ -104,7 +116,10 @@ fn large_cohort_matches_the_documented_model() {
         }
         best.push(best_auc);
     }
-    assert!(best[0] > best[2] && best[1] > best[2] && best[2] > best[3], "{best:?}");
+    assert!(
+        best[0] > best[2] && best[1] > best[2] && best[2] > best[3],
+        "{best:?}"
+    );
     assert!(best[3] > 0.6, "{best:?}");
     // A noise column has AUC near 0.5: within 5 standard errors (≈ 0.0135 for 2000 cases with 30 % events).
     let mut rng = SeededRng::new(0);

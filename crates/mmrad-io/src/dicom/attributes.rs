@@ -49,6 +49,57 @@ pub(crate) struct ImageAttributes {
     pub per_frame: Vec<FrameAttributes>,
     /// From the shared functional groups sequence, when present.
     pub shared: Option<FrameAttributes>,
+    /// Palette colour lookup tables, when present and not segmented.
+    pub palette: Option<Palette>,
+}
+
+/// Palette Color Lookup Tables (PS3.3 C.7.6.3.1.5): red, green and blue entries, indexed by stored value − first.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Palette {
+    pub first_mapped: i64,
+    pub red: Vec<f64>,
+    pub green: Vec<f64>,
+    pub blue: Vec<f64>,
+}
+
+fn palette_channel(obj: &InMemDicomObject, descriptor: Tag, data: Tag) -> Option<(i64, Vec<f64>)> {
+    let desc: Vec<i64> = obj.get(descriptor)?.to_multi_int::<i64>().ok()?;
+    let n_entries = match desc.first().copied()? {
+        0 => 65_536,
+        n if n < 0 => n + 65_536,
+        n => n,
+    } as usize;
+    let first = *desc.get(1)?;
+    let bits = *desc.get(2)?;
+    let words: Vec<u16> = obj.get(data)?.to_multi_int::<u16>().ok()?;
+    let entries: Vec<f64> = if words.len() >= n_entries {
+        words.iter().take(n_entries).map(|&w| f64::from(w)).collect()
+    } else if bits == 8 && words.len() * 2 >= n_entries {
+        words.iter().flat_map(|w| w.to_le_bytes()).take(n_entries).map(f64::from).collect()
+    } else {
+        return None;
+    };
+    Some((first, entries))
+}
+
+fn palette(obj: &InMemDicomObject) -> Option<Palette> {
+    let (first_mapped, red) = palette_channel(
+        obj,
+        tags::RED_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
+        tags::RED_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+    )?;
+    let (_, green) = palette_channel(
+        obj,
+        tags::GREEN_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
+        tags::GREEN_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+    )?;
+    let (_, blue) = palette_channel(
+        obj,
+        tags::BLUE_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
+        tags::BLUE_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+    )?;
+    (!red.is_empty() && red.len() == green.len() && red.len() == blue.len())
+        .then_some(Palette { first_mapped, red, green, blue })
 }
 
 fn text(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
@@ -140,6 +191,7 @@ impl ImageAttributes {
             rescale_intercept: float(obj, tags::RESCALE_INTERCEPT),
             per_frame,
             shared,
+            palette: palette(obj),
         };
         if attributes.has_pixel_data && (attributes.rows == 0 || attributes.columns == 0) {
             return Err(Error::Dicom {

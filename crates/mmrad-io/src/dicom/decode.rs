@@ -183,6 +183,23 @@ impl StoredPixels {
                 };
                 Ok(data.iter().map(|&v| lo + hi - v as f64).collect())
             }
+            (1, "PALETTE COLOR") => {
+                let Some(palette) = &attrs.palette else {
+                    return Err(Error::Dicom {
+                        path: path.to_path_buf(),
+                        message: "PALETTE COLOR without a readable (non-segmented) palette lookup table".into(),
+                    });
+                };
+                let [wr, wg, wb] = rule.weights();
+                let last = palette.red.len() as i64 - 1;
+                Ok(data
+                    .iter()
+                    .map(|&v| {
+                        let index = (v - palette.first_mapped).clamp(0, last) as usize;
+                        wr * palette.red[index] + wg * palette.green[index] + wb * palette.blue[index]
+                    })
+                    .collect())
+            }
             (3, "RGB") => {
                 let [wr, wg, wb] = rule.weights();
                 Ok(data.chunks_exact(3).map(|c| wr * c[0] as f64 + wg * c[1] as f64 + wb * c[2] as f64).collect())

@@ -219,9 +219,11 @@ fn assemble(path: &Path, files: &[OpenedFile], decoded: &[StoredPixels], options
     }
     let slice0 = slices.first().ok_or_else(|| dicom_error(path, "no slice"))?;
     // In-plane spacing ([row spacing, column spacing] in DICOM order).
-    let (pixel_spacing, spacing_source) = if let Some(s) = slice0.attrs.pixel_spacing {
+    // A zero spacing (seen in exported radiographs) counts as absent.
+    let positive = |s: &[f64; 2]| s[0] > 0.0 && s[1] > 0.0;
+    let (pixel_spacing, spacing_source) = if let Some(s) = slice0.attrs.pixel_spacing.filter(positive) {
         (s, PixelSpacingSource::PixelSpacing)
-    } else if let Some(s) = first_attrs.imager_pixel_spacing {
+    } else if let Some(s) = first_attrs.imager_pixel_spacing.filter(positive) {
         (s, PixelSpacingSource::ImagerPixelSpacing)
     } else if let Some(s) = first_attrs.ultrasound_spacing {
         (s, PixelSpacingSource::UltrasoundRegion)
@@ -302,7 +304,7 @@ fn assemble(path: &Path, files: &[OpenedFile], decoded: &[StoredPixels], options
         direction: [row[0], column[0], normal[0], row[1], column[1], normal[1], row[2], column[2], normal[2]],
     };
     let photometric = decoded.first().map(|d| d.photometric.clone()).unwrap_or_default();
-    let colour = decoded.first().is_some_and(|d| d.samples > 1);
+    let colour = decoded.first().is_some_and(|d| d.samples > 1 || d.photometric == "PALETTE COLOR");
     Ok(DicomImage {
         volume: Volume::new(data, geometry),
         series_uid: first_attrs.series_uid.clone(),

@@ -32,10 +32,6 @@ pub(super) struct StdPath {
 }
 
 /// glmnet's path-stopping constants (`glmnet.control`: `fdev`, `devmax`, `mnlam`).
-pub static C_ROUNDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-pub static C_POLISH_FAIL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-pub static C_PASSES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-pub static C_OUTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 const FDEV: f64 = 1e-5;
 const DEVMAX: f64 = 0.999;
 const MNLAM: usize = 5;
@@ -148,7 +144,6 @@ impl<'a> Problem<'a> {
             let mut round = 0;
             while !at_null {
                 round += 1;
-                C_ROUNDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let set: Vec<usize> = (0..self.p).filter(|&j| strong[j]).collect();
                 // A loose proximal-Newton / coordinate-descent solve finds the active set and signs; Newton's
                 // method on the active set then converges quadratically. If the active set changes (a sign
@@ -156,9 +151,6 @@ impl<'a> Problem<'a> {
                 let tol = if round <= 5 { LOOSE_TOL } else { self.tol };
                 self.solve(&mut state, lambda, &set, tol)?;
                 let polished = self.polish(&mut state, lambda)?;
-                if !polished {
-                    C_POLISH_FAIL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
                 if !polished && tol > self.tol {
                     // Keep iterating loosely from where coordinate descent stopped; full tolerance after 5 rounds.
                     continue;
@@ -195,7 +187,6 @@ impl<'a> Problem<'a> {
                 }
             }
         }
-        eprintln!("rounds {:?} polish_fail {:?} passes {:?} outer {:?}", C_ROUNDS, C_POLISH_FAIL, C_PASSES, C_OUTER);
         Ok(out)
     }
 
@@ -234,7 +225,6 @@ impl<'a> Problem<'a> {
         let mut wr = vec![0.0; n];
         let mut xv = vec![0.0; self.p];
         for outer in 0..MAX_OUTER {
-            C_OUTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             // Quadratic approximation at the current point.
             for i in 0..n {
                 match self.family {
@@ -470,15 +460,12 @@ impl<'a> Problem<'a> {
         let loose = tol >= LOOSE_TOL;
         loop {
             passes += 1;
-            C_PASSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if sweep(set, wr, b0, beta) < inner_tol || (loose && passes > LOOSE_PASSES) {
                 return Ok(());
             }
             let active: Vec<usize> = set.iter().copied().filter(|&j| beta[j] != 0.0).collect();
             loop {
                 passes += 1;
-                C_PASSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            C_PASSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if sweep(&active, wr, b0, beta) < inner_tol || (loose && passes > LOOSE_PASSES) {
                     break;
                 }
