@@ -56,11 +56,22 @@ fn every_reference_file_decodes_as_pydicom_or_names_its_transfer_syntax() {
         let file = entry["file"].as_str().unwrap();
         let path = path_of(file);
         let summary = dicom_info(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert_eq!(summary.transfer_syntax_uid, entry["transfer_syntax"].as_str().unwrap(), "{file}");
-        assert_eq!(summary.transfer_syntax_name, entry["transfer_syntax_name"].as_str().unwrap(), "{file}");
+        assert_eq!(
+            summary.transfer_syntax_uid,
+            entry["transfer_syntax"].as_str().unwrap(),
+            "{file}"
+        );
+        assert_eq!(
+            summary.transfer_syntax_name,
+            entry["transfer_syntax_name"].as_str().unwrap(),
+            "{file}"
+        );
         if let Some((_, uid)) = UNSUPPORTED.iter().find(|(name, _)| *name == file) {
             let message = summary.decode.expect_err(file);
-            assert!(message.contains(uid) && message.contains(file), "{file}: {message}");
+            assert!(
+                message.contains(uid) && message.contains(file),
+                "{file}: {message}"
+            );
             continue;
         }
         if entry.get("pixel_data") == Some(&Value::Bool(false)) {
@@ -75,8 +86,17 @@ fn every_reference_file_decodes_as_pydicom_or_names_its_transfer_syntax() {
             continue;
         };
         let decoded = summary.decode.unwrap_or_else(|e| panic!("{file}: {e}"));
-        let shape: Vec<u64> = entry["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
-        assert_eq!(pydicom_shape(decoded.frames, decoded.rows, decoded.columns, decoded.samples), shape, "{file}");
+        let shape: Vec<u64> = entry["shape"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
+        assert_eq!(
+            pydicom_shape(decoded.frames, decoded.rows, decoded.columns, decoded.samples),
+            shape,
+            "{file}"
+        );
         assert_eq!(decoded.dtype, entry["dtype"].as_str().unwrap(), "{file}");
         // Integer stored values: min, max and sum are exact (sums stay far below 2^53).
         assert_eq!(decoded.min, entry["min"].as_f64().unwrap(), "{file} min");
@@ -98,18 +118,24 @@ fn rescale_is_applied_as_pydicom_reports_slope_and_intercept() {
         let file = entry["file"].as_str().unwrap();
         let monochrome2 = entry["PhotometricInterpretation"].as_str() == Some("MONOCHROME2");
         let single = entry["NumberOfFrames"].as_u64().unwrap_or(1) == 1;
-        let Some(sum) = entry.get("sum").and_then(Value::as_f64) else { continue };
+        let Some(sum) = entry.get("sum").and_then(Value::as_f64) else {
+            continue;
+        };
         let unsupported = UNSUPPORTED.iter().any(|(name, _)| *name == file);
         if !monochrome2 || !single || unsupported || entry["Modality"].as_str() == Some("SEG") {
             continue;
         }
-        let image = read_dicom(&path_of(file), &DicomReadOptions::default()).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let image = read_dicom(&path_of(file), &DicomReadOptions::default())
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
         let slope = entry["RescaleSlope"].as_f64().unwrap_or(1.0);
         let intercept = entry["RescaleIntercept"].as_f64().unwrap_or(0.0);
         let n = image.volume.data.len() as f64;
         let expected = slope * sum + n * intercept;
         let got = image.volume.data.sum();
-        assert!((got - expected).abs() <= 1e-9 * expected.abs().max(1.0), "{file}: {got} vs {expected}");
+        assert!(
+            (got - expected).abs() <= 1e-9 * expected.abs().max(1.0),
+            "{file}: {got} vs {expected}"
+        );
         n_checked += 1;
     }
     assert!(n_checked >= 70, "{n_checked}");
@@ -117,7 +143,9 @@ fn rescale_is_applied_as_pydicom_reports_slope_and_intercept() {
 
 /// Identifying values present in the test files (PatientName, PatientID, PatientBirthDate, ...), read directly.
 fn phi_values(path: &std::path::Path) -> Vec<String> {
-    let Ok(object) = dicom_object::open_file(path) else { return Vec::new() };
+    let Ok(object) = dicom_object::open_file(path) else {
+        return Vec::new();
+    };
     let mut values = Vec::new();
     for tag in [
         tags::PATIENT_NAME,
@@ -128,7 +156,9 @@ fn phi_values(path: &std::path::Path) -> Vec<String> {
         tags::REFERRING_PHYSICIAN_NAME,
     ] {
         if let Some(text) = object.get(tag).and_then(|e| e.to_str().ok()) {
-            let text = text.trim_matches(|c: char| c.is_whitespace() || c == '\0').to_string();
+            let text = text
+                .trim_matches(|c: char| c.is_whitespace() || c == '\0')
+                .to_string();
             // Short values ("0", "M") would match anywhere: only distinctive values are searched.
             if text.len() >= 4 {
                 values.push(text);
@@ -150,10 +180,19 @@ fn no_patient_identifying_value_reaches_summaries_notes_or_errors() {
         }
         n_with_phi += 1;
         let summary = format!("{:?}", dicom_info(&path));
-        let image = format!("{:?}", read_dicom(&path, &DicomReadOptions::default()).map(|i| (i.series_uid, i.skipped)));
+        let image = format!(
+            "{:?}",
+            read_dicom(&path, &DicomReadOptions::default()).map(|i| (i.series_uid, i.skipped))
+        );
         for value in &phi {
-            assert!(!summary.contains(value.as_str()), "{file}: summary leaks an identifying value");
-            assert!(!image.contains(value.as_str()), "{file}: read result leaks an identifying value");
+            assert!(
+                !summary.contains(value.as_str()),
+                "{file}: summary leaks an identifying value"
+            );
+            assert!(
+                !image.contains(value.as_str()),
+                "{file}: read result leaks an identifying value"
+            );
         }
     }
     assert!(n_with_phi >= 10, "{n_with_phi}");
@@ -177,8 +216,13 @@ fn single_slice_geometry_follows_the_pydicom_tags() {
             continue;
         }
         let f = |v: &Value| v.as_f64().unwrap();
-        let image = read_dicom(&path_of(file), &DicomReadOptions { ..DicomReadOptions::default() })
-            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let image = read_dicom(
+            &path_of(file),
+            &DicomReadOptions {
+                ..DicomReadOptions::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{file}: {e}"));
         let g = &image.volume.geometry;
         if image.volume.size_xyz()[2] == 1 {
             for k in 0..3 {
@@ -189,10 +233,19 @@ fn single_slice_geometry_follows_the_pydicom_tags() {
         let col = [f(&iop[3]), f(&iop[4]), f(&iop[5])];
         let norm = |v: [f64; 3]| (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
         for k in 0..3 {
-            assert!((g.direction[3 * k] - row[k] / norm(row)).abs() < 1e-9, "{file} row");
-            assert!((g.direction[3 * k + 1] - col[k] / norm(col)).abs() < 1e-9, "{file} column");
+            assert!(
+                (g.direction[3 * k] - row[k] / norm(row)).abs() < 1e-9,
+                "{file} row"
+            );
+            assert!(
+                (g.direction[3 * k + 1] - col[k] / norm(col)).abs() < 1e-9,
+                "{file} column"
+            );
         }
-        assert!((g.spacing[0] - f(&ps[1])).abs() < 1e-12 && (g.spacing[1] - f(&ps[0])).abs() < 1e-12, "{file}");
+        assert!(
+            (g.spacing[0] - f(&ps[1])).abs() < 1e-12 && (g.spacing[1] - f(&ps[0])).abs() < 1e-12,
+            "{file}"
+        );
         n_checked += 1;
     }
     assert!(n_checked >= 70, "{n_checked}");

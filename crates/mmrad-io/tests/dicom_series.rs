@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use mmrad_io::Error;
 use mmrad_io::dicom::{
-    ColourRule, DicomReadOptions, PixelSpacingSource, SliceSpacingSource, dicom_info, read_dicom, read_dicom_series,
+    ColourRule, DicomReadOptions, PixelSpacingSource, SliceSpacingSource, dicom_info, read_dicom,
+    read_dicom_series,
 };
 use mmrad_testkit::shared;
 
@@ -41,22 +42,45 @@ fn copy_series(dir: &Path, keep: impl Fn(usize) -> bool) {
 #[test]
 fn ibsi_ct_series_equals_the_nifti_phantom_voxel_for_voxel() {
     let image = read_dicom(&ct_series_dir(), &DicomReadOptions::default()).unwrap();
-    let nifti = mmrad_io::read_image(&shared("ibsi/ibsi_1_ct_radiomics_phantom/nifti/image/phantom.nii.gz")).unwrap();
+    let nifti = mmrad_io::read_image(&shared(
+        "ibsi/ibsi_1_ct_radiomics_phantom/nifti/image/phantom.nii.gz",
+    ))
+    .unwrap();
     let volume = &image.volume;
     assert_eq!(volume.size_xyz(), nifti.size_xyz());
     assert_eq!(volume.size_xyz(), [204, 201, 60]);
     // Voxel values after rescale (HU): exact integers on both sides.
-    let worst = volume.data.iter().zip(nifti.data.iter()).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    let worst = volume
+        .data
+        .iter()
+        .zip(nifti.data.iter())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
     assert_eq!(worst, 0.0);
     // Geometry within 1e-4 mm (the NIfTI stores float32 geometry).
     let g = &volume.geometry;
     let h = &nifti.geometry;
     for k in 0..3 {
-        assert!((g.spacing[k] - h.spacing[k]).abs() < 1e-4, "spacing {k}: {:?} vs {:?}", g.spacing, h.spacing);
-        assert!((g.origin[k] - h.origin[k]).abs() < 1e-4, "origin {k}: {:?} vs {:?}", g.origin, h.origin);
+        assert!(
+            (g.spacing[k] - h.spacing[k]).abs() < 1e-4,
+            "spacing {k}: {:?} vs {:?}",
+            g.spacing,
+            h.spacing
+        );
+        assert!(
+            (g.origin[k] - h.origin[k]).abs() < 1e-4,
+            "origin {k}: {:?} vs {:?}",
+            g.origin,
+            h.origin
+        );
     }
     for k in 0..9 {
-        assert!((g.direction[k] - h.direction[k]).abs() < 1e-6, "direction: {:?} vs {:?}", g.direction, h.direction);
+        assert!(
+            (g.direction[k] - h.direction[k]).abs() < 1e-6,
+            "direction: {:?} vs {:?}",
+            g.direction,
+            h.direction
+        );
     }
     assert_eq!(image.slice_spacing, SliceSpacingSource::ImagePositions);
     assert_eq!(image.pixel_spacing, PixelSpacingSource::PixelSpacing);
@@ -71,8 +95,11 @@ fn slice_order_does_not_depend_on_file_names() {
     let dir = scratch("renamed");
     for k in 0..60 {
         // Reverse the name order: slice k becomes file 59 - k.
-        std::fs::copy(ct_series_dir().join(format!("DCM_IMG_{k:05}.dcm")), dir.join(format!("x{:02}.dcm", 59 - k)))
-            .unwrap();
+        std::fs::copy(
+            ct_series_dir().join(format!("DCM_IMG_{k:05}.dcm")),
+            dir.join(format!("x{:02}.dcm", 59 - k)),
+        )
+        .unwrap();
     }
     std::fs::write(dir.join("notes.txt"), "not dicom").unwrap();
     let renamed = read_dicom(&dir, &DicomReadOptions::default()).unwrap();
@@ -89,15 +116,25 @@ fn missing_slice_is_an_error_naming_the_gap() {
     let err = read_dicom_series(&dir).unwrap_err();
     let message = err.to_string();
     assert!(matches!(err, Error::DicomGeometry { .. }), "{message}");
-    assert!(message.contains("missing slice") && message.contains("6.0000 mm"), "{message}");
-    assert!(message.contains("DCM_IMG_00029.dcm") || message.contains("DCM_IMG_00031.dcm"), "{message}");
+    assert!(
+        message.contains("missing slice") && message.contains("6.0000 mm"),
+        "{message}"
+    );
+    assert!(
+        message.contains("DCM_IMG_00029.dcm") || message.contains("DCM_IMG_00031.dcm"),
+        "{message}"
+    );
 }
 
 #[test]
 fn duplicate_slice_position_is_an_error() {
     let dir = scratch("duplicate");
     copy_series(&dir, |_| true);
-    std::fs::copy(ct_series_dir().join("DCM_IMG_00010.dcm"), dir.join("copy_of_10.dcm")).unwrap();
+    std::fs::copy(
+        ct_series_dir().join("DCM_IMG_00010.dcm"),
+        dir.join("copy_of_10.dcm"),
+    )
+    .unwrap();
     let message = read_dicom_series(&dir).unwrap_err().to_string();
     assert!(message.contains("duplicate slice position"), "{message}");
 }
@@ -108,15 +145,32 @@ fn several_series_are_listed_and_one_can_be_chosen() {
     copy_series(&dir, |_| true);
     std::fs::copy(pydicom("MR_small.dcm"), dir.join("mr.dcm")).unwrap();
     let err = read_dicom_series(&dir).unwrap_err();
-    let Error::DicomSeveralSeries { count, uids, .. } = &err else { panic!("{err}") };
+    let Error::DicomSeveralSeries { count, uids, .. } = &err else {
+        panic!("{err}")
+    };
     assert_eq!(*count, 2);
-    let ct_uid = dicom_info(&ct_series_dir().join("DCM_IMG_00000.dcm")).unwrap().series_uid.unwrap();
-    assert!(uids.contains(&ct_uid) && uids.contains("60 files") && uids.contains("MR"), "{uids}");
-    let options = DicomReadOptions { series_uid: Some(ct_uid), ..DicomReadOptions::default() };
+    let ct_uid = dicom_info(&ct_series_dir().join("DCM_IMG_00000.dcm"))
+        .unwrap()
+        .series_uid
+        .unwrap();
+    assert!(
+        uids.contains(&ct_uid) && uids.contains("60 files") && uids.contains("MR"),
+        "{uids}"
+    );
+    let options = DicomReadOptions {
+        series_uid: Some(ct_uid),
+        ..DicomReadOptions::default()
+    };
     let chosen = read_dicom(&dir, &options).unwrap();
     assert_eq!(chosen.volume, read_dicom_series(&ct_series_dir()).unwrap());
-    let options = DicomReadOptions { series_uid: Some("1.2.3".into()), ..DicomReadOptions::default() };
-    assert!(matches!(read_dicom(&dir, &options), Err(Error::DicomSeveralSeries { .. })));
+    let options = DicomReadOptions {
+        series_uid: Some("1.2.3".into()),
+        ..DicomReadOptions::default()
+    };
+    assert!(matches!(
+        read_dicom(&dir, &options),
+        Err(Error::DicomSeveralSeries { .. })
+    ));
 }
 
 #[test]
@@ -135,7 +189,10 @@ fn unsupported_transfer_syntax_names_uid_and_name() {
     let message = err.to_string();
     assert!(matches!(err, Error::DicomTransferSyntax { .. }), "{message}");
     assert!(message.contains("1.2.840.10008.1.2.4.80"), "{message}");
-    assert!(message.contains("JPEG-LS Lossless Image Compression"), "{message}");
+    assert!(
+        message.contains("JPEG-LS Lossless Image Compression"),
+        "{message}"
+    );
     assert!(message.contains("MR_small_jpeg_ls_lossless.dcm"), "{message}");
 }
 
@@ -161,8 +218,16 @@ fn multi_frame_mr_reads_the_same_in_every_decodable_syntax() {
     assert_eq!(reference.volume.size_xyz(), [64, 64, 10]);
     // pydicom: sum of the stored values is 4493276; the frames carry no rescale other than identity.
     assert_eq!(reference.volume.data.sum(), 4_493_276.0);
-    assert!(reference.volume.geometry.spacing.iter().all(|&s| s > 0.0), "{:?}", reference.volume.geometry);
-    for file in ["emri_small_RLE.dcm", "emri_small_big_endian.dcm", "emri_small_jpeg_2k_lossless.dcm"] {
+    assert!(
+        reference.volume.geometry.spacing.iter().all(|&s| s > 0.0),
+        "{:?}",
+        reference.volume.geometry
+    );
+    for file in [
+        "emri_small_RLE.dcm",
+        "emri_small_big_endian.dcm",
+        "emri_small_jpeg_2k_lossless.dcm",
+    ] {
         let other = read_dicom(&pydicom(file), &DicomReadOptions::default()).unwrap();
         assert_eq!(other.volume, reference.volume, "{file}");
     }
@@ -181,25 +246,32 @@ fn monochrome1_is_inverted_over_the_stored_range() {
     // sum(1023 − v) · slope + n · intercept, with sum(v) from pydicom (1030616989).
     let expected = (1023.0 * n - 1_030_616_989.0) * slope + n * intercept;
     assert_eq!(decoded.sum, 1_030_616_989.0);
-    assert!((image.volume.data.sum() - expected).abs() < 1e-6, "{} vs {expected}", image.volume.data.sum());
+    assert!(
+        (image.volume.data.sum() - expected).abs() < 1e-6,
+        "{} vs {expected}",
+        image.volume.data.sum()
+    );
     assert_eq!(image.volume.size_xyz(), [1760, 1760, 1]);
 }
 
 #[test]
 fn two_d_spacing_source_is_recorded() {
-    // RG1_J2KR (CR) has PixelSpacing 0\\0 (pydicom reference): the spacing comes from ImagerPixelSpacing.
+    // RG1_J2KR (CR) has PixelSpacing 0\\0 (pydicom reference) and no ImagerPixelSpacing: 1 mm is assumed and said.
     let image = read_dicom(&pydicom("RG1_J2KR.dcm"), &DicomReadOptions::default()).unwrap();
     let summary = dicom_info(&pydicom("RG1_J2KR.dcm")).unwrap();
     assert_eq!(summary.pixel_spacing, Some([0.0, 0.0]));
-    let s = summary.imager_pixel_spacing.unwrap();
-    assert_eq!(image.pixel_spacing, PixelSpacingSource::ImagerPixelSpacing);
-    assert_eq!(image.volume.geometry.spacing[..2], [s[1], s[0]]);
+    assert_eq!(summary.imager_pixel_spacing, None);
+    assert_eq!(image.pixel_spacing, PixelSpacingSource::Assumed);
+    assert_eq!(image.volume.geometry.spacing[..2], [1.0, 1.0]);
     // CT_small: PixelSpacing.
     let ct = read_dicom(&pydicom("CT_small.dcm"), &DicomReadOptions::default()).unwrap();
     assert_eq!(ct.pixel_spacing, PixelSpacingSource::PixelSpacing);
     // US1_UNCR: no spacing attribute at all → 1 mm assumed, and said so.
     let us = read_dicom(&pydicom("US1_UNCR.dcm"), &DicomReadOptions::default()).unwrap();
-    assert!(matches!(us.pixel_spacing, PixelSpacingSource::Assumed | PixelSpacingSource::UltrasoundRegion));
+    assert!(matches!(
+        us.pixel_spacing,
+        PixelSpacingSource::Assumed | PixelSpacingSource::UltrasoundRegion
+    ));
 }
 
 #[test]
@@ -219,13 +291,28 @@ fn rgb_becomes_luminance_by_the_chosen_rule() {
     // The J2K lossless (YBR_RCT) file decodes to the same RGB, hence the same grey image (tolerance 1e-9: same
     // arithmetic on the same integers).
     let j2k = read_dicom(&pydicom("US1_J2KR.dcm"), &DicomReadOptions::default()).unwrap();
-    let worst = itk.volume.data.iter().zip(j2k.volume.data.iter()).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    let worst = itk
+        .volume
+        .data
+        .iter()
+        .zip(j2k.volume.data.iter())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
     assert!(worst < 1e-9, "{worst}");
     // Weights sum to 1 for both rules, so grey stays within [0, 255]; the two rules differ by at most
     // 0.011 · 255 per voxel.
-    let options = DicomReadOptions { colour: ColourRule::Bt601, ..DicomReadOptions::default() };
+    let options = DicomReadOptions {
+        colour: ColourRule::Bt601,
+        ..DicomReadOptions::default()
+    };
     let bt601 = read_dicom(&pydicom("US1_UNCR.dcm"), &options).unwrap();
-    let diff = itk.volume.data.iter().zip(bt601.volume.data.iter()).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    let diff = itk
+        .volume
+        .data
+        .iter()
+        .zip(bt601.volume.data.iter())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
     assert!(diff <= 0.011 * 255.0 + 1e-9, "{diff}");
     assert!(bt601.volume.data.iter().all(|&v| (0.0..=255.0).contains(&v)));
 }
@@ -233,10 +320,16 @@ fn rgb_becomes_luminance_by_the_chosen_rule() {
 #[test]
 fn single_frame_of_a_multi_frame_file_can_be_chosen() {
     let all = read_dicom_series(&pydicom("emri_small.dcm")).unwrap();
-    let options = DicomReadOptions { frame: Some(3), ..DicomReadOptions::default() };
+    let options = DicomReadOptions {
+        frame: Some(3),
+        ..DicomReadOptions::default()
+    };
     let one = read_dicom(&pydicom("emri_small.dcm"), &options).unwrap();
     assert_eq!(one.volume.size_xyz(), [64, 64, 1]);
-    let options = DicomReadOptions { frame: Some(10), ..DicomReadOptions::default() };
+    let options = DicomReadOptions {
+        frame: Some(10),
+        ..DicomReadOptions::default()
+    };
     assert!(read_dicom(&pydicom("emri_small.dcm"), &options).is_err());
     // The chosen frame is one of the volume's slices.
     let frame = one.volume.data.index_axis(ndarray::Axis(0), 0).to_owned();

@@ -86,7 +86,7 @@ pub enum UnivariateTest {
 /// use mmrad_core::Dataset;
 /// use mmrad_selection::{UnivariateParams, UnivariateTest};
 /// use ndarray::Array2;
-/// let x = Array2::from_shape_fn((20, 2), |(i, j)| if j == 0 { (i % 2) as f64 * 5.0 + (i % 3) as f64 } else { (i % 4) as f64 });
+/// let x = Array2::from_shape_fn((20, 2), |(i, j)| if j == 0 { (i % 2) as f64 * 5.0 + (i % 3) as f64 } else { ((i / 2) % 5) as f64 });
 /// let y = ndarray::Array1::from_shape_fn(20, |i| (i % 2) as f64);
 /// let names = vec!["signal".to_string(), "noise".to_string()];
 /// let fitted = UnivariateParams::new().test(UnivariateTest::WelchT).fit(&Dataset::new(x.view(), y.view())?, &names)?;

@@ -75,7 +75,12 @@ fn palette_channel(obj: &InMemDicomObject, descriptor: Tag, data: Tag) -> Option
     let entries: Vec<f64> = if words.len() >= n_entries {
         words.iter().take(n_entries).map(|&w| f64::from(w)).collect()
     } else if bits == 8 && words.len() * 2 >= n_entries {
-        words.iter().flat_map(|w| w.to_le_bytes()).take(n_entries).map(f64::from).collect()
+        words
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .take(n_entries)
+            .map(f64::from)
+            .collect()
     } else {
         return None;
     };
@@ -98,18 +103,29 @@ fn palette(obj: &InMemDicomObject) -> Option<Palette> {
         tags::BLUE_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
         tags::BLUE_PALETTE_COLOR_LOOKUP_TABLE_DATA,
     )?;
-    (!red.is_empty() && red.len() == green.len() && red.len() == blue.len())
-        .then_some(Palette { first_mapped, red, green, blue })
+    (!red.is_empty() && red.len() == green.len() && red.len() == blue.len()).then_some(Palette {
+        first_mapped,
+        red,
+        green,
+        blue,
+    })
 }
 
 fn text(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
     let value = obj.get(tag)?.to_str().ok()?;
     let trimmed = value.trim_matches(|c: char| c.is_whitespace() || c == '\0');
-    if trimmed.is_empty() { None } else { Some(trimmed.to_string()) }
+    if trimmed.is_empty() {
+        None
+    } else {
+        Some(trimmed.to_string())
+    }
 }
 
 fn floats(obj: &InMemDicomObject, tag: Tag) -> Option<Vec<f64>> {
-    obj.get(tag)?.to_multi_float64().ok().filter(|v| v.iter().all(|x| x.is_finite()))
+    obj.get(tag)?
+        .to_multi_float64()
+        .ok()
+        .filter(|v| v.iter().all(|x| x.is_finite()))
 }
 
 fn float(obj: &InMemDicomObject, tag: Tag) -> Option<f64> {
@@ -131,14 +147,20 @@ fn first_item(obj: &InMemDicomObject, tag: Tag) -> Option<&InMemDicomObject> {
 
 /// Reads the frame attributes held in one functional-groups item (shared or per-frame).
 fn frame_attributes(group: &InMemDicomObject) -> FrameAttributes {
-    let position = first_item(group, tags::PLANE_POSITION_SEQUENCE).and_then(|i| array(i, tags::IMAGE_POSITION_PATIENT));
-    let orientation =
-        first_item(group, tags::PLANE_ORIENTATION_SEQUENCE).and_then(|i| array(i, tags::IMAGE_ORIENTATION_PATIENT));
-    let pixel_spacing = first_item(group, tags::PIXEL_MEASURES_SEQUENCE).and_then(|i| array(i, tags::PIXEL_SPACING));
-    let rescale = first_item(group, tags::PIXEL_VALUE_TRANSFORMATION_SEQUENCE).and_then(|i| {
-        Some((float(i, tags::RESCALE_SLOPE)?, float(i, tags::RESCALE_INTERCEPT)?))
-    });
-    FrameAttributes { position, orientation, pixel_spacing, rescale }
+    let position =
+        first_item(group, tags::PLANE_POSITION_SEQUENCE).and_then(|i| array(i, tags::IMAGE_POSITION_PATIENT));
+    let orientation = first_item(group, tags::PLANE_ORIENTATION_SEQUENCE)
+        .and_then(|i| array(i, tags::IMAGE_ORIENTATION_PATIENT));
+    let pixel_spacing =
+        first_item(group, tags::PIXEL_MEASURES_SEQUENCE).and_then(|i| array(i, tags::PIXEL_SPACING));
+    let rescale = first_item(group, tags::PIXEL_VALUE_TRANSFORMATION_SEQUENCE)
+        .and_then(|i| Some((float(i, tags::RESCALE_SLOPE)?, float(i, tags::RESCALE_INTERCEPT)?)));
+    FrameAttributes {
+        position,
+        orientation,
+        pixel_spacing,
+        rescale,
+    }
 }
 
 fn ultrasound_spacing(obj: &InMemDicomObject) -> Option<[f64; 2]> {
@@ -160,7 +182,10 @@ impl ImageAttributes {
         let transfer_syntax_uid = obj.meta().transfer_syntax().to_string();
         let has_pixel_data = obj.get(tags::PIXEL_DATA).is_some();
         let mut per_frame = Vec::new();
-        if let Some(items) = obj.get(tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE).and_then(|e| e.items()) {
+        if let Some(items) = obj
+            .get(tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE)
+            .and_then(|e| e.items())
+        {
             per_frame = items.iter().map(frame_attributes).collect();
         }
         let shared = first_item(obj, tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE).map(frame_attributes);
@@ -211,7 +236,11 @@ impl ImageAttributes {
             (slope, intercept) => Some((slope.unwrap_or(1.0), intercept.unwrap_or(0.0))),
         };
         FrameAttributes {
-            position: per.position.or(shared.position).or(if self.frames == 1 { self.position } else { None }),
+            position: per.position.or(shared.position).or(if self.frames == 1 {
+                self.position
+            } else {
+                None
+            }),
             orientation: per.orientation.or(shared.orientation).or(self.orientation),
             pixel_spacing: per.pixel_spacing.or(shared.pixel_spacing).or(self.pixel_spacing),
             rescale: per.rescale.or(shared.rescale).or(top_rescale),

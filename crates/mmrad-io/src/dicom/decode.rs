@@ -8,8 +8,8 @@ use dicom_object::{DefaultDicomObject, OpenFileOptions};
 use dicom_pixeldata::PixelDecoder;
 use sha2::{Digest, Sha256};
 
-use crate::dicom::attributes::{ImageAttributes, transfer_syntax_supported};
 use crate::dicom::ColourRule;
+use crate::dicom::attributes::{ImageAttributes, transfer_syntax_supported};
 use crate::{Error, Result};
 
 /// A file opened and its attributes read (pixel data not yet decoded).
@@ -32,17 +32,29 @@ pub(crate) struct StoredPixels {
 }
 
 pub(crate) fn open(path: &Path) -> Result<OpenedFile> {
-    let object = OpenFileOptions::new().open_file(path).map_err(|e| Error::Dicom {
+    let opened =
+        std::panic::catch_unwind(|| OpenFileOptions::new().open_file(path)).map_err(|_| Error::Dicom {
+            path: path.to_path_buf(),
+            message: "the DICOM parser failed on a corrupt data set".into(),
+        })?;
+    let object = opened.map_err(|e| Error::Dicom {
         path: path.to_path_buf(),
         message: format!("not a readable DICOM file ({e})"),
     })?;
     let attributes = ImageAttributes::read(path, &object)?;
-    Ok(OpenedFile { path: path.to_path_buf(), object, attributes })
+    Ok(OpenedFile {
+        path: path.to_path_buf(),
+        object,
+        attributes,
+    })
 }
 
 impl OpenedFile {
     fn error(&self, message: impl Into<String>) -> Error {
-        Error::Dicom { path: self.path.clone(), message: message.into() }
+        Error::Dicom {
+            path: self.path.clone(),
+            message: message.into(),
+        }
     }
 
     /// Decodes the Pixel Data into stored values.
@@ -60,33 +72,58 @@ impl OpenedFile {
         }
         let bits_allocated = attrs.bits_allocated;
         if !matches!(bits_allocated, 1 | 8 | 16 | 32) {
-            return Err(self.error(format!("unsupported BitsAllocated `{bits_allocated}`; expected 1, 8, 16 or 32")));
+            return Err(self.error(format!(
+                "unsupported BitsAllocated `{bits_allocated}`; expected 1, 8, 16 or 32"
+            )));
         }
         let bits_stored = if attrs.bits_stored == 0 || attrs.bits_stored > bits_allocated {
             bits_allocated
         } else {
             attrs.bits_stored
         };
-        let decoded = self.object.decode_pixel_data().map_err(|e| {
-            self.error(format!(
-                "cannot decode Pixel Data with transfer syntax `{}` ({}): {e}",
-                attrs.transfer_syntax_uid,
-                attrs.transfer_syntax_name()
-            ))
-        })?;
+        // Third-party decoders can panic on corrupt data (dicom-transfer-syntax-registry 0.10.1's RLE decoder indexes
+        // out of bounds on a damaged segment): the panic is turned into an error naming the file.
+        let decoded =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.object.decode_pixel_data()))
+                .map_err(|_| {
+                    self.error(format!(
+                        "the {} decoder failed on corrupt Pixel Data (transfer syntax `{}`)",
+                        attrs.transfer_syntax_name(),
+                        attrs.transfer_syntax_uid
+                    ))
+                })?
+                .map_err(|e| {
+                    self.error(format!(
+                        "cannot decode Pixel Data with transfer syntax `{}` ({}): {e}",
+                        attrs.transfer_syntax_uid,
+                        attrs.transfer_syntax_name()
+                    ))
+                })?;
         let rows = attrs.rows as usize;
         let columns = attrs.columns as usize;
         let frames = attrs.frames as usize;
         let samples = usize::from(attrs.samples_per_pixel.max(1));
-        let n_values = frames * rows * columns * samples;
+        let n_values = frames
+            .checked_mul(rows)
+            .and_then(|n| n.checked_mul(columns))
+            .and_then(|n| n.checked_mul(samples))
+            .ok_or_else(|| {
+                self.error("image size overflows (NumberOfFrames × Rows × Columns × SamplesPerPixel)")
+            })?;
         let bytes = decoded.data();
         let signed = attrs.pixel_representation == 1;
         let mut values: Vec<i64> = match bits_allocated {
             // dicom-pixeldata expands native 1-bit data to one byte per sample holding 0 or 255.
             1 => bytes.iter().map(|&b| i64::from(b != 0)).collect(),
             8 => bytes.iter().map(|&b| i64::from(b)).collect(),
-            16 => bytes.chunks_exact(2).map(|c| i64::from(u16::from_ne_bytes([c[0], c[1]]))).collect(),
-            _ => bytes.chunks_exact(4).map(|c| i64::from(u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))).collect(),
+            16 => bytes
+                .chunks_exact(2)
+                .map(|c| i64::from(u16::from_ne_bytes([c[0], c[1]])))
+                .collect(),
+            _ => bytes
+                .chunks_exact(4)
+                .map(|c| i64::from(u32::from_ne_bytes([c[0], c[1], c[2], c[3]])))
+                .collect(),
         };
         if values.len() < n_values {
             return Err(self.error(format!(
@@ -101,7 +138,11 @@ impl OpenedFile {
             let sign_bit: i64 = 1i64 << (bits_stored - 1);
             for v in &mut values {
                 let raw = *v & mask;
-                *v = if signed && raw & sign_bit != 0 { raw - (1i64 << bits_stored) } else { raw };
+                *v = if signed && raw & sign_bit != 0 {
+                    raw - (1i64 << bits_stored)
+                } else {
+                    raw
+                };
             }
         }
         let encapsulated = !matches!(
@@ -111,9 +152,19 @@ impl OpenedFile {
         if samples > 1 && !encapsulated && attrs.planar_configuration == Some(1) {
             values = interleave(&values, frames, rows * columns, samples);
         }
-        let photometric =
-            if samples == 3 && encapsulated { "RGB".to_string() } else { attrs.photometric.clone() };
-        Ok(StoredPixels { values, frames, rows, columns, samples, photometric })
+        let photometric = if samples == 3 && encapsulated {
+            "RGB".to_string()
+        } else {
+            attrs.photometric.clone()
+        };
+        Ok(StoredPixels {
+            values,
+            frames,
+            rows,
+            columns,
+            samples,
+            photometric,
+        })
     }
 }
 
@@ -164,17 +215,30 @@ impl StoredPixels {
     /// `max` the limits of the stored range (`0 … 2^BitsStored − 1` unsigned, `−2^(BitsStored−1) …
     /// 2^(BitsStored−1) − 1` signed), so inversion does not depend on the image content. RGB (and YBR_FULL, first
     /// converted to RGB by PS3.3 C.7.6.3.1.2) becomes luminance by the weights of `rule`.
-    pub fn grey_frame(&self, frame: usize, attrs: &ImageAttributes, rule: ColourRule, path: &Path) -> Result<Vec<f64>> {
+    pub fn grey_frame(
+        &self,
+        frame: usize,
+        attrs: &ImageAttributes,
+        rule: ColourRule,
+        path: &Path,
+    ) -> Result<Vec<f64>> {
         let pixels = self.rows * self.columns;
         let start = frame * pixels * self.samples;
         let Some(data) = self.values.get(start..start + pixels * self.samples) else {
-            return Err(Error::Dicom { path: path.to_path_buf(), message: format!("frame {frame} is out of range") });
+            return Err(Error::Dicom {
+                path: path.to_path_buf(),
+                message: format!("frame {frame} is out of range"),
+            });
         };
         let photometric = self.photometric.as_str();
         match (self.samples, photometric) {
             (1, "MONOCHROME2") | (1, "") => Ok(data.iter().map(|&v| v as f64).collect()),
             (1, "MONOCHROME1") => {
-                let bits = if attrs.bits_stored == 0 { attrs.bits_allocated } else { attrs.bits_stored };
+                let bits = if attrs.bits_stored == 0 {
+                    attrs.bits_allocated
+                } else {
+                    attrs.bits_stored
+                };
                 let bits = i32::from(bits.clamp(1, 32));
                 let (lo, hi) = if attrs.pixel_representation == 1 {
                     (-(2f64.powi(bits - 1)), 2f64.powi(bits - 1) - 1.0)
@@ -187,7 +251,8 @@ impl StoredPixels {
                 let Some(palette) = &attrs.palette else {
                     return Err(Error::Dicom {
                         path: path.to_path_buf(),
-                        message: "PALETTE COLOR without a readable (non-segmented) palette lookup table".into(),
+                        message: "PALETTE COLOR without a readable (non-segmented) palette lookup table"
+                            .into(),
                     });
                 };
                 let [wr, wg, wb] = rule.weights();
@@ -202,7 +267,10 @@ impl StoredPixels {
             }
             (3, "RGB") => {
                 let [wr, wg, wb] = rule.weights();
-                Ok(data.chunks_exact(3).map(|c| wr * c[0] as f64 + wg * c[1] as f64 + wb * c[2] as f64).collect())
+                Ok(data
+                    .chunks_exact(3)
+                    .map(|c| wr * c[0] as f64 + wg * c[1] as f64 + wb * c[2] as f64)
+                    .collect())
             }
             (3, "YBR_FULL") | (3, "YBR_FULL_422") => {
                 let [wr, wg, wb] = rule.weights();

@@ -44,23 +44,37 @@ pub fn read_dicom(path: &Path, options: &DicomReadOptions) -> Result<DicomImage>
 }
 
 fn dicom_error(path: &Path, message: impl Into<String>) -> Error {
-    Error::Dicom { path: path.to_path_buf(), message: message.into() }
+    Error::Dicom {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
 }
 
 fn geometry_error(path: &Path, message: impl Into<String>) -> Error {
-    Error::DicomGeometry { path: path.to_path_buf(), message: message.into() }
+    Error::DicomGeometry {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
 }
 
 /// Whether the file carries the `DICM` marker after the 128-byte preamble.
 fn has_dicom_marker(path: &Path) -> Result<bool> {
-    let mut file = std::fs::File::open(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let mut file = std::fs::File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut head = [0u8; 132];
     let mut read = 0;
     while read < head.len() {
         match file.read(&mut head[read..]) {
             Ok(0) => break,
             Ok(n) => read += n,
-            Err(source) => return Err(Error::Io { path: path.to_path_buf(), source }),
+            Err(source) => {
+                return Err(Error::Io {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
         }
     }
     Ok(read == 132 && &head[128..132] == b"DICM")
@@ -73,10 +87,16 @@ fn open_files(path: &Path) -> Result<(Vec<OpenedFile>, Skipped)> {
         let opened = decode::open(path)?;
         return Ok((vec![opened], Vec::new()));
     }
-    let entries = std::fs::read_dir(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let entries = std::fs::read_dir(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut paths = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        let entry = entry.map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let file_path = entry.path();
         let hidden = entry.file_name().to_string_lossy().starts_with('.');
         if file_path.is_file() && !hidden {
@@ -121,7 +141,10 @@ fn select_series(path: &Path, files: Vec<OpenedFile>, options: &DicomReadOptions
         groups
             .iter()
             .map(|(uid, files)| {
-                let modality = files.first().and_then(|f| f.attributes.modality.clone()).unwrap_or_default();
+                let modality = files
+                    .first()
+                    .and_then(|f| f.attributes.modality.clone())
+                    .unwrap_or_default();
                 format!("`{uid}` ({modality}, {} files)", files.len())
             })
             .collect::<Vec<_>>()
@@ -130,10 +153,18 @@ fn select_series(path: &Path, files: Vec<OpenedFile>, options: &DicomReadOptions
     if let Some(wanted) = &options.series_uid {
         let count = groups.len();
         let uids = listing(&groups);
-        return groups.remove(wanted).ok_or_else(|| Error::DicomSeveralSeries { path: path.to_path_buf(), count, uids });
+        return groups.remove(wanted).ok_or_else(|| Error::DicomSeveralSeries {
+            path: path.to_path_buf(),
+            count,
+            uids,
+        });
     }
     if groups.len() > 1 {
-        return Err(Error::DicomSeveralSeries { path: path.to_path_buf(), count: groups.len(), uids: listing(&groups) });
+        return Err(Error::DicomSeveralSeries {
+            path: path.to_path_buf(),
+            count: groups.len(),
+            uids: listing(&groups),
+        });
     }
     Ok(groups.into_values().next().unwrap_or_default())
 }
@@ -147,7 +178,11 @@ struct Slice {
 }
 
 fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
 }
 
 fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
@@ -156,18 +191,30 @@ fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
 
 fn unit(path: &Path, v: [f64; 3]) -> Result<[f64; 3]> {
     let norm = dot(v, v).sqrt();
-    if !(norm > 1e-6) {
-        return Err(geometry_error(path, format!("degenerate ImageOrientationPatient vector {v:?}")));
+    if norm.is_nan() || norm <= 1e-6 {
+        return Err(geometry_error(
+            path,
+            format!("degenerate ImageOrientationPatient vector {v:?}"),
+        ));
     }
     Ok([v[0] / norm, v[1] / norm, v[2] / norm])
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
-fn assemble(path: &Path, files: &[OpenedFile], decoded: &[StoredPixels], options: &DicomReadOptions) -> Result<DicomImage> {
-    let first = files.first().ok_or_else(|| dicom_error(path, "no DICOM image file"))?;
+fn assemble(
+    path: &Path,
+    files: &[OpenedFile],
+    decoded: &[StoredPixels],
+    options: &DicomReadOptions,
+) -> Result<DicomImage> {
+    let first = files
+        .first()
+        .ok_or_else(|| dicom_error(path, "no DICOM image file"))?;
     let first_attrs = &first.attributes;
     // Slices: every frame of every file, or the chosen frame.
     let mut slices = Vec::new();
@@ -176,14 +223,25 @@ fn assemble(path: &Path, files: &[OpenedFile], decoded: &[StoredPixels], options
         if n_frames > 1 && files.len() > 1 {
             return Err(dicom_error(
                 &file.path,
-                format!("multi-frame file ({n_frames} frames) inside a series of {} files is not supported", files.len()),
+                format!(
+                    "multi-frame file ({n_frames} frames) inside a series of {} files is not supported",
+                    files.len()
+                ),
             ));
         }
         match options.frame {
             Some(frame) if frame >= n_frames => {
-                return Err(dicom_error(&file.path, format!("frame {frame} requested, the file has {n_frames} frames")));
+                return Err(dicom_error(
+                    &file.path,
+                    format!("frame {frame} requested, the file has {n_frames} frames"),
+                ));
             }
-            Some(frame) => slices.push(Slice { file: file_idx, frame, attrs: file.attributes.frame(frame), projection: 0.0 }),
+            Some(frame) => slices.push(Slice {
+                file: file_idx,
+                frame,
+                attrs: file.attributes.frame(frame),
+                projection: 0.0,
+            }),
             None => {
                 if n_frames > 1 && file.attributes.modality.as_deref() == Some("US") {
                     return Err(dicom_error(
@@ -192,7 +250,12 @@ fn assemble(path: &Path, files: &[OpenedFile], decoded: &[StoredPixels], options
                     ));
                 }
                 for frame in 0..n_frames {
-                    slices.push(Slice { file: file_idx, frame, attrs: file.attributes.frame(frame), projection: 0.0 });
+                    slices.push(Slice {
+                        file: file_idx,
+                        frame,
+                        attrs: file.attributes.frame(frame),
+                        projection: 0.0,
+                    });
                 }
             }
         }
@@ -200,7 +263,13 @@ fn assemble(path: &Path, files: &[OpenedFile], decoded: &[StoredPixels], options
     // Same pixel grid everywhere.
     for file in files {
         let a = &file.attributes;
-        if (a.rows, a.columns, a.samples_per_pixel) != (first_attrs.rows, first_attrs.columns, first_attrs.samples_per_pixel) {
+        if (a.rows, a.columns, a.samples_per_pixel)
+            != (
+                first_attrs.rows,
+                first_attrs.columns,
+                first_attrs.samples_per_pixel,
+            )
+        {
             return Err(geometry_error(
                 path,
                 format!(
@@ -231,13 +300,20 @@ fn assemble(path: &Path, files: &[OpenedFile], decoded: &[StoredPixels], options
         ([1.0, 1.0], PixelSpacingSource::Assumed)
     };
     if !(pixel_spacing[0] > 0.0 && pixel_spacing[1] > 0.0) {
-        return Err(geometry_error(path, format!("non-positive pixel spacing {pixel_spacing:?}")));
+        return Err(geometry_error(
+            path,
+            format!("non-positive pixel spacing {pixel_spacing:?}"),
+        ));
     }
     // Orientation, consistent across slices.
     let orientation = slice0.attrs.orientation.unwrap_or([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
     for slice in &slices {
         let o = slice.attrs.orientation.unwrap_or(orientation);
-        let worst = o.iter().zip(&orientation).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        let worst = o
+            .iter()
+            .zip(&orientation)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
         if worst > options.orientation_tolerance {
             return Err(geometry_error(
                 path,
@@ -267,7 +343,11 @@ fn assemble(path: &Path, files: &[OpenedFile], decoded: &[StoredPixels], options
         }
         slices.sort_by(|a, b| a.projection.total_cmp(&b.projection));
         let spacing = check_spacing(path, files, &slices, normal, options)?;
-        (slices[0].attrs.position.unwrap_or_default(), spacing, SliceSpacingSource::ImagePositions)
+        (
+            slices[0].attrs.position.unwrap_or_default(),
+            spacing,
+            SliceSpacingSource::ImagePositions,
+        )
     } else if files.len() == 1 {
         // Multi-frame without per-frame positions: frames evenly spaced along the normal.
         let (spacing, source) = match (first_attrs.spacing_between_slices, first_attrs.slice_thickness) {
@@ -277,10 +357,16 @@ fn assemble(path: &Path, files: &[OpenedFile], decoded: &[StoredPixels], options
         };
         (first_attrs.position.unwrap_or([0.0; 3]), spacing, source)
     } else {
-        let missing = slices.iter().find(|s| s.attrs.position.is_none()).map(|s| file_name(&files[s.file].path));
+        let missing = slices
+            .iter()
+            .find(|s| s.attrs.position.is_none())
+            .map(|s| file_name(&files[s.file].path));
         return Err(geometry_error(
             path,
-            format!("`{}` has no ImagePositionPatient (0020,0032)", missing.unwrap_or_default()),
+            format!(
+                "`{}` has no ImagePositionPatient (0020,0032)",
+                missing.unwrap_or_default()
+            ),
         ));
     };
     // Voxels.
@@ -289,10 +375,13 @@ fn assemble(path: &Path, files: &[OpenedFile], decoded: &[StoredPixels], options
     let mut values = Vec::with_capacity(slices.len() * rows * columns);
     for slice in &slices {
         let file = &files[slice.file];
-        let grey = decoded[slice.file].grey_frame(slice.frame, &file.attributes, options.colour, &file.path)?;
+        let grey =
+            decoded[slice.file].grey_frame(slice.frame, &file.attributes, options.colour, &file.path)?;
         let monochrome = decoded[slice.file].samples == 1;
         match slice.attrs.rescale {
-            Some((slope, intercept)) if monochrome => values.extend(grey.iter().map(|v| v * slope + intercept)),
+            Some((slope, intercept)) if monochrome => {
+                values.extend(grey.iter().map(|v| v * slope + intercept))
+            }
             _ => values.extend(grey),
         }
     }
@@ -301,10 +390,14 @@ fn assemble(path: &Path, files: &[OpenedFile], decoded: &[StoredPixels], options
     let geometry = Geometry {
         spacing: [pixel_spacing[1], pixel_spacing[0], slice_spacing],
         origin,
-        direction: [row[0], column[0], normal[0], row[1], column[1], normal[1], row[2], column[2], normal[2]],
+        direction: [
+            row[0], column[0], normal[0], row[1], column[1], normal[1], row[2], column[2], normal[2],
+        ],
     };
     let photometric = decoded.first().map(|d| d.photometric.clone()).unwrap_or_default();
-    let colour = decoded.first().is_some_and(|d| d.samples > 1 || d.photometric == "PALETTE COLOR");
+    let colour = decoded
+        .first()
+        .is_some_and(|d| d.samples > 1 || d.photometric == "PALETTE COLOR");
     Ok(DicomImage {
         volume: Volume::new(data, geometry),
         series_uid: first_attrs.series_uid.clone(),
@@ -329,9 +422,16 @@ fn check_spacing(
 ) -> Result<f64> {
     let describe = |s: &Slice| {
         let name = file_name(&files[s.file].path);
-        if files.len() == 1 { format!("frame {}", s.frame) } else { format!("`{name}`") }
+        if files.len() == 1 {
+            format!("frame {}", s.frame)
+        } else {
+            format!("`{name}`")
+        }
     };
-    let gaps: Vec<f64> = slices.windows(2).map(|w| w[1].projection - w[0].projection).collect();
+    let gaps: Vec<f64> = slices
+        .windows(2)
+        .map(|w| w[1].projection - w[0].projection)
+        .collect();
     let mut sorted_gaps = gaps.clone();
     sorted_gaps.sort_by(f64::total_cmp);
     let median = sorted_gaps.get(sorted_gaps.len() / 2).copied().unwrap_or(0.0);
@@ -350,7 +450,11 @@ fn check_spacing(
     }
     for (k, &gap) in gaps.iter().enumerate() {
         if (gap - median).abs() > options.spacing_tolerance * median {
-            let what = if gap > 1.5 * median { "missing slice: gap" } else { "non-uniform slice spacing: gap" };
+            let what = if gap > 1.5 * median {
+                "missing slice: gap"
+            } else {
+                "non-uniform slice spacing: gap"
+            };
             return Err(geometry_error(
                 path,
                 format!(
@@ -368,7 +472,11 @@ fn check_spacing(
     let last = slices.last().and_then(|s| s.attrs.position).unwrap_or_default();
     let d = [last[0] - first[0], last[1] - first[1], last[2] - first[2]];
     let along = dot(d, normal);
-    let off = [d[0] - along * normal[0], d[1] - along * normal[1], d[2] - along * normal[2]];
+    let off = [
+        d[0] - along * normal[0],
+        d[1] - along * normal[1],
+        d[2] - along * normal[2],
+    ];
     let off_norm = dot(off, off).sqrt();
     if off_norm > 1e-3 + options.orientation_tolerance * along.abs() {
         return Err(geometry_error(

@@ -145,7 +145,7 @@ impl LassoParams {
             inner_folds: 10,
             standardize: true,
             tol: 1e-11,
-            max_passes: 1_000_000,
+            max_passes: 100_000,
         }
     }
 
