@@ -20,11 +20,13 @@ pub mod standardise;
 
 mod numeric;
 
+pub use lasso::{CvTable, Family, FittedLasso, LambdaRule, LassoParams, LassoPath, ValidLassoParams};
 pub use logistic::{CiMethod, FittedLogistic, LogisticParams, TermEstimate, ValidLogisticParams};
 pub use nomogram::{Nomogram, NomogramAxis};
-pub use signature::{ClinicalParams, FittedClinical, FittedFusion, FusionParams, RadScore, ScreenResult, Selection as ClinicalSelection, ValidClinicalParams};
-pub use lasso::{CvTable, Family, FittedLasso, LambdaRule, LassoParams, LassoPath, ValidLassoParams};
-
+pub use signature::{
+    ClinicalParams, FittedClinical, FittedFusion, FusionParams, RadScore, ScreenResult,
+    Selection as ClinicalSelection, ValidClinicalParams,
+};
 
 pub use standardise::{FittedStandardiser, SdDenominator, StandardiserParams};
 
@@ -34,13 +36,26 @@ pub use standardise::{FittedStandardiser, SdDenominator, StandardiserParams};
 pub enum Error {
     /// A parameter outside its valid range.
     #[error("invalid parameter `{name}` = `{value}`: {reason}")]
-    InvalidParam { name: &'static str, value: String, reason: &'static str },
+    InvalidParam {
+        name: &'static str,
+        value: String,
+        reason: &'static str,
+    },
     /// Two inputs whose shapes must agree do not.
     #[error("shape mismatch in {what}: expected {expected}, found {found}")]
-    Shape { what: &'static str, expected: usize, found: usize },
+    Shape {
+        what: &'static str,
+        expected: usize,
+        found: usize,
+    },
     /// A NaN or infinite value in the data.
     #[error("non-finite value `{value}` in {what} at row {row}, column {column}")]
-    NonFinite { what: &'static str, row: usize, column: usize, value: f64 },
+    NonFinite {
+        what: &'static str,
+        row: usize,
+        column: usize,
+        value: f64,
+    },
     /// An outcome that is not 0/1.
     #[error("outcome must be 0 or 1; found `{value}` at row {row}")]
     NonBinaryOutcome { row: usize, value: f64 },
@@ -49,7 +64,11 @@ pub enum Error {
     OneClass { events: usize, n: usize },
     /// Too few rows to fit.
     #[error("too few rows in {what}: need at least {needed}, found {found}")]
-    TooFewRows { what: &'static str, needed: usize, found: usize },
+    TooFewRows {
+        what: &'static str,
+        needed: usize,
+        found: usize,
+    },
     /// A fold id vector that cannot be used.
     #[error("bad fold ids: {reason} (fold {fold})")]
     BadFolds { fold: usize, reason: &'static str },

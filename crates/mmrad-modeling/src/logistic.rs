@@ -53,7 +53,7 @@ pub enum CiMethod {
 /// let dose = &fit.terms()[1];
 /// assert_eq!(dose.term, "dose");
 /// assert!(dose.coef > 0.0 && dose.ci_lo < dose.coef && dose.coef < dose.ci_hi);
-/// # Ok::<(), mmrad_modeling::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LogisticParams {
@@ -103,7 +103,11 @@ pub struct FittedLogistic {
 
 impl Default for LogisticParams {
     fn default() -> LogisticParams {
-        LogisticParams { firth: false, ci: CiMethod::Profile, level: 0.95 }
+        LogisticParams {
+            firth: false,
+            ci: CiMethod::Profile,
+            level: 0.95,
+        }
     }
 }
 
@@ -132,7 +136,11 @@ impl LogisticParams {
     /// [`Error::InvalidParam`] for a level outside (0, 1).
     pub fn check(self) -> Result<ValidLogisticParams> {
         if !(self.level > 0.0 && self.level < 1.0) {
-            return Err(Error::InvalidParam { name: "level", value: self.level.to_string(), reason: "must be in (0, 1)" });
+            return Err(Error::InvalidParam {
+                name: "level",
+                value: self.level.to_string(),
+                reason: "must be in (0, 1)",
+            });
         }
         Ok(ValidLogisticParams(self))
     }
@@ -158,12 +166,20 @@ impl ValidLogisticParams {
     pub fn fit_named(&self, data: &Dataset<'_>, names: &[&str]) -> Result<FittedLogistic> {
         let (n, p) = (data.n_rows(), data.n_cols());
         if names.len() != p {
-            return Err(Error::Shape { what: "term names", expected: p, found: names.len() });
+            return Err(Error::Shape {
+                what: "term names",
+                expected: p,
+                found: names.len(),
+            });
         }
         check_matrix("logistic design", data.x)?;
         check_binary(data.y, n)?;
         if n <= p + 1 {
-            return Err(Error::TooFewRows { what: "logistic regression", needed: p + 2, found: n });
+            return Err(Error::TooFewRows {
+                what: "logistic regression",
+                needed: p + 2,
+                found: n,
+            });
         }
         let design = with_intercept(data.x);
         let mut term_names: Vec<String> = vec![INTERCEPT.to_string()];
@@ -183,7 +199,8 @@ impl ValidLogisticParams {
             let pval = 2.0 * mmrad_stats::normal_sf(z.abs());
             let (wald_lo, wald_hi) = (coef - z_crit * se, coef + z_crit * se);
             let (profile_lo, profile_hi) = if self.0.ci == CiMethod::Profile {
-                let (lo, hi) = profile_limits(self.0.firth, design.view(), data.y, &fit, j, q, &term_names[j])?;
+                let (lo, hi) =
+                    profile_limits(self.0.firth, design.view(), data.y, &fit, j, q, &term_names[j])?;
                 (Some(lo), Some(hi))
             } else {
                 (None, None)
@@ -281,7 +298,11 @@ impl FittedLogistic {
     pub fn linear_predictor(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
         let p = self.coef.len() - 1;
         if x.ncols() != p {
-            return Err(Error::Shape { what: "logistic predictor columns", expected: p, found: x.ncols() });
+            return Err(Error::Shape {
+                what: "logistic predictor columns",
+                expected: p,
+                found: x.ncols(),
+            });
         }
         check_matrix("logistic predictor input", x)?;
         Ok(x.dot(&self.slopes()) + self.intercept())
@@ -332,16 +353,32 @@ pub(crate) fn ml_fit(
     names: &[String],
 ) -> Result<RawFit> {
     let (x, offset) = split_fixed(design, fixed);
-    let options = IrlsOptions { max_iter: 100, tol: IRLS_TOL, offset, weights: None };
+    let options = IrlsOptions {
+        max_iter: 100,
+        tol: IRLS_TOL,
+        offset,
+        weights: None,
+    };
     let fit = logistic_irls(x.view(), y, &options)?;
     if fit.separation && fixed.is_none() {
-        return Err(Error::Separation { term: separating_term(design, &fit.coef, names) });
+        return Err(Error::Separation {
+            term: separating_term(design, &fit.coef, names),
+        });
     }
     if !fit.converged && fixed.is_none() {
-        return Err(Error::NoConvergence { what: "logistic regression (IRLS)", iterations: fit.iterations });
+        return Err(Error::NoConvergence {
+            what: "logistic regression (IRLS)",
+            iterations: fit.iterations,
+        });
     }
     let coef = merge_fixed(&fit.coef, fixed);
-    Ok(RawFit { coef, cov: fit.cov, deviance: fit.deviance, loglik: fit.loglik, objective: fit.loglik })
+    Ok(RawFit {
+        coef,
+        cov: fit.cov,
+        deviance: fit.deviance,
+        loglik: fit.loglik,
+        objective: fit.loglik,
+    })
 }
 
 /// The term with the largest standardised coefficient |β_j| sd(x_j) in a diverging fit (intercept if none).
@@ -356,7 +393,10 @@ fn separating_term(design: ArrayView2<'_, f64>, coef: &[f64], names: &[String]) 
             best = (j, size);
         }
     }
-    names.get(best.0).cloned().unwrap_or_else(|| INTERCEPT.to_string())
+    names
+        .get(best.0)
+        .cloned()
+        .unwrap_or_else(|| INTERCEPT.to_string())
 }
 
 /// Removes the fixed column and returns it as an offset.
@@ -389,7 +429,11 @@ fn loglik_of(y: ArrayView1<'_, f64>, eta: &Array1<f64>) -> f64 {
 /// Firth's penalised likelihood ℓ(β) + ½ log det(XᵀWX), maximised by the modified-score Newton iteration
 /// β ← β + I⁻¹ Xᵀ(y − μ + h(½ − μ)) with step halving; `fixed` holds one coefficient fixed (the penalty keeps
 /// the full information matrix, as logistf's profile likelihood does).
-pub(crate) fn firth_fit(design: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>, fixed: Option<(usize, f64)>) -> Result<RawFit> {
+pub(crate) fn firth_fit(
+    design: ArrayView2<'_, f64>,
+    y: ArrayView1<'_, f64>,
+    fixed: Option<(usize, f64)>,
+) -> Result<RawFit> {
     let (n, k) = design.dim();
     let mut beta = Array1::<f64>::zeros(k);
     if let Some((j, value)) = fixed {
@@ -406,7 +450,10 @@ pub(crate) fn firth_fit(design: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>, fix
         Some((loglik_of(y, &eta) + 0.5 * chol.log_det(), eta, chol))
     };
     let Some(mut current) = objective(&beta) else {
-        return Err(Error::NoConvergence { what: "firth logistic regression (singular information)", iterations: 0 });
+        return Err(Error::NoConvergence {
+            what: "firth logistic regression (singular information)",
+            iterations: 0,
+        });
     };
     let max_iter = 200;
     for iteration in 0..max_iter {
@@ -445,12 +492,21 @@ pub(crate) fn firth_fit(design: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>, fix
             break;
         }
         if iteration + 1 == max_iter {
-            return Err(Error::NoConvergence { what: "firth logistic regression", iterations: max_iter });
+            return Err(Error::NoConvergence {
+                what: "firth logistic regression",
+                iterations: max_iter,
+            });
         }
     }
     let (value, eta, chol) = current;
     let loglik = loglik_of(y, &eta);
-    Ok(RawFit { coef: beta.to_vec(), cov: chol.inverse(), deviance: -2.0 * loglik, loglik, objective: value })
+    Ok(RawFit {
+        coef: beta.to_vec(),
+        cov: chol.inverse(),
+        deviance: -2.0 * loglik,
+        loglik,
+        objective: value,
+    })
 }
 
 /// Profile-likelihood limits of coefficient `j`: the roots of 2[obj(β̂) − obj(β | β_j = b)] − q on each side,
@@ -467,7 +523,11 @@ fn profile_limits(
     let best = fit.objective;
     let names: Vec<String> = Vec::new();
     let f = |b: f64| -> Result<f64> {
-        let constrained = if firth { firth_fit(design, y, Some((j, b)))? } else { ml_fit(design, y, Some((j, b)), &names)? };
+        let constrained = if firth {
+            firth_fit(design, y, Some((j, b)))?
+        } else {
+            ml_fit(design, y, Some((j, b)), &names)?
+        };
         Ok(2.0 * (best - constrained.objective) - q)
     };
     let coef = fit.coef[j];
@@ -488,7 +548,10 @@ fn profile_limits(
             outer = coef + sign * step;
         }
         if !found {
-            return Err(Error::ProfileLimit { term: term.to_string(), side: if side == 0 { "lower" } else { "upper" } });
+            return Err(Error::ProfileLimit {
+                term: term.to_string(),
+                side: if side == 0 { "lower" } else { "upper" },
+            });
         }
         // Bisection with a secant (regula falsi, Illinois) acceleration; the function is increasing in |b − β̂|.
         let (mut a, mut b) = (inner, outer);

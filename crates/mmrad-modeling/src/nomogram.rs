@@ -37,7 +37,7 @@ pub struct NomogramAxis {
 /// let fit = LogisticParams::new().check()?.fit_named(&Dataset::new(x.view(), y.view())?, &["size"])?;
 /// let nomogram = Nomogram::new(&fit, &[(0.0, 29.0)])?;
 /// assert!((nomogram.axes()[0].max_points - 100.0).abs() < 1e-12);
-/// # Ok::<(), mmrad_modeling::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Nomogram {
@@ -55,17 +55,29 @@ impl Nomogram {
     pub fn new(model: &FittedLogistic, ranges: &[(f64, f64)]) -> Result<Nomogram> {
         let slopes = model.slopes();
         if ranges.len() != slopes.len() {
-            return Err(Error::Shape { what: "nomogram ranges", expected: slopes.len(), found: ranges.len() });
+            return Err(Error::Shape {
+                what: "nomogram ranges",
+                expected: slopes.len(),
+                found: ranges.len(),
+            });
         }
         let mut widest: f64 = 0.0;
         for (&(lo, hi), b) in ranges.iter().zip(slopes.iter()) {
             if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
-                return Err(Error::InvalidParam { name: "nomogram range", value: format!("({lo}, {hi})"), reason: "needs finite min <= max" });
+                return Err(Error::InvalidParam {
+                    name: "nomogram range",
+                    value: format!("({lo}, {hi})"),
+                    reason: "needs finite min <= max",
+                });
             }
             widest = widest.max(b.abs() * (hi - lo));
         }
         if widest <= 0.0 || !widest.is_finite() {
-            return Err(Error::InvalidParam { name: "nomogram range", value: widest.to_string(), reason: "every predictor spans zero points" });
+            return Err(Error::InvalidParam {
+                name: "nomogram range",
+                value: widest.to_string(),
+                reason: "every predictor spans zero points",
+            });
         }
         let points_per_lp = 100.0 / widest;
         let mut lp_at_zero = model.intercept();
@@ -74,7 +86,11 @@ impl Nomogram {
             let zero_at = if b >= 0.0 { lo } else { hi };
             lp_at_zero += b * zero_at;
             axes.push(NomogramAxis {
-                term: model.terms().get(j + 1).map(|t| t.term.clone()).unwrap_or_default(),
+                term: model
+                    .terms()
+                    .get(j + 1)
+                    .map(|t| t.term.clone())
+                    .unwrap_or_default(),
                 coef: b,
                 min: lo,
                 max: hi,
@@ -83,7 +99,11 @@ impl Nomogram {
                 max_points: b.abs() * (hi - lo) * points_per_lp,
             });
         }
-        Ok(Nomogram { axes, points_per_lp, lp_at_zero })
+        Ok(Nomogram {
+            axes,
+            points_per_lp,
+            lp_at_zero,
+        })
     }
 
     pub fn axes(&self) -> &[NomogramAxis] {
@@ -106,9 +126,18 @@ impl Nomogram {
     /// [`Error::Shape`] for a wrong number of values.
     pub fn points(&self, row: ArrayView1<'_, f64>) -> Result<Vec<f64>> {
         if row.len() != self.axes.len() {
-            return Err(Error::Shape { what: "nomogram row", expected: self.axes.len(), found: row.len() });
+            return Err(Error::Shape {
+                what: "nomogram row",
+                expected: self.axes.len(),
+                found: row.len(),
+            });
         }
-        Ok(self.axes.iter().zip(row.iter()).map(|(a, x)| a.coef * (x - a.zero_at) * self.points_per_lp).collect())
+        Ok(self
+            .axes
+            .iter()
+            .zip(row.iter())
+            .map(|(a, x)| a.coef * (x - a.zero_at) * self.points_per_lp)
+            .collect())
     }
 
     /// Total points of one row.
@@ -135,7 +164,11 @@ impl Nomogram {
     /// [`Error::InvalidParam`] for p outside (0, 1).
     pub fn points_for_probability(&self, p: f64) -> Result<f64> {
         if !(p > 0.0 && p < 1.0) {
-            return Err(Error::InvalidParam { name: "probability", value: p.to_string(), reason: "must be in (0, 1)" });
+            return Err(Error::InvalidParam {
+                name: "probability",
+                value: p.to_string(),
+                reason: "must be in (0, 1)",
+            });
         }
         Ok(((p / (1.0 - p)).ln() - self.lp_at_zero) * self.points_per_lp)
     }

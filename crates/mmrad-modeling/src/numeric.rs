@@ -8,7 +8,12 @@ use crate::{Error, Result};
 pub(crate) fn check_matrix(what: &'static str, x: ArrayView2<'_, f64>) -> Result<()> {
     for ((row, column), &value) in x.indexed_iter() {
         if !value.is_finite() {
-            return Err(Error::NonFinite { what, row, column, value });
+            return Err(Error::NonFinite {
+                what,
+                row,
+                column,
+                value,
+            });
         }
     }
     Ok(())
@@ -17,7 +22,11 @@ pub(crate) fn check_matrix(what: &'static str, x: ArrayView2<'_, f64>) -> Result
 /// Checks a 0/1 outcome of `n` rows with both classes; returns the number of events.
 pub(crate) fn check_binary(y: ArrayView1<'_, f64>, n: usize) -> Result<usize> {
     if y.len() != n {
-        return Err(Error::Shape { what: "outcome rows", expected: n, found: y.len() });
+        return Err(Error::Shape {
+            what: "outcome rows",
+            expected: n,
+            found: y.len(),
+        });
     }
     let mut events = 0;
     for (row, &value) in y.iter().enumerate() {
@@ -45,7 +54,11 @@ pub(crate) fn sigmoid(eta: f64) -> f64 {
 
 /// log(1 + exp(eta)), stable for large |eta|.
 pub(crate) fn softplus(eta: f64) -> f64 {
-    if eta > 0.0 { eta + (-eta).exp().ln_1p() } else { eta.exp().ln_1p() }
+    if eta > 0.0 {
+        eta + (-eta).exp().ln_1p()
+    } else {
+        eta.exp().ln_1p()
+    }
 }
 
 /// The soft-thresholding operator S(u, t) = sign(u) max(|u| - t, 0).

@@ -7,7 +7,9 @@ use ndarray::{Array1, ArrayView2, Axis};
 use mmrad_core::Dataset;
 
 use crate::lasso::FittedLasso;
-use crate::logistic::{CiMethod, FittedLogistic, LogisticParams, ValidLogisticParams, ml_fit, with_intercept};
+use crate::logistic::{
+    CiMethod, FittedLogistic, LogisticParams, ValidLogisticParams, ml_fit, with_intercept,
+};
 use crate::numeric::{check_binary, check_matrix};
 use crate::{Error, Result};
 
@@ -26,9 +28,17 @@ impl RadScore {
     /// [`Error::Shape`] when the number of names differs from the number of coefficients.
     pub fn new(name: &str, features: Vec<String>, lasso: FittedLasso) -> Result<RadScore> {
         if features.len() != lasso.coefficients().len() {
-            return Err(Error::Shape { what: "rad-score feature names", expected: lasso.coefficients().len(), found: features.len() });
+            return Err(Error::Shape {
+                what: "rad-score feature names",
+                expected: lasso.coefficients().len(),
+                found: features.len(),
+            });
         }
-        Ok(RadScore { name: name.to_string(), features, lasso })
+        Ok(RadScore {
+            name: name.to_string(),
+            features,
+            lasso,
+        })
     }
 
     pub fn name(&self) -> &str {
@@ -41,7 +51,11 @@ impl RadScore {
 
     /// (feature, coefficient) for each non-zero coefficient, in column order.
     pub fn signature(&self) -> Vec<(String, f64)> {
-        self.lasso.nonzero().into_iter().map(|j| (self.features[j].clone(), self.lasso.coefficients()[j])).collect()
+        self.lasso
+            .nonzero()
+            .into_iter()
+            .map(|j| (self.features[j].clone(), self.lasso.coefficients()[j]))
+            .collect()
     }
 
     /// The rad-score of each row of `x` (the same columns as in fitting).
@@ -69,7 +83,7 @@ impl RadScore {
 /// let data = Dataset::new(scores.view(), y.view())?;
 /// let fusion = FusionParams::new().fit(&data, &["CT", "MR"])?;
 /// assert_eq!(fusion.predict_proba(scores.view())?.len(), 30);
-/// # Ok::<(), mmrad_modeling::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FusionParams {
@@ -85,7 +99,9 @@ pub struct FittedFusion {
 
 impl Default for FusionParams {
     fn default() -> FusionParams {
-        FusionParams { logistic: LogisticParams::new().ci(CiMethod::Wald) }
+        FusionParams {
+            logistic: LogisticParams::new().ci(CiMethod::Wald),
+        }
     }
 }
 
@@ -105,7 +121,10 @@ impl FusionParams {
     /// As [`ValidLogisticParams::fit_named`].
     pub fn fit(&self, scores: &Dataset<'_>, modalities: &[&str]) -> Result<FittedFusion> {
         let model = self.logistic.check()?.fit_named(scores, modalities)?;
-        Ok(FittedFusion { modalities: modalities.iter().map(|s| s.to_string()).collect(), model })
+        Ok(FittedFusion {
+            modalities: modalities.iter().map(|s| s.to_string()).collect(),
+            model,
+        })
     }
 }
 
@@ -169,7 +188,7 @@ pub enum Selection {
 /// let data = Dataset::new(x.view(), y.view())?;
 /// let clinical = ClinicalParams::new().p_max(0.2).selection(ClinicalSelection::BackwardAic).check()?.fit(&data, &["er", "age"])?;
 /// assert_eq!(clinical.terms(), &["er".to_string()]);
-/// # Ok::<(), mmrad_modeling::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClinicalParams {
@@ -204,7 +223,11 @@ pub struct FittedClinical {
 
 impl Default for ClinicalParams {
     fn default() -> ClinicalParams {
-        ClinicalParams { p_max: 0.05, selection: Selection::Enter, logistic: LogisticParams::new() }
+        ClinicalParams {
+            p_max: 0.05,
+            selection: Selection::Enter,
+            logistic: LogisticParams::new(),
+        }
     }
 }
 
@@ -232,7 +255,11 @@ impl ClinicalParams {
     /// [`Error::InvalidParam`] for `p_max` outside (0, 1] or an invalid logistic level.
     pub fn check(self) -> Result<ValidClinicalParams> {
         if !(self.p_max > 0.0 && self.p_max <= 1.0) {
-            return Err(Error::InvalidParam { name: "p_max", value: self.p_max.to_string(), reason: "must be in (0, 1]" });
+            return Err(Error::InvalidParam {
+                name: "p_max",
+                value: self.p_max.to_string(),
+                reason: "must be in (0, 1]",
+            });
         }
         self.logistic.check()?;
         Ok(ValidClinicalParams(self))
@@ -248,7 +275,11 @@ impl ValidClinicalParams {
     pub fn fit(&self, data: &Dataset<'_>, names: &[&str]) -> Result<FittedClinical> {
         let p = data.n_cols();
         if names.len() != p {
-            return Err(Error::Shape { what: "clinical term names", expected: p, found: names.len() });
+            return Err(Error::Shape {
+                what: "clinical term names",
+                expected: p,
+                found: names.len(),
+            });
         }
         check_matrix("clinical candidates", data.x)?;
         check_binary(data.y, data.n_rows())?;
@@ -258,15 +289,21 @@ impl ValidClinicalParams {
             let fit = ml_fit(design.view(), data.y, None, &[String::new(), name.to_string()])?;
             let se = fit.cov[[1, 1]].sqrt();
             let pval = 2.0 * mmrad_stats::normal_sf((fit.coef[1] / se).abs());
-            screen.push(ScreenResult { term: name.to_string(), coef: fit.coef[1], p: pval, passed: pval < self.0.p_max });
+            screen.push(ScreenResult {
+                term: name.to_string(),
+                coef: fit.coef[1],
+                p: pval,
+                passed: pval < self.0.p_max,
+            });
         }
         let mut columns: Vec<usize> = (0..p).filter(|&j| screen[j].passed).collect();
         let mut aic_path = Vec::new();
         if self.0.selection == Selection::BackwardAic {
             let aic_of = |cols: &[usize]| -> Result<f64> {
                 let design = with_intercept(data.x.select(Axis(1), cols).view());
-                let term_names: Vec<String> =
-                    std::iter::once(String::new()).chain(cols.iter().map(|&c| names[c].to_string())).collect();
+                let term_names: Vec<String> = std::iter::once(String::new())
+                    .chain(cols.iter().map(|&c| names[c].to_string()))
+                    .collect();
                 let fit = ml_fit(design.view(), data.y, None, &term_names)?;
                 Ok(fit.deviance + 2.0 * (cols.len() + 1) as f64)
             };
@@ -275,7 +312,12 @@ impl ValidClinicalParams {
             while !columns.is_empty() {
                 let mut best: Option<(usize, f64)> = None;
                 for k in 0..columns.len() {
-                    let reduced: Vec<usize> = columns.iter().enumerate().filter(|(i, _)| *i != k).map(|(_, c)| *c).collect();
+                    let reduced: Vec<usize> = columns
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| *i != k)
+                        .map(|(_, c)| *c)
+                        .collect();
                     let aic = aic_of(&reduced)?;
                     if best.is_none_or(|(_, b)| aic < b) {
                         best = Some((k, aic));
@@ -302,7 +344,13 @@ impl ValidClinicalParams {
         let term_refs: Vec<&str> = terms.iter().map(String::as_str).collect();
         let valid: ValidLogisticParams = self.0.logistic.check()?;
         let model = valid.fit_named(&final_data, &term_refs)?;
-        Ok(FittedClinical { screen, columns, terms, aic_path, model })
+        Ok(FittedClinical {
+            screen,
+            columns,
+            terms,
+            aic_path,
+            model,
+        })
     }
 }
 
@@ -338,9 +386,14 @@ impl FittedClinical {
     pub fn predict_proba(&self, candidates: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
         let p = self.screen.len();
         if candidates.ncols() != p {
-            return Err(Error::Shape { what: "clinical candidate columns", expected: p, found: candidates.ncols() });
+            return Err(Error::Shape {
+                what: "clinical candidate columns",
+                expected: p,
+                found: candidates.ncols(),
+            });
         }
-        self.model.predict_proba(candidates.select(Axis(1), &self.columns).view())
+        self.model
+            .predict_proba(candidates.select(Axis(1), &self.columns).view())
     }
 
     /// The linear predictor from the full candidate matrix.
@@ -350,8 +403,13 @@ impl FittedClinical {
     pub fn linear_predictor(&self, candidates: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
         let p = self.screen.len();
         if candidates.ncols() != p {
-            return Err(Error::Shape { what: "clinical candidate columns", expected: p, found: candidates.ncols() });
+            return Err(Error::Shape {
+                what: "clinical candidate columns",
+                expected: p,
+                found: candidates.ncols(),
+            });
         }
-        self.model.linear_predictor(candidates.select(Axis(1), &self.columns).view())
+        self.model
+            .linear_predictor(candidates.select(Axis(1), &self.columns).view())
     }
 }

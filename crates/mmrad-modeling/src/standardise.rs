@@ -69,7 +69,11 @@ impl StandardiserParams {
     pub fn fit(&self, x: ArrayView2<'_, f64>) -> Result<FittedStandardiser> {
         let n = x.nrows();
         if n < 2 {
-            return Err(Error::TooFewRows { what: "standardiser", needed: 2, found: n });
+            return Err(Error::TooFewRows {
+                what: "standardiser",
+                needed: 2,
+                found: n,
+            });
         }
         check_matrix("standardiser input", x)?;
         let denom = match self.denominator {
@@ -118,7 +122,11 @@ impl FittedStandardiser {
     /// [`Error::Shape`] when `x` has a different number of columns than the training data.
     pub fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         if x.ncols() != self.means.len() {
-            return Err(Error::Shape { what: "standardiser columns", expected: self.means.len(), found: x.ncols() });
+            return Err(Error::Shape {
+                what: "standardiser columns",
+                expected: self.means.len(),
+                found: x.ncols(),
+            });
         }
         let mut out = x.to_owned();
         for (j, mut col) in out.columns_mut().into_iter().enumerate() {

@@ -23,24 +23,76 @@ fn clinical_model_matches_glm_and_statsmodels() {
     let x = columns(&data_csv, &TERMS);
     let y = Array1::from(data_csv.f64s("y"));
     let data = Dataset::new(x.view(), y.view()).unwrap();
-    let fit = LogisticParams::new().check().unwrap().fit_named(&data, &TERMS).unwrap();
+    let fit = LogisticParams::new()
+        .check()
+        .unwrap()
+        .fit_named(&data, &TERMS)
+        .unwrap();
     let glm = Csv::read("glm_clinical.csv");
     let sm = Csv::read("statsmodels_logit_clinical.csv");
     let (mut worst_coef, mut worst_profile): (f64, f64) = (0.0, 0.0);
     for (k, t) in fit.terms().iter().enumerate() {
         assert_eq!(t.term, glm.strs("term")[k]);
-        assert_close(&format!("{} coef", t.term), t.coef, glm.f64s("coef")[k], COEF_RTOL, 1e-12);
+        assert_close(
+            &format!("{} coef", t.term),
+            t.coef,
+            glm.f64s("coef")[k],
+            COEF_RTOL,
+            1e-12,
+        );
         assert_close(&format!("{} se", t.term), t.se, glm.f64s("se")[k], COEF_RTOL, 0.0);
         assert_close(&format!("{} z", t.term), t.z, glm.f64s("z")[k], COEF_RTOL, 0.0);
         assert_close(&format!("{} p", t.term), t.p, glm.f64s("p")[k], 1e-7, 0.0);
-        assert_close(&format!("{} wald lo", t.term), t.wald_lo, sm.f64s("lo")[k], COEF_RTOL, 1e-12);
-        assert_close(&format!("{} wald hi", t.term), t.wald_hi, sm.f64s("hi")[k], COEF_RTOL, 1e-12);
-        assert_close(&format!("{} profile lo", t.term), t.profile_lo.unwrap(), glm.f64s("profile_lo")[k], 0.0, PROFILE_TOL);
-        assert_close(&format!("{} profile hi", t.term), t.profile_hi.unwrap(), glm.f64s("profile_hi")[k], 0.0, PROFILE_TOL);
+        assert_close(
+            &format!("{} wald lo", t.term),
+            t.wald_lo,
+            sm.f64s("lo")[k],
+            COEF_RTOL,
+            1e-12,
+        );
+        assert_close(
+            &format!("{} wald hi", t.term),
+            t.wald_hi,
+            sm.f64s("hi")[k],
+            COEF_RTOL,
+            1e-12,
+        );
+        assert_close(
+            &format!("{} profile lo", t.term),
+            t.profile_lo.unwrap(),
+            glm.f64s("profile_lo")[k],
+            0.0,
+            PROFILE_TOL,
+        );
+        assert_close(
+            &format!("{} profile hi", t.term),
+            t.profile_hi.unwrap(),
+            glm.f64s("profile_hi")[k],
+            0.0,
+            PROFILE_TOL,
+        );
         // MASS interpolates the profile with splines: agreement to ~1e-3 only.
-        assert_close(&format!("{} MASS lo", t.term), t.ci_lo, glm.f64s("mass_lo")[k], 0.0, 5e-3);
-        assert_close(&format!("{} MASS hi", t.term), t.ci_hi, glm.f64s("mass_hi")[k], 0.0, 5e-3);
-        assert_close(&format!("{} OR", t.term), t.odds_ratio, sm.f64s("odds_ratio")[k], COEF_RTOL, 0.0);
+        assert_close(
+            &format!("{} MASS lo", t.term),
+            t.ci_lo,
+            glm.f64s("mass_lo")[k],
+            0.0,
+            5e-3,
+        );
+        assert_close(
+            &format!("{} MASS hi", t.term),
+            t.ci_hi,
+            glm.f64s("mass_hi")[k],
+            0.0,
+            5e-3,
+        );
+        assert_close(
+            &format!("{} OR", t.term),
+            t.odds_ratio,
+            sm.f64s("odds_ratio")[k],
+            COEF_RTOL,
+            0.0,
+        );
         worst_coef = worst_coef.max(((t.coef - glm.f64s("coef")[k]) / glm.f64s("coef")[k]).abs());
         worst_profile = worst_profile
             .max((t.profile_lo.unwrap() - glm.f64s("profile_lo")[k]).abs())
@@ -58,7 +110,12 @@ fn wald_only_skips_profile() {
     let x = columns(&data_csv, &["pr"]);
     let y = Array1::from(data_csv.f64s("y"));
     let data = Dataset::new(x.view(), y.view()).unwrap();
-    let fit = LogisticParams::new().ci(CiMethod::Wald).check().unwrap().fit(&data).unwrap();
+    let fit = LogisticParams::new()
+        .ci(CiMethod::Wald)
+        .check()
+        .unwrap()
+        .fit(&data)
+        .unwrap();
     assert!(fit.terms()[1].profile_lo.is_none());
     assert_eq!(fit.terms()[1].ci_lo, fit.terms()[1].wald_lo);
     assert_eq!(fit.terms()[1].term, "x1");
@@ -70,7 +127,11 @@ fn separation_is_an_error_naming_the_term() {
     let x = columns(&sep, &["x1", "x2"]);
     let y = Array1::from(sep.f64s("y"));
     let data = Dataset::new(x.view(), y.view()).unwrap();
-    let err = LogisticParams::new().check().unwrap().fit_named(&data, &["grade", "size"]).unwrap_err();
+    let err = LogisticParams::new()
+        .check()
+        .unwrap()
+        .fit_named(&data, &["grade", "size"])
+        .unwrap_err();
     assert_eq!(err, Error::Separation { term: "grade".into() }, "{err}");
 }
 
@@ -80,18 +141,47 @@ fn firth_matches_direct_penalised_likelihood_maximisation() {
     let x = columns(&sep, &["x1", "x2"]);
     let y = Array1::from(sep.f64s("y"));
     let data = Dataset::new(x.view(), y.view()).unwrap();
-    let fit = LogisticParams::new().firth(true).check().unwrap().fit_named(&data, &["x1", "x2"]).unwrap();
+    let fit = LogisticParams::new()
+        .firth(true)
+        .check()
+        .unwrap()
+        .fit_named(&data, &["x1", "x2"])
+        .unwrap();
     let r = Csv::read("firth_separated.csv");
     for (k, t) in fit.terms().iter().enumerate() {
         // The reference maximises with BFGS + Nelder–Mead (xatol 1e-13): 1e-6 absolute on coefficients and SE.
-        assert_close(&format!("firth {} coef", t.term), t.coef, r.f64s("coef")[k], 0.0, 1e-6);
+        assert_close(
+            &format!("firth {} coef", t.term),
+            t.coef,
+            r.f64s("coef")[k],
+            0.0,
+            1e-6,
+        );
         assert_close(&format!("firth {} se", t.term), t.se, r.f64s("se")[k], 0.0, 1e-6);
         // Profile limits from brentq on the reference's own (1e-13-converged) constrained maxima: 1e-5.
-        assert_close(&format!("firth {} profile lo", t.term), t.ci_lo, r.f64s("profile_lo")[k], 0.0, 1e-5);
-        assert_close(&format!("firth {} profile hi", t.term), t.ci_hi, r.f64s("profile_hi")[k], 0.0, 1e-5);
+        assert_close(
+            &format!("firth {} profile lo", t.term),
+            t.ci_lo,
+            r.f64s("profile_lo")[k],
+            0.0,
+            1e-5,
+        );
+        assert_close(
+            &format!("firth {} profile hi", t.term),
+            t.ci_hi,
+            r.f64s("profile_hi")[k],
+            0.0,
+            1e-5,
+        );
     }
     let pll = Csv::read("firth_separated_fit.csv").f64s("penalised_loglik")[0];
-    assert_close("firth penalised loglik", fit.penalised_loglik().unwrap(), pll, 1e-10, 0.0);
+    assert_close(
+        "firth penalised loglik",
+        fit.penalised_loglik().unwrap(),
+        pll,
+        1e-10,
+        0.0,
+    );
 }
 
 #[test]
@@ -100,9 +190,18 @@ fn bad_input_is_an_error() {
     let y = ndarray::array![1.0, 1.0, 1.0, 1.0];
     let data = Dataset::new(x.view(), y.view()).unwrap();
     let params = LogisticParams::new().check().unwrap();
-    assert_eq!(params.fit(&data).unwrap_err(), Error::OneClass { events: 4, n: 4 });
+    assert_eq!(
+        params.fit(&data).unwrap_err(),
+        Error::OneClass { events: 4, n: 4 }
+    );
     let y = ndarray::array![1.0, 0.0, 2.0, 0.0];
     let data = Dataset::new(x.view(), y.view()).unwrap();
-    assert_eq!(params.fit(&data).unwrap_err(), Error::NonBinaryOutcome { row: 2, value: 2.0 });
-    assert!(matches!(LogisticParams::new().level(1.0).check(), Err(Error::InvalidParam { name: "level", .. })));
+    assert_eq!(
+        params.fit(&data).unwrap_err(),
+        Error::NonBinaryOutcome { row: 2, value: 2.0 }
+    );
+    assert!(matches!(
+        LogisticParams::new().level(1.0).check(),
+        Err(Error::InvalidParam { name: "level", .. })
+    ));
 }

@@ -39,7 +39,11 @@ impl VarianceParams {
     /// [`Error::InvalidParam`] for a negative or NaN threshold; [`Error::NonFinite`] naming the column.
     pub fn fit(&self, data: &Dataset<'_>, names: &[String]) -> Result<ColumnSelection> {
         if !(self.min_variance >= 0.0) {
-            return Err(Error::InvalidParam { name: "min_variance", value: self.min_variance.to_string(), reason: "must be >= 0" });
+            return Err(Error::InvalidParam {
+                name: "min_variance",
+                value: self.min_variance.to_string(),
+                reason: "must be >= 0",
+            });
         }
         check_data(data, names)?;
         let n = data.n_rows() as f64;
@@ -51,7 +55,12 @@ impl VarianceParams {
             // Rounding-level spread around a large mean counts as constant.
             let constant = var.sqrt() <= 1e-13 * mean.abs();
             if constant || var <= self.min_variance {
-                dropped.push(Dropped { column: j, name: names[j].clone(), step: "variance", reason: format!("variance {var} <= {}", self.min_variance) });
+                dropped.push(Dropped {
+                    column: j,
+                    name: names[j].clone(),
+                    step: "variance",
+                    reason: format!("variance {var} <= {}", self.min_variance),
+                });
             } else {
                 kept.push(j);
             }
@@ -102,7 +111,11 @@ pub struct UnivariateParams {
 
 impl Default for UnivariateParams {
     fn default() -> UnivariateParams {
-        UnivariateParams { test: UnivariateTest::MannWhitney, p_max: 0.05, min_keep: 1 }
+        UnivariateParams {
+            test: UnivariateTest::MannWhitney,
+            p_max: 0.05,
+            min_keep: 1,
+        }
     }
 }
 
@@ -136,7 +149,11 @@ impl UnivariateParams {
         for col in data.x.columns() {
             let (mut events, mut others) = (Vec::new(), Vec::new());
             for (v, y) in col.iter().zip(data.y.iter()) {
-                if *y == 1.0 { events.push(*v) } else { others.push(*v) }
+                if *y == 1.0 {
+                    events.push(*v)
+                } else {
+                    others.push(*v)
+                }
             }
             let p = match self.test {
                 UnivariateTest::MannWhitney => mmrad_stats::mann_whitney_u(&events, &others).map(|r| r.p),
@@ -152,7 +169,11 @@ impl UnivariateParams {
     /// [`Error::Outcome`] for a non-binary or one-class outcome.
     pub fn fit(&self, data: &Dataset<'_>, names: &[String]) -> Result<ColumnSelection> {
         if !(self.p_max > 0.0 && self.p_max <= 1.0) {
-            return Err(Error::InvalidParam { name: "p_max", value: self.p_max.to_string(), reason: "must be in (0, 1]" });
+            return Err(Error::InvalidParam {
+                name: "p_max",
+                value: self.p_max.to_string(),
+                reason: "must be in (0, 1]",
+            });
         }
         let p = self.p_values(data, names)?;
         let mut kept: Vec<usize> = (0..p.len()).filter(|&j| p[j] < self.p_max).collect();
@@ -168,7 +189,11 @@ impl UnivariateParams {
                 column: j,
                 name: names[j].clone(),
                 step: "univariate",
-                reason: if p[j].is_nan() { "test undefined (all values tied)".to_string() } else { format!("p = {} >= {}", p[j], self.p_max) },
+                reason: if p[j].is_nan() {
+                    "test undefined (all values tied)".to_string()
+                } else {
+                    format!("p = {} >= {}", p[j], self.p_max)
+                },
             })
             .collect();
         Ok(ColumnSelection::new(data.n_cols(), kept, names, dropped))
@@ -210,7 +235,10 @@ pub struct CorrelationParams {
 
 impl Default for CorrelationParams {
     fn default() -> CorrelationParams {
-        CorrelationParams { max_abs_r: 0.9, method: CorrelationMethod::Pearson }
+        CorrelationParams {
+            max_abs_r: 0.9,
+            method: CorrelationMethod::Pearson,
+        }
     }
 }
 
@@ -242,13 +270,21 @@ impl CorrelationParams {
     /// [`Error::Outcome`].
     pub fn fit(&self, data: &Dataset<'_>, names: &[String]) -> Result<ColumnSelection> {
         if !(self.max_abs_r > 0.0 && self.max_abs_r <= 1.0) {
-            return Err(Error::InvalidParam { name: "max_abs_r", value: self.max_abs_r.to_string(), reason: "must be in (0, 1]" });
+            return Err(Error::InvalidParam {
+                name: "max_abs_r",
+                value: self.max_abs_r.to_string(),
+                reason: "must be in (0, 1]",
+            });
         }
         check_data(data, names)?;
         let cols: Vec<Vec<f64>> = data.x.columns().into_iter().map(|c| c.to_vec()).collect();
         let y = data.y.to_vec();
         // A constant column has an undefined association: it goes last (and correlates with nothing).
-        let assoc: Vec<f64> = cols.iter().map(|c| self.corr(c, &y).abs()).map(|a| if a.is_nan() { -1.0 } else { a }).collect();
+        let assoc: Vec<f64> = cols
+            .iter()
+            .map(|c| self.corr(c, &y).abs())
+            .map(|a| if a.is_nan() { -1.0 } else { a })
+            .collect();
         let mut order: Vec<usize> = (0..cols.len()).collect();
         order.sort_by(|&a, &b| assoc[b].total_cmp(&assoc[a]).then(a.cmp(&b)));
         let mut kept: Vec<usize> = Vec::new();
@@ -263,7 +299,12 @@ impl CorrelationParams {
                     column: j,
                     name: names[j].clone(),
                     step: "correlation",
-                    reason: format!("|r| = {} > {} with `{}` (more associated with the outcome)", r.abs(), self.max_abs_r, names[k]),
+                    reason: format!(
+                        "|r| = {} > {} with `{}` (more associated with the outcome)",
+                        r.abs(),
+                        self.max_abs_r,
+                        names[k]
+                    ),
                 }),
                 None => kept.push(j),
             }

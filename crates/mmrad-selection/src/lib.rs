@@ -23,10 +23,18 @@ pub use pipeline::{FittedSelection, LassoSelectorParams, SelectionPipeline, Step
 pub enum Error {
     /// A parameter outside its valid range.
     #[error("invalid parameter `{name}` = `{value}`: {reason}")]
-    InvalidParam { name: &'static str, value: String, reason: &'static str },
+    InvalidParam {
+        name: &'static str,
+        value: String,
+        reason: &'static str,
+    },
     /// Shapes that must agree do not.
     #[error("shape mismatch in {what}: expected {expected}, found {found}")]
-    Shape { what: &'static str, expected: usize, found: usize },
+    Shape {
+        what: &'static str,
+        expected: usize,
+        found: usize,
+    },
     /// A NaN or infinite training value.
     #[error("non-finite value `{value}` in column `{column}` at row {row}")]
     NonFinite { column: String, row: usize, value: f64 },
@@ -66,9 +74,22 @@ pub struct ColumnSelection {
 }
 
 impl ColumnSelection {
-    pub(crate) fn new(n_input: usize, kept: Vec<usize>, all_names: &[String], dropped: Vec<Dropped>) -> ColumnSelection {
-        let names = kept.iter().map(|&j| all_names.get(j).cloned().unwrap_or_default()).collect();
-        ColumnSelection { n_input, kept, names, dropped }
+    pub(crate) fn new(
+        n_input: usize,
+        kept: Vec<usize>,
+        all_names: &[String],
+        dropped: Vec<Dropped>,
+    ) -> ColumnSelection {
+        let names = kept
+            .iter()
+            .map(|&j| all_names.get(j).cloned().unwrap_or_default())
+            .collect();
+        ColumnSelection {
+            n_input,
+            kept,
+            names,
+            dropped,
+        }
     }
 
     /// Indices of the kept input columns, increasing.
@@ -97,7 +118,11 @@ impl ColumnSelection {
     /// [`Error::Shape`] when `x` does not have the training number of columns.
     pub fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         if x.ncols() != self.n_input {
-            return Err(Error::Shape { what: "selection input columns", expected: self.n_input, found: x.ncols() });
+            return Err(Error::Shape {
+                what: "selection input columns",
+                expected: self.n_input,
+                found: x.ncols(),
+            });
         }
         Ok(x.select(Axis(1), &self.kept))
     }
@@ -114,11 +139,19 @@ impl mmrad_core::Transform for ColumnSelection {
 /// Checks names, finiteness and the 0/1 outcome with both classes.
 pub(crate) fn check_data(data: &mmrad_core::Dataset<'_>, names: &[String]) -> Result<()> {
     if names.len() != data.n_cols() {
-        return Err(Error::Shape { what: "feature names", expected: data.n_cols(), found: names.len() });
+        return Err(Error::Shape {
+            what: "feature names",
+            expected: data.n_cols(),
+            found: names.len(),
+        });
     }
     for ((row, col), &value) in data.x.indexed_iter() {
         if !value.is_finite() {
-            return Err(Error::NonFinite { column: names[col].clone(), row, value });
+            return Err(Error::NonFinite {
+                column: names[col].clone(),
+                row,
+                value,
+            });
         }
     }
     let n = data.n_rows();

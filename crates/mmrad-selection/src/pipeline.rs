@@ -17,7 +17,9 @@ pub struct LassoSelectorParams {
 
 impl Default for LassoSelectorParams {
     fn default() -> LassoSelectorParams {
-        LassoSelectorParams { lasso: LassoParams::binomial() }
+        LassoSelectorParams {
+            lasso: LassoParams::binomial(),
+        }
     }
 }
 
@@ -27,7 +29,12 @@ impl LassoSelectorParams {
     ///
     /// # Errors
     /// Invalid LASSO parameters and the errors of [`ValidLassoParams::fit_cv_seeded`].
-    pub fn fit(&self, data: &Dataset<'_>, names: &[String], rng: &mut SeededRng) -> Result<(ColumnSelection, FittedLasso)> {
+    pub fn fit(
+        &self,
+        data: &Dataset<'_>,
+        names: &[String],
+        rng: &mut SeededRng,
+    ) -> Result<(ColumnSelection, FittedLasso)> {
         check_data(data, names)?;
         let valid: ValidLassoParams = self.lasso.clone().check()?;
         let fitted = match valid.lambda_rule() {
@@ -37,7 +44,12 @@ impl LassoSelectorParams {
         let kept = fitted.nonzero();
         let dropped = (0..data.n_cols())
             .filter(|j| !kept.contains(j))
-            .map(|j| Dropped { column: j, name: names[j].clone(), step: "lasso", reason: format!("zero coefficient at lambda = {}", fitted.lambda()) })
+            .map(|j| Dropped {
+                column: j,
+                name: names[j].clone(),
+                step: "lasso",
+                reason: format!("zero coefficient at lambda = {}", fitted.lambda()),
+            })
             .collect();
         Ok((ColumnSelection::new(data.n_cols(), kept, names, dropped), fitted))
     }
@@ -134,7 +146,11 @@ impl SelectionPipeline {
             }
             let x: Array2<f64> = data.x.select(Axis(1), &current);
             let sub_names: Vec<String> = current.iter().map(|&j| names[j].clone()).collect();
-            let sub = Dataset::new(x.view(), y.view()).map_err(|_| Error::Shape { what: "selection rows", expected: y.len(), found: x.nrows() })?;
+            let sub = Dataset::new(x.view(), y.view()).map_err(|_| Error::Shape {
+                what: "selection rows",
+                expected: y.len(),
+                found: x.nrows(),
+            })?;
             let selection = match step {
                 Step::Variance(v) => v.fit(&sub, &sub_names)?,
                 Step::Univariate(u) => u.fit(&sub, &sub_names)?,
@@ -158,7 +174,11 @@ impl SelectionPipeline {
             lasso = None;
             lasso_input.clear();
         }
-        Ok(FittedSelection { selection: ColumnSelection::new(p, current, names, dropped), lasso, lasso_input })
+        Ok(FittedSelection {
+            selection: ColumnSelection::new(p, current, names, dropped),
+            lasso,
+            lasso_input,
+        })
     }
 }
 
@@ -198,8 +218,16 @@ impl FittedSelection {
     pub fn rad_score(&self, x: ArrayView2<'_, f64>) -> Option<Result<Array1<f64>>> {
         let lasso = self.lasso.as_ref()?;
         if x.ncols() != self.selection.n_input() {
-            return Some(Err(Error::Shape { what: "selection input columns", expected: self.selection.n_input(), found: x.ncols() }));
+            return Some(Err(Error::Shape {
+                what: "selection input columns",
+                expected: self.selection.n_input(),
+                found: x.ncols(),
+            }));
         }
-        Some(lasso.linear_predictor(x.select(Axis(1), &self.lasso_input).view()).map_err(Error::from))
+        Some(
+            lasso
+                .linear_predictor(x.select(Axis(1), &self.lasso_input).view())
+                .map_err(Error::from),
+        )
     }
 }

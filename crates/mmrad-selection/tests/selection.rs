@@ -4,24 +4,34 @@
 
 use mmrad_core::{Dataset, SeededRng};
 use mmrad_selection::{
-    CorrelationParams, Error, LassoSelectorParams, SelectionPipeline, UnivariateParams, UnivariateTest, VarianceParams,
+    CorrelationParams, Error, LassoSelectorParams, SelectionPipeline, UnivariateParams, UnivariateTest,
+    VarianceParams,
 };
 use mmrad_testkit::assert_close;
 use ndarray::{Array1, Array2, Axis};
 
 fn read(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let path = mmrad_testkit::workspace_root().join("tests/reference/modeling").join(name);
+    let path = mmrad_testkit::workspace_root()
+        .join("tests/reference/modeling")
+        .join(name);
     let text = std::fs::read_to_string(path).unwrap();
     let mut lines = text.lines();
     let header = lines.next().unwrap().split(',').map(str::to_string).collect();
-    (header, lines.map(|l| l.split(',').map(str::to_string).collect()).collect())
+    (
+        header,
+        lines
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .collect(),
+    )
 }
 
 fn p40() -> (Array2<f64>, Array1<f64>, Vec<String>) {
     let (header, rows) = read("lasso_p40.csv");
     let names: Vec<String> = header[2..].to_vec();
     let y = Array1::from_iter(rows.iter().map(|r| r[0].parse::<f64>().unwrap()));
-    let x = Array2::from_shape_fn((rows.len(), names.len()), |(i, j)| rows[i][j + 2].parse::<f64>().unwrap());
+    let x = Array2::from_shape_fn((rows.len(), names.len()), |(i, j)| {
+        rows[i][j + 2].parse::<f64>().unwrap()
+    });
     (x, y, names)
 }
 
@@ -35,11 +45,20 @@ fn univariate_p_values_match_scipy() {
         let p = params.p_values(&data, &names).unwrap();
         for (j, row) in rows.iter().enumerate() {
             // Normal and t tail probabilities: 1e-9 relative.
-            assert_close(&format!("{test:?} {}", row[0]), p[j], row[col].parse().unwrap(), 1e-9, 1e-15);
+            assert_close(
+                &format!("{test:?} {}", row[0]),
+                p[j],
+                row[col].parse().unwrap(),
+                1e-9,
+                1e-15,
+            );
         }
         let fitted = params.fit(&data, &names).unwrap();
-        let expected: Vec<String> =
-            rows.iter().filter(|r| r[col].parse::<f64>().unwrap() < 0.05).map(|r| r[0].clone()).collect();
+        let expected: Vec<String> = rows
+            .iter()
+            .filter(|r| r[col].parse::<f64>().unwrap() < 0.05)
+            .map(|r| r[0].clone())
+            .collect();
         assert_eq!(fitted.names(), expected.as_slice(), "{test:?}");
         assert_eq!(fitted.dropped().len(), names.len() - expected.len());
     }
@@ -50,24 +69,47 @@ fn nothing_passing_keeps_the_min_keep_smallest_p() {
     let (x, y, names) = p40();
     let data = Dataset::new(x.view(), y.view()).unwrap();
     let (_, rows) = read("selection_univariate.csv");
-    let fitted = UnivariateParams::new().p_max(1e-12).min_keep(2).fit(&data, &names).unwrap();
-    let mut by_p: Vec<(f64, String)> = rows.iter().map(|r| (r[1].parse().unwrap(), r[0].clone())).collect();
+    let fitted = UnivariateParams::new()
+        .p_max(1e-12)
+        .min_keep(2)
+        .fit(&data, &names)
+        .unwrap();
+    let mut by_p: Vec<(f64, String)> = rows
+        .iter()
+        .map(|r| (r[1].parse().unwrap(), r[0].clone()))
+        .collect();
     by_p.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut expected = vec![by_p[0].1.clone(), by_p[1].1.clone()];
     expected.sort_by_key(|n| names.iter().position(|m| m == n));
     assert_eq!(fitted.names(), expected.as_slice());
-    assert!(UnivariateParams::new().p_max(1e-12).min_keep(0).fit(&data, &names).unwrap().kept().is_empty());
+    assert!(
+        UnivariateParams::new()
+            .p_max(1e-12)
+            .min_keep(0)
+            .fit(&data, &names)
+            .unwrap()
+            .kept()
+            .is_empty()
+    );
 }
 
 #[test]
 fn correlation_pruning_matches_numpy_greedy() {
     let (x, y, names) = p40();
     let data = Dataset::new(x.view(), y.view()).unwrap();
-    let fitted = CorrelationParams::new().max_abs_r(0.6).fit(&data, &names).unwrap();
+    let fitted = CorrelationParams::new()
+        .max_abs_r(0.6)
+        .fit(&data, &names)
+        .unwrap();
     let (_, rows) = read("selection_correlation_0.6.csv");
     let expected: Vec<String> = rows.into_iter().map(|r| r[0].clone()).collect();
     assert_eq!(fitted.names(), expected.as_slice());
-    assert!(fitted.dropped().iter().all(|d| d.step == "correlation" && d.reason.contains("|r| =")));
+    assert!(
+        fitted
+            .dropped()
+            .iter()
+            .all(|d| d.step == "correlation" && d.reason.contains("|r| ="))
+    );
 }
 
 #[test]
@@ -83,10 +125,16 @@ fn variance_filter_records_constant_columns_and_nan_is_an_error() {
     bad[[2, 2]] = f64::NAN;
     let data = Dataset::new(bad.view(), y.view()).unwrap();
     let err = VarianceParams::new().fit(&data, &names).unwrap_err();
-    assert!(matches!(err, Error::NonFinite { ref column, row: 2, .. } if column == "b"), "{err}");
+    assert!(
+        matches!(err, Error::NonFinite { ref column, row: 2, .. } if column == "b"),
+        "{err}"
+    );
     let one_class = ndarray::array![1.0, 1.0, 1.0, 1.0];
     let data = Dataset::new(x.view(), one_class.view()).unwrap();
-    assert!(matches!(VarianceParams::new().fit(&data, &names), Err(Error::Outcome { events: 4, n: 4 })));
+    assert!(matches!(
+        VarianceParams::new().fit(&data, &names),
+        Err(Error::Outcome { events: 4, n: 4 })
+    ));
 }
 
 #[test]
@@ -100,7 +148,13 @@ fn pipeline_maps_columns_back_and_is_fitted_on_training_rows_only() {
         .then_correlation(CorrelationParams::new().max_abs_r(0.6))
         .then_lasso(LassoSelectorParams::default());
     let fit = |x: &Array2<f64>, y: &Array1<f64>| {
-        pipeline.fit(&Dataset::new(x.view(), y.view()).unwrap(), &names, &mut SeededRng::new(11)).unwrap()
+        pipeline
+            .fit(
+                &Dataset::new(x.view(), y.view()).unwrap(),
+                &names,
+                &mut SeededRng::new(11),
+            )
+            .unwrap()
     };
     let fitted = fit(&xt, &yt);
     // Every input column is either kept or dropped exactly once.
@@ -108,8 +162,9 @@ fn pipeline_maps_columns_back_and_is_fitted_on_training_rows_only() {
     let lasso = fitted.lasso().unwrap();
     assert_eq!(lasso.nonzero().len(), fitted.kept().len());
     let score = fitted.rad_score(x.view()).unwrap().unwrap();
-    let direct = fitted.transform(x.view()).unwrap().dot(&Array1::from_iter(lasso.coefficients().iter().copied().filter(|c| *c != 0.0)))
-        + lasso.intercept();
+    let direct = fitted.transform(x.view()).unwrap().dot(&Array1::from_iter(
+        lasso.coefficients().iter().copied().filter(|c| *c != 0.0),
+    )) + lasso.intercept();
     for i in 0..y.len() {
         assert_close("rad-score", score[i], direct[i], 1e-12, 1e-12);
     }

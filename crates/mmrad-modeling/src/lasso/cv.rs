@@ -44,13 +44,20 @@ pub(super) fn cross_validate(
 ) -> Result<(LassoPath, CvTable)> {
     let n = x.nrows();
     if foldid.len() != n {
-        return Err(Error::Shape { what: "fold ids", expected: n, found: foldid.len() });
+        return Err(Error::Shape {
+            what: "fold ids",
+            expected: n,
+            found: foldid.len(),
+        });
     }
     let mut labels: Vec<usize> = foldid.to_vec();
     labels.sort_unstable();
     labels.dedup();
     if labels.len() < 3 {
-        return Err(Error::BadFolds { fold: labels.len(), reason: "need at least 3 folds" });
+        return Err(Error::BadFolds {
+            fold: labels.len(),
+            reason: "need at least 3 folds",
+        });
     }
     let family = params.0.family;
     // Gaussian with standardisation: scale once on all rows, then cross-validate unscaled (scikit-learn pipeline).
@@ -61,7 +68,10 @@ pub(super) fn cross_validate(
         (x.to_owned(), None)
     };
     let fit_params = if scaler.is_some() {
-        ValidLassoParams(super::LassoParams { standardize: false, ..params.0.clone() })
+        ValidLassoParams(super::LassoParams {
+            standardize: false,
+            ..params.0.clone()
+        })
     } else {
         params.clone()
     };
@@ -78,7 +88,10 @@ pub(super) fn cross_validate(
         if family == Family::Binomial {
             let events = yt.iter().filter(|&&v| v == 1.0).count();
             if events == 0 || events == train.len() {
-                return Err(Error::BadFolds { fold: label, reason: "training rows outside this fold have a single class" });
+                return Err(Error::BadFolds {
+                    fold: label,
+                    reason: "training rows outside this fold have a single class",
+                });
             }
         }
         // Binomial (cv.glmnet, alignment = "lambda"): each fold fits its own default λ sequence and is predicted
@@ -116,8 +129,17 @@ pub(super) fn cross_validate(
         match family {
             Family::Binomial => {
                 let total: f64 = fold_sizes.iter().sum();
-                let mean = fold_means.iter().zip(&fold_sizes).map(|(f, w)| f[k] * w).sum::<f64>() / total;
-                let var = fold_means.iter().zip(&fold_sizes).map(|(f, w)| w * (f[k] - mean).powi(2)).sum::<f64>()
+                let mean = fold_means
+                    .iter()
+                    .zip(&fold_sizes)
+                    .map(|(f, w)| f[k] * w)
+                    .sum::<f64>()
+                    / total;
+                let var = fold_means
+                    .iter()
+                    .zip(&fold_sizes)
+                    .map(|(f, w)| w * (f[k] - mean).powi(2))
+                    .sum::<f64>()
                     / total
                     / (n_folds - 1.0);
                 cvm[k] = mean;
@@ -136,7 +158,11 @@ pub(super) fn cross_validate(
     let bound = cvm[index_min] + cvsd[index_min];
     let index_1se = cvm.iter().position(|&v| v <= bound).unwrap_or(index_min);
     if let Some(s) = &scaler {
-        rescale_path(&mut path, s.means().as_slice().unwrap_or(&[]), s.sds().as_slice().unwrap_or(&[]));
+        rescale_path(
+            &mut path,
+            s.means().as_slice().unwrap_or(&[]),
+            s.sds().as_slice().unwrap_or(&[]),
+        );
     }
     let table = CvTable {
         nzero: path.df.clone(),
@@ -179,9 +205,12 @@ fn interpolate_path(path: &LassoPath, at: &[f64]) -> LassoPath {
     LassoPath {
         lambdas: at.to_vec(),
         intercepts,
-        df: (0..at.len()).map(|k| coefs.column(k).iter().filter(|c| **c != 0.0).count()).collect(),
+        df: (0..at.len())
+            .map(|k| coefs.column(k).iter().filter(|c| **c != 0.0).count())
+            .collect(),
         coefs,
         dev_ratio: vec![f64::NAN; at.len()],
+        converged: vec![path.converged.iter().all(|c| *c); at.len()],
         null_deviance: path.null_deviance,
         constant_columns: path.constant_columns.clone(),
     }

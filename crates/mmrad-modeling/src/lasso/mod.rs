@@ -114,6 +114,9 @@ pub struct LassoPath {
     pub null_deviance: f64,
     /// Columns with zero training variance (never selected).
     pub constant_columns: Vec<usize>,
+    /// Whether the solver reached its tolerance at each λ (false: coordinate descent hit its sweep limit, which
+    /// happens only near interpolation with p > n; the coefficients are the last iterate).
+    pub converged: Vec<bool>,
 }
 
 /// A LASSO fit at one chosen λ, with the path and (when cross-validated) the CV table it was chosen from.
@@ -145,13 +148,17 @@ impl LassoParams {
             inner_folds: 10,
             standardize: true,
             tol: 1e-11,
-            max_passes: 100_000,
+            max_passes: 20_000,
         }
     }
 
     /// scikit-learn `Lasso`/`LassoCV` on the 0/1 outcome (α = 1, 100 values, `eps` 1e-3, λ.min as `LassoCV`).
     pub fn gaussian() -> LassoParams {
-        LassoParams { family: Family::Gaussian, lambda_rule: LambdaRule::Min, ..LassoParams::binomial() }
+        LassoParams {
+            family: Family::Gaussian,
+            lambda_rule: LambdaRule::Min,
+            ..LassoParams::binomial()
+        }
     }
 
     pub fn family(mut self, family: Family) -> LassoParams {
@@ -218,7 +225,11 @@ impl LassoParams {
             return bad("lambda", v.to_string(), "must be finite and >= 0");
         }
         if self.inner_folds < 3 {
-            return bad("inner_folds", self.inner_folds.to_string(), "must be at least 3 (as cv.glmnet requires)");
+            return bad(
+                "inner_folds",
+                self.inner_folds.to_string(),
+                "must be at least 3 (as cv.glmnet requires)",
+            );
         }
         if !(self.tol > 0.0 && self.tol.is_finite()) {
             return bad("tol", self.tol.to_string(), "must be positive");
@@ -268,7 +279,11 @@ impl ValidLassoParams {
     /// As [`ValidLassoParams::fit_path`].
     pub fn fit_at(&self, data: &Dataset<'_>, lambda: f64) -> Result<FittedLasso> {
         if !(lambda.is_finite() && lambda >= 0.0) {
-            return Err(Error::InvalidParam { name: "lambda", value: lambda.to_string(), reason: "must be >= 0" });
+            return Err(Error::InvalidParam {
+                name: "lambda",
+                value: lambda.to_string(),
+                reason: "must be >= 0",
+            });
         }
         let grid = self.grid(data.x, data.y)?;
         let mut lambdas: Vec<f64> = grid.into_iter().filter(|&l| l > lambda).collect();
@@ -313,14 +328,22 @@ impl ValidLassoParams {
     }
 
     /// Validates inputs and fits the path on `x` (rows) and `y`.
-    pub(crate) fn path(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>, lambdas: Option<&[f64]>) -> Result<LassoPath> {
+    pub(crate) fn path(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        lambdas: Option<&[f64]>,
+    ) -> Result<LassoPath> {
         let p = &self.0;
         check_inputs(p.family, x, y)?;
         let y_vec: Vec<f64> = y.to_vec();
         let problem = solver::Problem::new(x, &y_vec, p.family, p.alpha, p.standardize, p.tol, p.max_passes);
         let (grid, early_stop) = match lambdas {
             Some(l) => (l.to_vec(), false),
-            None => (self.default_grid(problem.lambda_max(), x.nrows(), x.ncols()), p.family == Family::Binomial),
+            None => (
+                self.default_grid(problem.lambda_max(), x.nrows(), x.ncols()),
+                p.family == Family::Binomial,
+            ),
         };
         let std_path = problem.fit_path(&grid, early_stop)?;
         Ok(to_original_scale(&problem, std_path))
@@ -351,7 +374,9 @@ impl ValidLassoParams {
         if m == 1 {
             return vec![lambda_max];
         }
-        (0..m).map(|k| lambda_max * (k as f64 / (m - 1) as f64 * ratio.ln()).exp()).collect()
+        (0..m)
+            .map(|k| lambda_max * (k as f64 / (m - 1) as f64 * ratio.ln()).exp())
+            .collect()
     }
 }
 
@@ -395,7 +420,12 @@ impl FittedLasso {
 
     /// Indices of the non-zero coefficients, increasing.
     pub fn nonzero(&self) -> Vec<usize> {
-        self.coefficients.iter().enumerate().filter(|(_, c)| **c != 0.0).map(|(j, _)| j).collect()
+        self.coefficients
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c != 0.0)
+            .map(|(j, _)| j)
+            .collect()
     }
 
     /// The full-data path the coefficients were taken from.
@@ -418,7 +448,11 @@ impl FittedLasso {
     /// [`Error::Shape`] for a wrong number of columns; [`Error::NonFinite`] for NaN input.
     pub fn linear_predictor(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
         if x.ncols() != self.coefficients.len() {
-            return Err(Error::Shape { what: "lasso predictor columns", expected: self.coefficients.len(), found: x.ncols() });
+            return Err(Error::Shape {
+                what: "lasso predictor columns",
+                expected: self.coefficients.len(),
+                found: x.ncols(),
+            });
         }
         check_matrix("lasso predictor input", x)?;
         Ok(x.dot(&self.coefficients) + self.intercept)
@@ -430,7 +464,9 @@ impl FittedLasso {
     /// As [`FittedLasso::linear_predictor`]; [`Error::NotProbabilistic`] for the gaussian family.
     pub fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
         if self.family == Family::Gaussian {
-            return Err(Error::NotProbabilistic { what: "the gaussian lasso" });
+            return Err(Error::NotProbabilistic {
+                what: "the gaussian lasso",
+            });
         }
         Ok(self.linear_predictor(x)?.mapv(sigmoid))
     }
@@ -447,22 +483,38 @@ impl mmrad_core::Predict for FittedLasso {
 
 fn check_lambdas(lambdas: &[f64]) -> Result<()> {
     if lambdas.is_empty() {
-        return Err(Error::InvalidParam { name: "lambda", value: "[]".into(), reason: "sequence is empty" });
+        return Err(Error::InvalidParam {
+            name: "lambda",
+            value: "[]".into(),
+            reason: "sequence is empty",
+        });
     }
     for w in lambdas.windows(2) {
         if w[1] > w[0] {
-            return Err(Error::InvalidParam { name: "lambda", value: w[1].to_string(), reason: "sequence must decrease" });
+            return Err(Error::InvalidParam {
+                name: "lambda",
+                value: w[1].to_string(),
+                reason: "sequence must decrease",
+            });
         }
     }
     if let Some(v) = lambdas.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
-        return Err(Error::InvalidParam { name: "lambda", value: v.to_string(), reason: "must be finite and >= 0" });
+        return Err(Error::InvalidParam {
+            name: "lambda",
+            value: v.to_string(),
+            reason: "must be finite and >= 0",
+        });
     }
     Ok(())
 }
 
 fn check_inputs(family: Family, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<()> {
     if x.nrows() < 2 {
-        return Err(Error::TooFewRows { what: "lasso", needed: 2, found: x.nrows() });
+        return Err(Error::TooFewRows {
+            what: "lasso",
+            needed: 2,
+            found: x.nrows(),
+        });
     }
     if x.ncols() == 0 {
         return Err(Error::NoTerms { what: "lasso design" });
@@ -474,10 +526,19 @@ fn check_inputs(family: Family, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) 
         }
         Family::Gaussian => {
             if y.len() != x.nrows() {
-                return Err(Error::Shape { what: "outcome rows", expected: x.nrows(), found: y.len() });
+                return Err(Error::Shape {
+                    what: "outcome rows",
+                    expected: x.nrows(),
+                    found: y.len(),
+                });
             }
             if let Some((row, &value)) = y.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-                return Err(Error::NonFinite { what: "outcome", row, column: 0, value });
+                return Err(Error::NonFinite {
+                    what: "outcome",
+                    row,
+                    column: 0,
+                    value,
+                });
             }
         }
     }
@@ -510,6 +571,7 @@ fn to_original_scale(problem: &solver::Problem<'_>, path: solver::StdPath) -> La
         coefs,
         df,
         dev_ratio: path.dev_ratio,
+        converged: path.converged,
         null_deviance: path.null_dev,
         constant_columns: (0..p).filter(|&j| !problem.included[j]).collect(),
     }

@@ -1,8 +1,8 @@
 //! The coordinate-descent core: one (standardised) design, a λ sequence, warm starts, sequential strong rules with
 //! a KKT check, and a proximal-Newton (IRLS) outer loop for the binomial family.
 
+use crate::Result;
 use crate::numeric::{sigmoid, soft_threshold, softplus};
-use crate::{Error, Result};
 
 use super::Family;
 
@@ -28,6 +28,7 @@ pub(super) struct StdPath {
     pub b0: Vec<f64>,
     pub beta: Vec<Vec<f64>>,
     pub dev_ratio: Vec<f64>,
+    pub converged: Vec<bool>,
     pub null_dev: f64,
 }
 
@@ -77,7 +78,19 @@ impl<'a> Problem<'a> {
                 xs[j * n + i] = (v - mean) / scale;
             }
         }
-        Problem { n, p, xs, y, family, alpha, means, sds, included, tol, max_passes }
+        Problem {
+            n,
+            p,
+            xs,
+            y,
+            family,
+            alpha,
+            means,
+            sds,
+            included,
+            tol,
+            max_passes,
+        }
     }
 
     fn col(&self, j: usize) -> &[f64] {
@@ -97,7 +110,13 @@ impl<'a> Problem<'a> {
             if !self.included[j] {
                 continue;
             }
-            let g: f64 = self.col(j).iter().zip(self.y).map(|(x, y)| x * (y - ybar)).sum::<f64>() / self.n as f64;
+            let g: f64 = self
+                .col(j)
+                .iter()
+                .zip(self.y)
+                .map(|(x, y)| x * (y - ybar))
+                .sum::<f64>()
+                / self.n as f64;
             best = best.max(g.abs());
         }
         best / self.alpha.max(1e-3)
@@ -107,7 +126,11 @@ impl<'a> Problem<'a> {
     fn deviance(&self, eta: &[f64]) -> f64 {
         match self.family {
             Family::Binomial => {
-                2.0 * eta.iter().zip(self.y).map(|(e, y)| softplus(*e) - y * e).sum::<f64>()
+                2.0 * eta
+                    .iter()
+                    .zip(self.y)
+                    .map(|(e, y)| softplus(*e) - y * e)
+                    .sum::<f64>()
             }
             Family::Gaussian => eta.iter().zip(self.y).map(|(e, y)| (y - e) * (y - e)).sum(),
         }
@@ -129,19 +152,34 @@ impl<'a> Problem<'a> {
             Family::Gaussian => ybar,
         };
         let null_dev = self.deviance(&vec![b0_null; n]);
-        let mut state = State { b0: b0_null, beta: vec![0.0; self.p], eta: vec![b0_null; n] };
+        let mut state = State {
+            b0: b0_null,
+            beta: vec![0.0; self.p],
+            eta: vec![b0_null; n],
+        };
         let mut ever_active = vec![false; self.p];
-        let mut out = StdPath { lambdas: Vec::new(), b0: Vec::new(), beta: Vec::new(), dev_ratio: Vec::new(), null_dev };
+        let mut out = StdPath {
+            lambdas: Vec::new(),
+            b0: Vec::new(),
+            beta: Vec::new(),
+            dev_ratio: Vec::new(),
+            converged: Vec::new(),
+            null_dev,
+        };
         let mut lambda_prev = lambdas.first().copied().unwrap_or(0.0);
         for (k, &lambda) in lambdas.iter().enumerate() {
             let grad = self.gradient(&state);
             let cut = self.alpha * (2.0 * lambda - lambda_prev);
-            let mut strong: Vec<bool> =
-                (0..self.p).map(|j| self.included[j] && (ever_active[j] || grad[j].abs() >= cut)).collect();
+            let mut strong: Vec<bool> = (0..self.p)
+                .map(|j| self.included[j] && (ever_active[j] || grad[j].abs() >= cut))
+                .collect();
             // At or above λ_max the null model is the exact solution (avoids rounding-level non-zeros).
             let at_null = state.beta.iter().all(|b| *b == 0.0)
-                && grad.iter().all(|g| g.abs() <= lambda * self.alpha * (1.0 + 1e-12));
+                && grad
+                    .iter()
+                    .all(|g| g.abs() <= lambda * self.alpha * (1.0 + 1e-12));
             let mut round = 0;
+            let mut converged = true;
             while !at_null {
                 round += 1;
                 let set: Vec<usize> = (0..self.p).filter(|&j| strong[j]).collect();
@@ -149,8 +187,9 @@ impl<'a> Problem<'a> {
                 // method on the active set then converges quadratically. If the active set changes (a sign
                 // flips) or the polished point fails the KKT check, coordinate descent runs at full tolerance.
                 let tol = if round <= 5 { LOOSE_TOL } else { self.tol };
-                self.solve(&mut state, lambda, &set, tol)?;
+                let solved = self.solve(&mut state, lambda, &set, tol)?;
                 let polished = self.polish(&mut state, lambda)?;
+                converged = polished || solved;
                 if !polished && tol > self.tol {
                     // Keep iterating loosely from where coordinate descent stopped; full tolerance after 5 rounds.
                     continue;
@@ -159,7 +198,10 @@ impl<'a> Problem<'a> {
                 let grad = self.gradient(&state);
                 let mut violated = false;
                 for j in 0..self.p {
-                    if self.included[j] && state.beta[j] == 0.0 && grad[j].abs() > lambda * self.alpha * (1.0 + 1e-9) + 1e-15 {
+                    if self.included[j]
+                        && state.beta[j] == 0.0
+                        && grad[j].abs() > lambda * self.alpha * (1.0 + 1e-9) + 1e-15
+                    {
                         strong[j] = true;
                         violated = true;
                     }
@@ -179,6 +221,7 @@ impl<'a> Problem<'a> {
             out.b0.push(state.b0);
             out.beta.push(state.beta.clone());
             out.dev_ratio.push(ratio);
+            out.converged.push(converged);
             lambda_prev = lambda;
             if early_stop && k + 1 >= MNLAM {
                 let previous = out.dev_ratio.get(k.wrapping_sub(1)).copied().unwrap_or(0.0);
@@ -218,7 +261,7 @@ impl<'a> Problem<'a> {
     }
 
     /// Solves at one λ over the columns in `set` (others held at their current value, zero).
-    fn solve(&self, state: &mut State, lambda: f64, set: &[usize], tol: f64) -> Result<()> {
+    fn solve(&self, state: &mut State, lambda: f64, set: &[usize], tol: f64) -> Result<bool> {
         let n = self.n;
         let nf = n as f64;
         let mut w = vec![1.0; n];
@@ -247,12 +290,13 @@ impl<'a> Problem<'a> {
             let old_beta: Vec<f64> = state.beta.clone();
             let mut b0 = state.b0;
             let mut beta = state.beta.clone();
-            self.coordinate_descent(lambda, set, &w, w_sum, &xv, &mut wr, &mut b0, &mut beta, tol)?;
+            let cd_converged =
+                self.coordinate_descent(lambda, set, &w, w_sum, &xv, &mut wr, &mut b0, &mut beta, tol)?;
             if self.family == Family::Gaussian {
                 state.b0 = b0;
                 state.beta = beta;
                 state.eta = self.linear_predictor(state.b0, &state.beta, set);
-                return Ok(());
+                return Ok(cd_converged);
             }
             // Step (b0, β) − (old) with backtracking on the penalised objective.
             let d0 = b0 - old_b0;
@@ -286,16 +330,16 @@ impl<'a> Problem<'a> {
             if !accepted || max_change * t < tol {
                 // Refresh η from scratch to avoid drift from the incremental updates.
                 state.eta = self.linear_predictor(state.b0, &state.beta, set);
-                return Ok(());
+                return Ok(cd_converged || tol >= LOOSE_TOL);
             }
             if outer + 1 == MAX_OUTER {
                 break;
             }
             if tol >= LOOSE_TOL && outer + 1 >= LOOSE_OUTER {
-                return Ok(());
+                return Ok(true);
             }
         }
-        Err(Error::NoConvergence { what: "binomial lasso (outer IRLS loop)", iterations: MAX_OUTER })
+        Ok(false)
     }
 
     /// Newton's method on the smooth problem restricted to the current active set with its signs fixed:
@@ -313,7 +357,11 @@ impl<'a> Problem<'a> {
         let l1 = lambda * self.alpha;
         let l2 = lambda * (1.0 - self.alpha);
         let restricted = |eta: &[f64], beta_a: &[f64]| -> f64 {
-            let pen: f64 = beta_a.iter().zip(&signs).map(|(b, s)| l1 * s * b + 0.5 * l2 * b * b).sum();
+            let pen: f64 = beta_a
+                .iter()
+                .zip(&signs)
+                .map(|(b, s)| l1 * s * b + 0.5 * l2 * b * b)
+                .sum();
             self.deviance(eta) / (2.0 * nf) + pen
         };
         let mut b0 = state.b0;
@@ -339,12 +387,20 @@ impl<'a> Problem<'a> {
             hess[[0, 0]] = w.iter().sum::<f64>() / nf;
             for (a, &j) in active.iter().enumerate() {
                 let xj = self.col(j);
-                grad[a + 1] = -xj.iter().zip(&resid).map(|(x, r)| x * r).sum::<f64>() / nf + l1 * signs[a] + l2 * beta_a[a];
+                grad[a + 1] = -xj.iter().zip(&resid).map(|(x, r)| x * r).sum::<f64>() / nf
+                    + l1 * signs[a]
+                    + l2 * beta_a[a];
                 hess[[a + 1, 0]] = xj.iter().zip(&w).map(|(x, wi)| x * wi).sum::<f64>() / nf;
                 hess[[0, a + 1]] = hess[[a + 1, 0]];
                 for (b, &i) in active.iter().enumerate().take(a + 1) {
                     let xi = self.col(i);
-                    let v = xj.iter().zip(xi).zip(&w).map(|((x, z), wi)| x * z * wi).sum::<f64>() / nf;
+                    let v = xj
+                        .iter()
+                        .zip(xi)
+                        .zip(&w)
+                        .map(|((x, z), wi)| x * z * wi)
+                        .sum::<f64>()
+                        / nf;
                     hess[[a + 1, b + 1]] = v;
                     hess[[b + 1, a + 1]] = v;
                 }
@@ -366,7 +422,11 @@ impl<'a> Problem<'a> {
             let mut t = 1.0;
             let mut moved = false;
             for _ in 0..40 {
-                let new_beta: Vec<f64> = beta_a.iter().zip(step.iter().skip(1)).map(|(b, s)| b - t * s).collect();
+                let new_beta: Vec<f64> = beta_a
+                    .iter()
+                    .zip(step.iter().skip(1))
+                    .map(|(b, s)| b - t * s)
+                    .collect();
                 if new_beta.iter().zip(&signs).any(|(b, s)| b * s <= 0.0) {
                     return Ok(false);
                 }
@@ -422,7 +482,7 @@ impl<'a> Problem<'a> {
         b0: &mut f64,
         beta: &mut [f64],
         tol: f64,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let nf = self.n as f64;
         let l1 = lambda * self.alpha;
         let l2 = lambda * (1.0 - self.alpha);
@@ -461,7 +521,7 @@ impl<'a> Problem<'a> {
         loop {
             passes += 1;
             if sweep(set, wr, b0, beta) < inner_tol || (loose && passes > LOOSE_PASSES) {
-                return Ok(());
+                return Ok(true);
             }
             let active: Vec<usize> = set.iter().copied().filter(|&j| beta[j] != 0.0).collect();
             loop {
@@ -470,11 +530,11 @@ impl<'a> Problem<'a> {
                     break;
                 }
                 if passes > self.max_passes {
-                    return Err(Error::NoConvergence { what: "lasso coordinate descent", iterations: passes });
+                    return Ok(false);
                 }
             }
             if passes > self.max_passes {
-                return Err(Error::NoConvergence { what: "lasso coordinate descent", iterations: passes });
+                return Ok(false);
             }
         }
     }

@@ -13,16 +13,24 @@ pub struct Csv {
 
 impl Csv {
     pub fn read(name: &str) -> Csv {
-        let path = mmrad_testkit::workspace_root().join("tests/reference/modeling").join(name);
+        let path = mmrad_testkit::workspace_root()
+            .join("tests/reference/modeling")
+            .join(name);
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let mut lines = text.lines();
         let header = lines.next().unwrap().split(',').map(str::to_string).collect();
-        let rows = lines.filter(|l| !l.is_empty()).map(|l| l.split(',').map(str::to_string).collect()).collect();
+        let rows = lines
+            .filter(|l| !l.is_empty())
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .collect();
         Csv { header, rows }
     }
 
     pub fn idx(&self, name: &str) -> usize {
-        self.header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"))
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
     }
 
     pub fn f64s(&self, name: &str) -> Vec<f64> {
