@@ -38,7 +38,7 @@ impl VarianceParams {
     /// # Errors
     /// [`Error::InvalidParam`] for a negative or NaN threshold; [`Error::NonFinite`] naming the column.
     pub fn fit(&self, data: &Dataset<'_>, names: &[String]) -> Result<ColumnSelection> {
-        if !(self.min_variance >= 0.0) {
+        if self.min_variance.is_nan() || self.min_variance < 0.0 {
             return Err(Error::InvalidParam {
                 name: "min_variance",
                 value: self.min_variance.to_string(),

@@ -68,7 +68,7 @@ impl<'a> Problem<'a> {
             let var = col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64;
             let sd = var.sqrt();
             means[j] = mean;
-            if !(sd > 1e-13 * mean.abs()) || sd == 0.0 {
+            if sd.is_nan() || sd <= 1e-13 * mean.abs() || sd == 0.0 {
                 included[j] = false;
                 continue;
             }
@@ -178,9 +178,9 @@ impl<'a> Problem<'a> {
                 && grad
                     .iter()
                     .all(|g| g.abs() <= lambda * self.alpha * (1.0 + 1e-12));
-            let mut round = 0;
+            let mut round = if at_null { MAX_ROUNDS } else { 0 };
             let mut converged = true;
-            while !at_null {
+            while round < MAX_ROUNDS {
                 round += 1;
                 let set: Vec<usize> = (0..self.p).filter(|&j| strong[j]).collect();
                 // A loose proximal-Newton / coordinate-descent solve finds the active set and signs; Newton's
