@@ -698,8 +698,11 @@ fn feature_classes(node: &Node) -> Result<FeatureClassSelection> {
     Ok(FeatureClassSelection { classes })
 }
 
+/// Key-value pairs of a mapping, in file order.
+type Entries = Vec<(String, Node)>;
+
 /// Enabled image types, and the custom settings of `Original`.
-fn image_types(node: &Node) -> Result<(Vec<ImageType>, Vec<(String, Node)>)> {
+fn image_types(node: &Node) -> Result<(Vec<ImageType>, Entries)> {
     if matches!(node, Node::Null) {
         return Err(Error::invalid(
             "imageType",

@@ -148,7 +148,7 @@ impl LassoParams {
             inner_folds: 10,
             standardize: true,
             tol: 1e-11,
-            max_passes: 5_000,
+            max_passes: 20_000,
         }
     }
 
