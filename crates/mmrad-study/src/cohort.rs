@@ -254,7 +254,7 @@ impl RawTable {
         let column = self.column(name)?;
         let as_text = column.cast(&DataType::String).map_err(|e| self.read_err(e))?;
         let text = as_text.str().map_err(|e| self.read_err(e))?;
-        Ok(text.into_iter().map(|v| v.map(str::to_owned)).collect())
+        Ok((0..text.len()).map(|i| text.get(i).map(str::to_owned)).collect())
     }
 
     pub(crate) fn cells(&self, name: &str) -> Result<Vec<Cell>> {
@@ -283,9 +283,8 @@ impl RawTable {
         }
         let as_float = column.cast(&DataType::Float64).map_err(|e| self.read_err(e))?;
         let floats = as_float.f64().map_err(|e| self.read_err(e))?;
-        Ok(floats
-            .into_iter()
-            .map(|v| match v {
+        Ok((0..floats.len())
+            .map(|i| match floats.get(i) {
                 Some(value) if value.is_finite() => Cell::Value(value),
                 _ => Cell::Missing,
             })

@@ -106,7 +106,7 @@ pub(crate) fn fit_lasso(
     rng: &mut SeededRng,
 ) -> Result<FittedLasso, String> {
     let y_f: Array1<f64> = y.iter().map(|&e| f64::from(u8::from(e))).collect();
-    let data = Dataset::new(x, y_f.view()).map_err(|e| e.to_string())?;
+    let data = Dataset::new(x.view(), y_f.view()).map_err(|e| e.to_string())?;
     let params = match plan.family {
         Family::Binomial => LassoParams::binomial(),
         Family::Gaussian => LassoParams::gaussian(),
