@@ -174,10 +174,6 @@ impl Logit {
             .collect()
     }
 
-    pub(crate) fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Vec<f64> {
-        self.linear_predictor(x).into_iter().map(sigmoid).collect()
-    }
-
     /// Odds ratio, Wald 95 % interval and Wald p of coefficient `k` (0 = intercept).
     pub(crate) fn odds_ratio(&self, k: usize) -> (f64, f64, f64, f64) {
         let b = self.coef.get(k).copied().unwrap_or(f64::NAN);

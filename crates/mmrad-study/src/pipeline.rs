@@ -130,6 +130,9 @@ pub struct ClinicalFit {
 pub struct FoldFit {
     pub modalities: Vec<ModalityFit>,
     pub fusion: Option<LogitModel>,
+    /// Fused modalities (indices into `fusion.of`) whose training rad-score is not constant (a LASSO that keeps
+    /// no feature gives a constant score, which cannot enter a logistic model).
+    pub fusion_columns: Vec<usize>,
     pub clinical: Option<ClinicalFit>,
     pub combined: Option<LogitModel>,
     /// Non-fatal problems (separation), one sentence each.
@@ -246,6 +249,15 @@ pub fn fit_fold(plan: &Plan, data: &FoldData, stream: &[u64], context: &str) -> 
     }
 
     let fusion_x = fusion_matrix(plan, &rad_scores);
+    let fusion_columns: Vec<usize> = fusion_x.as_ref().map_or_else(Vec::new, |fx| {
+        (0..fx.ncols()).filter(|&j| fx.column(j).iter().any(|v| *v != fx[[0, j]])).collect()
+    });
+    for (j, m) in plan.fusion.iter().flat_map(|f| f.of.iter()).enumerate() {
+        if !fusion_columns.contains(&j) {
+            warnings.push(format!("{context}: the rad-score of `{m}` is constant (no feature kept); left out of fusion"));
+        }
+    }
+    let fusion_x = fusion_x.map(|fx| fx.select(Axis(1), &fusion_columns));
     let fusion = match (&plan.fusion, &fusion_x) {
         (Some(_), Some(fx)) => {
             let model =
@@ -313,6 +325,7 @@ pub fn fit_fold(plan: &Plan, data: &FoldData, stream: &[u64], context: &str) -> 
     Ok(FoldFit {
         modalities,
         fusion,
+        fusion_columns,
         clinical,
         combined,
         warnings,
@@ -331,7 +344,7 @@ pub fn predict(plan: &Plan, fit: &FoldFit, data: &FoldData) -> Result<Vec<Vec<f6
         out.push(model.probability(x).map_err(|e| fit_error(&ctx, e))?);
         rad_scores.push(model.rad_score(x).map_err(|e| fit_error(&ctx, e))?);
     }
-    let fusion_x = fusion_matrix(plan, &rad_scores);
+    let fusion_x = fusion_matrix(plan, &rad_scores).map(|fx| fx.select(Axis(1), &fit.fusion_columns));
     if let (Some(fusion), Some(fx)) = (&fit.fusion, &fusion_x) {
         out.push(fusion.linear_predictor(fx).into_iter().map(sigmoid).collect());
     }
@@ -450,7 +463,7 @@ pub fn combined_design(plan: &Plan, fit: &FoldFit, data: &FoldData) -> Option<Ar
         .map(|(m, x)| m.rad_score(x))
         .collect::<std::result::Result<_, _>>()
         .ok()?;
-    let fusion_x = fusion_matrix(plan, &rad_scores);
+    let fusion_x = fusion_matrix(plan, &rad_scores).map(|fx| fx.select(Axis(1), &fit.fusion_columns));
     Some(combined_matrix(
         combined.radiomics,
         &data.clinical,

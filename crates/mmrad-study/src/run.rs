@@ -423,7 +423,7 @@ fn fusion_terms(plan: &Plan) -> Vec<String> {
     })
 }
 
-fn combined_terms(plan: &Plan, clinical_terms: &[usize]) -> Vec<String> {
+fn combined_terms(plan: &Plan, clinical_terms: &[usize], fusion_terms: &[String]) -> Vec<String> {
     let candidates = plan
         .clinical
         .as_ref()
@@ -434,7 +434,7 @@ fn combined_terms(plan: &Plan, clinical_terms: &[usize]) -> Vec<String> {
         .collect();
     match plan.combined.as_ref().map(|c| c.radiomics) {
         Some(mmrad_protocol::CombinedRadiomics::FusionScore) => terms.push("fusion_score".into()),
-        Some(mmrad_protocol::CombinedRadiomics::RadScores) => terms.extend(fusion_terms(plan)),
+        Some(mmrad_protocol::CombinedRadiomics::RadScores) => terms.extend(fusion_terms.iter().cloned()),
         None => {}
     }
     terms
@@ -624,8 +624,10 @@ fn write_outputs(
             None => {}
         }
     }
+    let used_fusion_terms: Vec<String> =
+        fusion_terms(plan).into_iter().enumerate().filter(|(j, _)| apparent.fusion_columns.contains(j)).map(|(_, t)| t).collect();
     if let Some(fusion) = &apparent.fusion {
-        logit_rows(&mut coefs, &mut ors, "fusion", &fusion_terms(plan), fusion);
+        logit_rows(&mut coefs, &mut ors, "fusion", &used_fusion_terms, fusion);
     }
     if let (Some(clinical), Some(clinical_plan)) = (&apparent.clinical, &plan.clinical) {
         // Univariate screen: one logistic model per candidate on all cases.
@@ -654,7 +656,7 @@ fn write_outputs(
                 &mut coefs,
                 &mut ors,
                 "combined",
-                &combined_terms(plan, &clinical.terms),
+                &combined_terms(plan, &clinical.terms, &used_fusion_terms),
                 combined,
             );
         }
@@ -671,7 +673,7 @@ fn write_outputs(
                 plan,
                 cohort,
                 apparent,
-                &combined_terms(plan, &clinical.terms),
+                &combined_terms(plan, &clinical.terms, &used_fusion_terms),
                 combined,
             );
             written.write(dir, "nomogram.csv", text.as_bytes())?;
