@@ -29,7 +29,11 @@ pub use volume::{Geometry, LabelMap, Volume};
 #[non_exhaustive]
 pub enum Error {
     #[error("shape mismatch in {what}: expected {expected}, found {found}")]
-    Shape { what: String, expected: String, found: String },
+    Shape {
+        what: String,
+        expected: String,
+        found: String,
+    },
     #[error("duplicate case id `{0}`")]
     DuplicateCase(String),
     #[error("duplicate feature name `{0}`")]

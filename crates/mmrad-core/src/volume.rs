@@ -30,12 +30,19 @@ impl Geometry {
 
     /// Geometry with the given spacing, zero origin and identity direction.
     pub fn with_spacing(spacing: [f64; 3]) -> Geometry {
-        Geometry { spacing, ..Geometry::identity() }
+        Geometry {
+            spacing,
+            ..Geometry::identity()
+        }
     }
 
     /// Physical point of a continuous index `(x, y, z)`.
     pub fn index_to_physical(&self, index: [f64; 3]) -> [f64; 3] {
-        let scaled = [index[0] * self.spacing[0], index[1] * self.spacing[1], index[2] * self.spacing[2]];
+        let scaled = [
+            index[0] * self.spacing[0],
+            index[1] * self.spacing[1],
+            index[2] * self.spacing[2],
+        ];
         let d = &self.direction;
         [
             self.origin[0] + d[0] * scaled[0] + d[1] * scaled[1] + d[2] * scaled[2],

@@ -250,11 +250,15 @@ pub fn fit_fold(plan: &Plan, data: &FoldData, stream: &[u64], context: &str) -> 
 
     let fusion_x = fusion_matrix(plan, &rad_scores);
     let fusion_columns: Vec<usize> = fusion_x.as_ref().map_or_else(Vec::new, |fx| {
-        (0..fx.ncols()).filter(|&j| fx.column(j).iter().any(|v| *v != fx[[0, j]])).collect()
+        (0..fx.ncols())
+            .filter(|&j| fx.column(j).iter().any(|v| *v != fx[[0, j]]))
+            .collect()
     });
     for (j, m) in plan.fusion.iter().flat_map(|f| f.of.iter()).enumerate() {
         if !fusion_columns.contains(&j) {
-            warnings.push(format!("{context}: the rad-score of `{m}` is constant (no feature kept); left out of fusion"));
+            warnings.push(format!(
+                "{context}: the rad-score of `{m}` is constant (no feature kept); left out of fusion"
+            ));
         }
     }
     let fusion_x = fusion_x.map(|fx| fx.select(Axis(1), &fusion_columns));

@@ -624,8 +624,12 @@ fn write_outputs(
             None => {}
         }
     }
-    let used_fusion_terms: Vec<String> =
-        fusion_terms(plan).into_iter().enumerate().filter(|(j, _)| apparent.fusion_columns.contains(j)).map(|(_, t)| t).collect();
+    let used_fusion_terms: Vec<String> = fusion_terms(plan)
+        .into_iter()
+        .enumerate()
+        .filter(|(j, _)| apparent.fusion_columns.contains(j))
+        .map(|(_, t)| t)
+        .collect();
     if let Some(fusion) = &apparent.fusion {
         logit_rows(&mut coefs, &mut ors, "fusion", &used_fusion_terms, fusion);
     }
