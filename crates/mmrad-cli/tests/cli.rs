@@ -2,6 +2,8 @@
 //! across thread counts, exit codes), protocol and cohort errors, `synth`, and `eval` / `lasso` against the
 //! committed R references of the evaluation and modeling engineers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -309,7 +311,8 @@ fn synth_tables_run_through_a_manifest_and_bad_tables_are_named() {
             .contains("clinical.csv")
     );
 
-    let cases: &[(&str, fn(&str) -> String, &str)] = &[
+    type Case = (&'static str, fn(&str) -> String, &'static str);
+    let cases: &[Case] = &[
         (
             "dup",
             |t| format!("{t}{}\n", t.lines().nth(1).unwrap()),

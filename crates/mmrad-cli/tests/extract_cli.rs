@@ -123,7 +123,7 @@ fn single_case_to_csv_is_one_row_with_settings_from_overrides() {
     // Diagnostics cells may hold commas (quoted); compare only feature columns, which are plain numbers.
     let header: Vec<&str> = written.lines().next().unwrap().split(',').collect();
     assert!(
-        header.iter().any(|h| *h == "original_glcm_Contrast"),
+        header.contains(&"original_glcm_Contrast"),
         "every class by default"
     );
     assert_eq!(written.lines().count(), 2, "header + one case");

@@ -495,14 +495,14 @@ fn lasso(l: &LassoDto, path: &str) -> Result<LassoPlan> {
             "use 100 (glmnet's default)",
         ));
     }
-    if let Some(ratio) = l.lambda_min_ratio {
-        if !(ratio > 0.0 && ratio < 1.0) {
-            return Err(Error::invalid(
-                format!("{path}.lambda_min_ratio"),
-                format!("`{ratio}` is not in (0, 1)"),
-                "omit it for glmnet's default",
-            ));
-        }
+    if let Some(ratio) = l.lambda_min_ratio
+        && !(ratio > 0.0 && ratio < 1.0)
+    {
+        return Err(Error::invalid(
+            format!("{path}.lambda_min_ratio"),
+            format!("`{ratio}` is not in (0, 1)"),
+            "omit it for glmnet's default",
+        ));
     }
     Ok(LassoPlan {
         lambda,
@@ -799,14 +799,14 @@ fn expectation(e: &ExpectationDto, idx: usize, model_ids: &[String]) -> Result<E
             "add `min: ...` and/or `max: ...`",
         ));
     }
-    if let (Some(min), Some(max)) = (e.min, e.max) {
-        if min > max {
-            return Err(Error::invalid(
-                format!("expected[{idx}]"),
-                format!("`min` {min} > `max` {max}"),
-                "swap the bounds",
-            ));
-        }
+    if let (Some(min), Some(max)) = (e.min, e.max)
+        && min > max
+    {
+        return Err(Error::invalid(
+            format!("expected[{idx}]"),
+            format!("`min` {min} > `max` {max}"),
+            "swap the bounds",
+        ));
     }
     Ok(Expectation {
         model: e.model.clone(),

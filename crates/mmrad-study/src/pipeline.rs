@@ -288,12 +288,11 @@ pub fn fit_fold(plan: &Plan, data: &FoldData, stream: &[u64], context: &str) -> 
             let mut terms: Vec<usize> = (0..screen_p.len())
                 .filter(|&j| screen_p[j] < clinical_plan.univariate_p_max)
                 .collect();
-            if terms.is_empty() {
-                if let Some(best) =
+            if terms.is_empty()
+                && let Some(best) =
                     (0..screen_p.len()).min_by(|&a, &b| screen_p[a].total_cmp(&screen_p[b]).then(a.cmp(&b)))
-                {
-                    terms.push(best);
-                }
+            {
+                terms.push(best);
             }
             if clinical_plan.method == ClinicalMethod::BackwardAic {
                 terms = backward_aic(&data.clinical, &data.y, terms).map_err(|e| fit_error(&ctx, e))?;

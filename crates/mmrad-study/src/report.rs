@@ -188,7 +188,7 @@ pub fn nomogram_csv(
         .zip(&ranges)
         .map(|(b, (lo, hi))| (b * (hi - lo)).abs())
         .fold(0.0, f64::max);
-    if !(widest > 0.0) {
+    if widest.is_nan() || widest <= 0.0 {
         return csv.as_str().to_owned();
     }
     let points_per_lp = 100.0 / widest;

@@ -671,17 +671,16 @@ fn write_outputs(
     // nomogram.csv (apparent combined model)
     if let (Some(combined_plan), Some(combined), Some(clinical)) =
         (&plan.combined, &apparent.combined, &apparent.clinical)
+        && combined_plan.nomogram
     {
-        if combined_plan.nomogram {
-            let text = crate::report::nomogram_csv(
-                plan,
-                cohort,
-                apparent,
-                &combined_terms(plan, &clinical.terms, &used_fusion_terms),
-                combined,
-            );
-            written.write(dir, "nomogram.csv", text.as_bytes())?;
-        }
+        let text = crate::report::nomogram_csv(
+            plan,
+            cohort,
+            apparent,
+            &combined_terms(plan, &clinical.terms, &used_fusion_terms),
+            combined,
+        );
+        written.write(dir, "nomogram.csv", text.as_bytes())?;
     }
 
     // dropped.csv
