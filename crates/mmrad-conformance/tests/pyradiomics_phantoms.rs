@@ -4,7 +4,9 @@
 //! PyRadiomics parameter-file reader, extracts every phantom with `mmrad_io` + `mmrad_features::extract`, and compares
 //! one feature class per test: every reference value within rtol 1e-6 (atol 1e-12 for values near 0), no reference
 //! feature missing, no feature that PyRadiomics did not produce. How the references were made:
-//! `tests/reference/pyradiomics/README.md`. Known gaps on true 2D inputs are listed in `KNOWN_2D_GAPS` (FIXME).
+//! `tests/reference/pyradiomics/README.md`. True 2D inputs (the us2d and mg2d phantoms, 2D NRRD files) are compared like
+//! the others: PyRadiomics keeps them 2D (shape2D without force2D, no 3D shape; `force2Ddimension` indexing the
+//! (y, x) array), and so does `mmrad_features::extract` through `Geometry::ndim`.
 //!
 //! Mesh-based shape features (surface area, mesh volume, sphericity, maximum diameters; perimeter and mesh surface
 //! in 2D) are held to the same rtol 1e-6: measured worst relative error on these phantoms is 1e-13, so the 1e-4
@@ -22,33 +24,6 @@ use mmrad_testkit::repo_data;
 
 const RTOL: f64 = 1e-6;
 const ATOL: f64 = 1e-12;
-
-/// FIXME(features): differences on true 2D inputs (2D NRRD files: the us2d and mg2d phantoms) that need the input's
-/// dimensionality in `mmrad_core::Volume` (today a 2D file is read as a one-slice 3D volume and the distinction is lost).
-/// Each entry is `(params, class, reason)`; those (2D case, class) pairs are excluded from [`check`] and
-/// [`known_2d_gaps_still_differ`] asserts that they still differ, so fixing one makes that test fail until the entry
-/// is removed.
-const KNOWN_2D_GAPS: [(&str, &str, &str); 7] = [
-    (
-        "params/a_original_all.yaml",
-        "shape",
-        "PyRadiomics skips 3D shape on 2D input; we compute it",
-    ),
-    (
-        "params/a_original_all.yaml",
-        "shape2D",
-        "PyRadiomics computes shape2D on 2D input without force2D; we skip it",
-    ),
-    ("params/c_force2d_shape2d.yaml", "glcm", FORCE2D_ON_2D),
-    ("params/c_force2d_shape2d.yaml", "glrlm", FORCE2D_ON_2D),
-    ("params/c_force2d_shape2d.yaml", "glszm", FORCE2D_ON_2D),
-    ("params/c_force2d_shape2d.yaml", "gldm", FORCE2D_ON_2D),
-    ("params/c_force2d_shape2d.yaml", "ngtdm", FORCE2D_ON_2D),
-];
-
-/// Verified with PyRadiomics 3.1.0 on `s1_c008_us2d`: GLCM has 4 angles without force2D, 1 angle with force2D.
-const FORCE2D_ON_2D: &str = "on a 2D input PyRadiomics applies `force2Ddimension` to the 2D (y, x) array, so \
-    dimension 0 drops y and texture runs along x only (one angle; dimension 1: along y only); we use the y-x plane";
 
 /// One reference file: the params it was made with and its table.
 struct Reference {
@@ -129,16 +104,9 @@ fn is_2d(case: &str) -> bool {
     meta.contains("\"ndim\": 2")
 }
 
-fn known_gap(reference: &Reference, class: &str, case: &str) -> bool {
-    KNOWN_2D_GAPS
-        .iter()
-        .any(|(params, gap_class, _)| *params == reference.params && *gap_class == class)
-        && is_2d(case)
-}
-
 /// Compares one class (`original_<class>_`) of one reference; panics listing every problem.
 fn check(reference: &Reference, class: &str) {
-    let problems = compare(reference, class, |case| !known_gap(reference, class, case));
+    let problems = compare(reference, class);
     assert!(
         problems.is_empty(),
         "{} {class}: {} problem(s):\n{}",
@@ -149,13 +117,13 @@ fn check(reference: &Reference, class: &str) {
 }
 
 /// The problems of one class over the cases `include` accepts, with the worst relative error printed.
-fn compare(reference: &Reference, class: &str, include: impl Fn(&str) -> bool) -> Vec<String> {
+fn compare(reference: &Reference, class: &str) -> Vec<String> {
     let (table, ours) = data(reference);
     let prefix = format!("original_{class}_");
     let mut problems = Vec::new();
     let mut worst = (0.0_f64, String::new());
     let mut compared = 0;
-    for (case, expected_row) in table.iter().filter(|(case, _)| include(case)) {
+    for (case, expected_row) in table {
         let expected: Vec<(&String, &f64)> = expected_row
             .iter()
             .filter(|(n, _)| n.starts_with(&prefix))
@@ -209,15 +177,19 @@ fn compare(reference: &Reference, class: &str, include: impl Fn(&str) -> bool) -
 }
 
 #[test]
-fn known_2d_gaps_still_differ() {
-    for (params, class, reason) in KNOWN_2D_GAPS {
-        let reference = if params == A.params { &A } else { &C };
-        let problems = compare(reference, class, is_2d);
-        assert!(
-            !problems.is_empty(),
-            "{params} {class} now matches PyRadiomics on 2D inputs: remove it from KNOWN_2D_GAPS ({reason})"
-        );
+fn readers_keep_two_dimensional_phantoms_two_dimensional() {
+    let (table, _) = data(&A);
+    let mut n_2d = 0;
+    for case in table.keys() {
+        let dir: PathBuf = repo_data(&format!("phantoms/{case}"));
+        let image = mmrad_io::read_image(&dir.join("image.nrrd")).unwrap();
+        let mask = mmrad_io::read_label_map(&dir.join("mask.nrrd")).unwrap();
+        let want = if is_2d(case) { 2 } else { 3 };
+        n_2d += usize::from(want == 2);
+        assert_eq!(image.geometry.ndim, want, "{case} image");
+        assert_eq!(mask.geometry.ndim, want, "{case} mask");
     }
+    assert!(n_2d > 0, "no 2D phantom among the references");
 }
 
 #[test]

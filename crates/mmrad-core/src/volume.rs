@@ -3,7 +3,8 @@
 //! Arrays are indexed `[z, y, x]` (as SimpleITK's `GetArrayFromImage`, and so PyRadiomics, index them), while
 //! `Geometry` lists spacing and origin in `(x, y, z)` order and `direction` as the row-major 3×3 matrix whose
 //! columns are the physical directions of the x, y and z index axes: `p = origin + direction · (spacing ⊙ index)`.
-//! A 2D image is a volume with one slice (`z` extent 1).
+//! A 2D image is a volume with one slice (`z` extent 1) whose `Geometry::ndim` is 2, so that feature extraction can
+//! follow PyRadiomics, which keeps a 2D file 2D (its numpy array is `(y, x)`).
 
 use ndarray::Array3;
 
@@ -16,6 +17,9 @@ pub struct Geometry {
     pub origin: [f64; 3],
     /// Row-major direction cosine matrix; column k is the direction of index axis k.
     pub direction: [f64; 9],
+    /// Dimensionality of the source image: 2 for a true 2D image (one slice, `z` extent 1), else 3. Readers set it
+    /// from the file; derived grids (crops, resampling) inherit it.
+    pub ndim: usize,
 }
 
 impl Geometry {
@@ -25,6 +29,7 @@ impl Geometry {
             spacing: [1.0; 3],
             origin: [0.0; 3],
             direction: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+            ndim: 3,
         }
     }
 
@@ -34,6 +39,11 @@ impl Geometry {
             spacing,
             ..Geometry::identity()
         }
+    }
+
+    /// Whether the source image was a true 2D image (`ndim == 2`).
+    pub fn is_2d(&self) -> bool {
+        self.ndim == 2
     }
 
     /// Physical point of a continuous index `(x, y, z)`.

@@ -169,7 +169,20 @@ pub fn extract(
         None => Binning::Width(settings.bin_width),
     };
     let mut discretised = None;
-    let texture_settings: TextureSettings = settings.texture_settings();
+    // PyRadiomics keeps a 2D file 2D: its array is (y, x), so `force2Ddimension` d names our axis d + 1 (0 drops y
+    // and texture runs along x only); without force2D the one-slice volume already gives the 2D angles.
+    let is_2d = mask.geometry.is_2d() && roi.shape_mask.dim().0 == 1;
+    let mut texture_settings: TextureSettings = settings.texture_settings();
+    if is_2d && settings.force_2d {
+        if settings.force_2d_dimension > 1 {
+            return Err(FeatureError::InvalidSetting {
+                name: "force2Ddimension",
+                value: settings.force_2d_dimension.to_string(),
+                expected: "0 or 1 on a 2D image",
+            });
+        }
+        texture_settings.force2d_dimension = settings.force_2d_dimension + 1;
+    }
     for (class, wanted) in shape_first.chain(others) {
         let (defaults, deprecated) = class.feature_names();
         for name in wanted {
@@ -187,7 +200,15 @@ pub fn extract(
             }
         }
         let values: Vec<(&'static str, f64)> = match class {
+            FeatureClass::Shape if is_2d => {
+                out.diagnostics.push((
+                    "diagnostics_Warning_shape".into(),
+                    "shape needs a 3D input (use shape2D on a 2D image); skipped".into(),
+                ));
+                continue;
+            }
             FeatureClass::Shape => shape::features(roi.shape_mask.view(), roi.spacing)?,
+            FeatureClass::Shape2D if is_2d => shape2d::features(roi.shape_mask.view(), roi.spacing, 0)?,
             FeatureClass::Shape2D => {
                 if !settings.force_2d {
                     out.diagnostics.push((
@@ -246,4 +267,69 @@ pub fn extract(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use mmrad_core::{Geometry, LabelMap, Volume};
+    use ndarray::Array3;
+
+    /// A 2D image (one slice, `ndim` 2) holding a 2 × 3 ROI of values 1..=6.
+    fn two_d() -> (Volume, LabelMap) {
+        let image = Array3::from_shape_fn((1, 4, 5), |(_, y, x)| {
+            if (1..3).contains(&y) && (1..4).contains(&x) {
+                ((y - 1) * 3 + x) as f64
+            } else {
+                0.0
+            }
+        });
+        let labels = image.mapv(|v| i64::from(v > 0.0));
+        let geometry = Geometry {
+            ndim: 2,
+            ..Geometry::identity()
+        };
+        (
+            Volume::new(image, geometry.clone()),
+            LabelMap::new(labels, geometry),
+        )
+    }
+
+    #[test]
+    fn two_d_input_gives_shape2d_without_force2d_and_no_3d_shape() {
+        let (image, mask) = two_d();
+        let classes = FeatureClassSelection::only(&[FeatureClass::Shape, FeatureClass::Shape2D]);
+        let out = extract(&image, &mask, &ExtractionSettings::default(), &classes).unwrap();
+        // Closed form: 2 × 3 unit pixels.
+        assert_eq!(out.value("original_shape2D_PixelSurface"), Some(6.0));
+        assert!(
+            out.features
+                .iter()
+                .all(|(n, _)| !n.starts_with("original_shape_"))
+        );
+    }
+
+    #[test]
+    fn two_d_input_rejects_force2d_dimension_2() {
+        let (image, mask) = two_d();
+        let settings = ExtractionSettings {
+            force_2d: true,
+            force_2d_dimension: 2,
+            ..ExtractionSettings::default()
+        };
+        let classes = FeatureClassSelection::only(&[FeatureClass::Glcm]);
+        let err = extract(&image, &mask, &settings, &classes).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                FeatureError::InvalidSetting {
+                    name: "force2Ddimension",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
 }

@@ -383,6 +383,7 @@ fn resample_pair(
         spacing,
         origin: mask.geometry.index_to_physical(origin_index),
         direction: mask.geometry.direction,
+        ndim: mask.geometry.ndim,
     };
     let shape = (new_size[2], new_size[1], new_size[0]);
     let cast = integer_cast(&image.data);

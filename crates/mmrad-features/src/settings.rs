@@ -25,7 +25,7 @@ use crate::{FeatureError, Result};
 /// | `minimum_roi_dimensions` | `minimumROIDimensions` | 2 | minimum number of ROI axes with extent > 1 |
 /// | `minimum_roi_size` | `minimumROISize` | `None` | ROI must have more voxels than this |
 /// | `force_2d` | `force2D` | false | 2D (in-plane) texture and shape2D |
-/// | `force_2d_dimension` | `force2Ddimension` | 0 | out-of-plane axis in (z, y, x) order |
+/// | `force_2d_dimension` | `force2Ddimension` | 0 | out-of-plane axis in (z, y, x) order; (y, x) on a 2D image |
 /// | `distances` | `distances` | `[1]` | texture neighbour distances |
 /// | `symmetrical_glcm` | `symmetricalGLCM` | true | symmetric GLCM |
 /// | `weighting_norm` | `weightingNorm` | `None` | merge texture angles with distance weights |

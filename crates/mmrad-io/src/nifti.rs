@@ -164,6 +164,8 @@ pub fn geometry_of(path: &Path, header: &NiftiHeader) -> Result<Geometry> {
         spacing,
         origin,
         direction,
+        // ITK keeps a NIfTI with `dim[0] == 2` two-dimensional.
+        ndim: if header.dim[0] == 2 { 2 } else { 3 },
     })
 }
 

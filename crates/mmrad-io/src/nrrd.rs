@@ -467,6 +467,10 @@ fn geometry_of(path: &Path, header: &Header) -> Result<([usize; 3], Geometry)> {
     let mut size_xyz = [1_usize; 3];
     size_xyz[..n_spatial].copy_from_slice(&sizes[..n_spatial]);
     let mut geometry = Geometry::identity();
+    if sizes.len() == 2 {
+        // ITK (and so PyRadiomics) keeps a 2D NRRD two-dimensional.
+        geometry.ndim = 2;
+    }
     if let Some(directions) = &header.directions {
         let mut columns: Vec<[f64; 3]> = Vec::new();
         for (axis, vector) in directions.iter().enumerate().take(n_spatial) {
@@ -535,20 +539,31 @@ fn write_header(out: &mut Vec<u8>, type_name: &str, size_xyz: [usize; 3], geomet
             g.direction[6 + k] * g.spacing[k]
         )
     };
-    let text = format!(
-        "NRRD0004\n# written by mmrad-io\ntype: {type_name}\ndimension: 3\nspace: left-posterior-superior\n\
-         sizes: {} {} {}\nspace directions: {} {} {}\nkinds: domain domain domain\nendian: little\n\
-         encoding: gzip\nspace origin: ({:?},{:?},{:?})\n\n",
-        size_xyz[0],
-        size_xyz[1],
-        size_xyz[2],
-        column(0),
-        column(1),
-        column(2),
-        g.origin[0],
-        g.origin[1],
-        g.origin[2]
-    );
+    let origin = format!("({:?},{:?},{:?})", g.origin[0], g.origin[1], g.origin[2]);
+    // A true 2D image (one slice) is written as a 2D NRRD so that it reads back as 2D.
+    let text = if g.is_2d() && size_xyz[2] == 1 {
+        format!(
+            "NRRD0004\n# written by mmrad-io\ntype: {type_name}\ndimension: 2\nspace: left-posterior-superior\n\
+             sizes: {} {}\nspace directions: {} {}\nkinds: domain domain\nendian: little\n\
+             encoding: gzip\nspace origin: {origin}\n\n",
+            size_xyz[0],
+            size_xyz[1],
+            column(0),
+            column(1),
+        )
+    } else {
+        format!(
+            "NRRD0004\n# written by mmrad-io\ntype: {type_name}\ndimension: 3\nspace: left-posterior-superior\n\
+             sizes: {} {} {}\nspace directions: {} {} {}\nkinds: domain domain domain\nendian: little\n\
+             encoding: gzip\nspace origin: {origin}\n\n",
+            size_xyz[0],
+            size_xyz[1],
+            size_xyz[2],
+            column(0),
+            column(1),
+            column(2),
+        )
+    };
     out.extend_from_slice(text.as_bytes());
 }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use mmrad_io::{Error, read_image, read_label_map, write_label_map_nrrd, write_volume_nrrd};
-use mmrad_testkit::{assert_close, shared, workspace_root};
+use mmrad_testkit::{assert_close, repo_data, shared, workspace_root};
 
 /// Reference lines grouped by file: key → list of value vectors.
 fn reference() -> BTreeMap<String, Vec<(String, Vec<f64>)>> {
@@ -94,6 +94,14 @@ fn nrrd_round_trip_is_exact() {
     let label_path = dir.join("labels.nrrd");
     write_label_map_nrrd(&labels, &label_path).unwrap();
     assert_eq!(read_label_map(&label_path).unwrap(), labels);
+    // A 2D NRRD (its header says `dimension: 2`) reads as 2D and is written back as 2D.
+    let flat = read_image(&repo_data("phantoms/s1_c002_us2d/image.nrrd")).unwrap();
+    assert_eq!(flat.geometry.ndim, 2);
+    assert_eq!(flat.data.dim().0, 1);
+    let flat_path = dir.join("flat.nrrd");
+    write_volume_nrrd(&flat, &flat_path).unwrap();
+    assert_eq!(read_image(&flat_path).unwrap(), flat);
+    assert_eq!(read_image(&shared("pyradiomics/brain1_image.nrrd")).unwrap().geometry.ndim, 3);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -2,18 +2,14 @@
 //!
 //! FIXME(selection): `select_columns` is a private minimal version of the variance / univariate / correlation
 //! filters, to be replaced by `mmrad-selection`'s fitted selectors once that crate lands.
-//! FIXME(logistic): `Logit` wraps `mmrad_stats::logistic_irls` with Wald intervals, to be replaced by
-//! `mmrad_modeling::LogisticParams` (profile intervals, Firth) once that lands.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, ArrayView1, ArrayView2};
 
 use mmrad_core::{Dataset, SeededRng};
-use mmrad_modeling::{FittedLasso, LassoParams};
+use mmrad_modeling::{CiMethod, FittedLasso, LassoParams, LogisticParams};
 use mmrad_protocol::{CorrelationMethod, Family, LambdaRule, LassoPlan, SelectionStep, UnivariateTest};
-use mmrad_stats::{IrlsOptions, logistic_irls};
 
-/// The exact two-sided 95 % normal quantile.
-pub(crate) const Z_95: f64 = 1.959963984540054;
+use crate::pipeline::LogitModel;
 
 /// Columns kept by the non-LASSO selection steps, fitted on (`x`, `y`) = the training rows only.
 pub(crate) fn select_columns(steps: &[SelectionStep], x: ArrayView2<'_, f64>, y: &[bool]) -> Vec<usize> {
@@ -130,69 +126,46 @@ pub(crate) fn fit_lasso(
     .map_err(|e| e.to_string())
 }
 
-/// A fitted logistic regression with an intercept: `logit p = b0 + x·b`.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Logit {
-    /// Intercept first, then one coefficient per column.
-    pub coef: Vec<f64>,
-    /// Wald standard errors, same order (NaN when the information is singular).
-    pub se: Vec<f64>,
-    /// Perfect or quasi-complete separation detected (estimates unreliable).
-    pub separation: bool,
+/// Fits `logit p = b0 + x·b` with `mmrad_modeling::LogisticParams` (intercept added, terms `x1`, `x2`, …) and
+/// intervals of `ci`. When the maximum-likelihood fit hits [`mmrad_modeling::Error::Separation`], the model is
+/// refitted with Firth's penalty and marked [`LogitModel::firth_fallback`] (callers record a warning). When a
+/// profile limit cannot be bracketed ([`mmrad_modeling::Error::ProfileLimit`]), Wald intervals are reported instead
+/// and [`LogitModel::ci`] says so.
+pub(crate) fn fit_logit(
+    x: ArrayView2<'_, f64>,
+    y: &[bool],
+    ci: CiMethod,
+) -> Result<LogitModel, mmrad_modeling::Error> {
+    let y_f: Array1<f64> = y.iter().map(|&e| f64::from(u8::from(e))).collect();
+    let data = Dataset::new(x, y_f.view()).map_err(|e| mmrad_modeling::Error::InvalidParam {
+        name: "logistic data",
+        value: e.to_string(),
+        reason: "not a valid dataset",
+    })?;
+    let fit_with = |firth: bool, ci: CiMethod| LogisticParams::new().firth(firth).ci(ci).check()?.fit(&data);
+    let fit_ci = |firth: bool| match fit_with(firth, ci) {
+        Err(mmrad_modeling::Error::ProfileLimit { .. }) if ci == CiMethod::Profile => {
+            fit_with(firth, CiMethod::Wald).map(|f| (f, CiMethod::Wald))
+        }
+        other => other.map(|f| (f, ci)),
+    };
+    let (fit, used_ci, firth_fallback) = match fit_ci(false) {
+        Err(mmrad_modeling::Error::Separation { .. }) => {
+            let (fit, used) = fit_ci(true)?;
+            (fit, used, true)
+        }
+        other => {
+            let (fit, used) = other?;
+            (fit, used, false)
+        }
+    };
+    Ok(LogitModel::new(fit, firth_fallback, used_ci))
 }
 
-impl Logit {
-    pub(crate) fn fit(x: ArrayView2<'_, f64>, y: &[bool]) -> Result<Logit, mmrad_stats::Error> {
-        let n = x.nrows();
-        let mut design = Array2::<f64>::ones((n, x.ncols() + 1));
-        design
-            .slice_axis_mut(Axis(1), ndarray::Slice::from(1..))
-            .assign(&x);
-        let y_f: Array1<f64> = y.iter().map(|&e| f64::from(u8::from(e))).collect();
-        let fit = logistic_irls(design.view(), y_f.view(), &IrlsOptions::default())?;
-        let se = (0..fit.coef.len())
-            .map(|k| fit.cov.get((k, k)).map_or(f64::NAN, |v| v.sqrt()))
-            .collect();
-        Ok(Logit {
-            coef: fit.coef,
-            se,
-            separation: fit.separation,
-        })
-    }
-
-    pub(crate) fn linear_predictor(&self, x: ArrayView2<'_, f64>) -> Vec<f64> {
-        x.rows()
-            .into_iter()
-            .map(|row| {
-                self.coef.first().copied().unwrap_or(0.0)
-                    + row
-                        .iter()
-                        .zip(self.coef.iter().skip(1))
-                        .map(|(a, b)| a * b)
-                        .sum::<f64>()
-            })
-            .collect()
-    }
-
-    /// Odds ratio, Wald 95 % interval and Wald p of coefficient `k` (0 = intercept).
-    pub(crate) fn odds_ratio(&self, k: usize) -> (f64, f64, f64, f64) {
-        let b = self.coef.get(k).copied().unwrap_or(f64::NAN);
-        let se = self.se.get(k).copied().unwrap_or(f64::NAN);
-        let p = 2.0 * mmrad_stats::normal_sf((b / se).abs());
-        (b.exp(), (b - Z_95 * se).exp(), (b + Z_95 * se).exp(), p)
-    }
-
-    /// Akaike information criterion, from the refit deviance.
-    pub(crate) fn aic(x: ArrayView2<'_, f64>, y: &[bool]) -> Result<f64, mmrad_stats::Error> {
-        let n = x.nrows();
-        let mut design = Array2::<f64>::ones((n, x.ncols() + 1));
-        design
-            .slice_axis_mut(Axis(1), ndarray::Slice::from(1..))
-            .assign(&x);
-        let y_f: Array1<f64> = y.iter().map(|&e| f64::from(u8::from(e))).collect();
-        let fit = logistic_irls(design.view(), y_f.view(), &IrlsOptions::default())?;
-        Ok(fit.deviance + 2.0 * (x.ncols() + 1) as f64)
-    }
+/// Akaike information criterion of the logistic model on (`x`, `y`) (Firth fit under separation: deviance of
+/// its unpenalised log-likelihood at the Firth estimate).
+pub(crate) fn logit_aic(x: ArrayView2<'_, f64>, y: &[bool]) -> Result<f64, mmrad_modeling::Error> {
+    fit_logit(x, y, CiMethod::Wald).map(|m| m.fit.aic())
 }
 
 pub(crate) fn sigmoid(eta: f64) -> f64 {

@@ -15,11 +15,11 @@
 use ndarray::{Array2, Axis};
 
 use mmrad_core::SeededRng;
-use mmrad_modeling::FittedLasso;
+use mmrad_modeling::{CiMethod, FittedLasso, FittedLogistic};
 use mmrad_protocol::{ClinicalMethod, CombinedRadiomics, Family, Plan, Signature};
 
 use crate::cohort::Cohort;
-use crate::fit::{Logit, fit_lasso, select_columns, sigmoid};
+use crate::fit::{fit_lasso, fit_logit, logit_aic, select_columns, sigmoid};
 use crate::{Result, fit_error};
 
 /// The rows of a cohort a fit may see (or a prediction is made for).
@@ -75,43 +75,54 @@ pub enum LogisticOn {
     RadScore(LogitModel),
 }
 
-/// A fitted logistic regression (public view).
+/// A fitted logistic regression (`mmrad_modeling::FittedLogistic`) and how it was obtained.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogitModel {
     /// Intercept first.
     pub coef: Vec<f64>,
-    /// Wald standard errors, same order.
+    /// Standard errors sqrt(diag I(β̂)⁻¹), same order.
     pub se: Vec<f64>,
-    pub separation: bool,
-}
-
-impl From<Logit> for LogitModel {
-    fn from(l: Logit) -> Self {
-        LogitModel {
-            coef: l.coef,
-            se: l.se,
-            separation: l.separation,
-        }
-    }
+    /// The maximum-likelihood fit hit (quasi-)separation and the model was refitted with Firth's penalty.
+    pub firth_fallback: bool,
+    /// The interval reported by [`LogitModel::odds_ratio`] (Wald in the folds; profile likelihood for the
+    /// apparent fit, or Wald when a profile limit could not be bracketed).
+    pub ci: CiMethod,
+    /// The fitted model with its coefficient table.
+    pub fit: FittedLogistic,
 }
 
 impl LogitModel {
-    fn as_logit(&self) -> Logit {
-        Logit {
-            coef: self.coef.clone(),
-            se: self.se.clone(),
-            separation: self.separation,
+    pub(crate) fn new(fit: FittedLogistic, firth_fallback: bool, ci: CiMethod) -> LogitModel {
+        LogitModel {
+            coef: fit.terms().iter().map(|t| t.coef).collect(),
+            se: fit.terms().iter().map(|t| t.se).collect(),
+            firth_fallback,
+            ci,
+            fit,
         }
     }
 
-    /// `b0 + x·b` for each row.
+    /// `b0 + x·b` for each row (NaN input gives NaN).
     pub fn linear_predictor(&self, x: &Array2<f64>) -> Vec<f64> {
-        self.as_logit().linear_predictor(x.view())
+        x.rows()
+            .into_iter()
+            .map(|row| {
+                self.coef.first().copied().unwrap_or(0.0)
+                    + row
+                        .iter()
+                        .zip(self.coef.iter().skip(1))
+                        .map(|(a, b)| a * b)
+                        .sum::<f64>()
+            })
+            .collect()
     }
 
-    /// Odds ratio, 95 % Wald interval and p of coefficient `k` (0 = intercept).
+    /// Odds ratio, 95 % interval (of [`LogitModel::ci`]) and Wald p of coefficient `k` (0 = intercept); NaN when
+    /// `k` is out of range.
     pub fn odds_ratio(&self, k: usize) -> (f64, f64, f64, f64) {
-        self.as_logit().odds_ratio(k)
+        self.fit.terms().get(k).map_or((f64::NAN, f64::NAN, f64::NAN, f64::NAN), |t| {
+            (t.odds_ratio, t.or_lo, t.or_hi, t.p)
+        })
     }
 }
 
@@ -192,6 +203,21 @@ impl ModalityFit {
 /// # Errors
 /// [`crate::Error::Fit`] naming `context`, the modality or model, and the estimator's message.
 pub fn fit_fold(plan: &Plan, data: &FoldData, stream: &[u64], context: &str) -> Result<FoldFit> {
+    fit_fold_with(plan, data, stream, context, CiMethod::Wald)
+}
+
+/// [`fit_fold`] with the interval method `ci` of the logistic models' odds ratios (profile likelihood for the
+/// published apparent fit; Wald in the folds, where only the predictions are used).
+///
+/// # Errors
+/// As [`fit_fold`].
+pub fn fit_fold_with(
+    plan: &Plan,
+    data: &FoldData,
+    stream: &[u64],
+    context: &str,
+    ci: CiMethod,
+) -> Result<FoldFit> {
     let mut warnings = Vec::new();
     let mut modalities = Vec::with_capacity(plan.modalities.len());
     let mut rad_scores: Vec<Vec<f64>> = Vec::with_capacity(plan.modalities.len());
@@ -221,10 +247,10 @@ pub fn fit_fold(plan: &Plan, data: &FoldData, stream: &[u64], context: &str) -> 
                         .collect(),
                     None => filtered.clone(),
                 };
-                let model = Logit::fit(x.select(Axis(1), &cols).view(), &data.y)
+                let model = fit_logit(x.select(Axis(1), &cols).view(), &data.y, ci)
                     .map_err(|e| fit_error(format!("{ctx}: logistic signature"), e))?;
-                note_separation(&mut warnings, &ctx, "signature", model.separation);
-                Some(LogisticOn::Columns(cols, model.into()))
+                note_fit(&mut warnings, &ctx, "signature", &model, ci);
+                Some(LogisticOn::Columns(cols, model))
             }
             (Signature::LassoLinearPredictor, Some(l))
                 if plan.final_lasso().is_some_and(|p| p.family == Family::Gaussian) =>
@@ -233,9 +259,10 @@ pub fn fit_fold(plan: &Plan, data: &FoldData, stream: &[u64], context: &str) -> 
                     .linear_predictor(x_filtered.view())
                     .map_err(|e| fit_error(&ctx, e))?;
                 let column = score.insert_axis(Axis(1));
-                let model = Logit::fit(column.view(), &data.y)
+                let model = fit_logit(column.view(), &data.y, ci)
                     .map_err(|e| fit_error(format!("{ctx}: rad-score recalibration"), e))?;
-                Some(LogisticOn::RadScore(model.into()))
+                note_fit(&mut warnings, &ctx, "rad-score recalibration", &model, ci);
+                Some(LogisticOn::RadScore(model))
             }
             _ => None,
         };
@@ -265,9 +292,9 @@ pub fn fit_fold(plan: &Plan, data: &FoldData, stream: &[u64], context: &str) -> 
     let fusion = match (&plan.fusion, &fusion_x) {
         (Some(_), Some(fx)) => {
             let model =
-                Logit::fit(fx.view(), &data.y).map_err(|e| fit_error(format!("{context}, fusion"), e))?;
-            note_separation(&mut warnings, context, "fusion", model.separation);
-            Some(LogitModel::from(model))
+                fit_logit(fx.view(), &data.y, ci).map_err(|e| fit_error(format!("{context}, fusion"), e))?;
+            note_fit(&mut warnings, context, "fusion", &model, ci);
+            Some(model)
         }
         _ => None,
     };
@@ -278,7 +305,7 @@ pub fn fit_fold(plan: &Plan, data: &FoldData, stream: &[u64], context: &str) -> 
             let screen_p: Vec<f64> = (0..data.clinical.ncols())
                 .map(|j| {
                     let column = data.clinical.select(Axis(1), &[j]);
-                    Logit::fit(column.view(), &data.y)
+                    fit_logit(column.view(), &data.y, CiMethod::Wald)
                         .map(|m| m.odds_ratio(1).3)
                         .ok()
                         .filter(|p| p.is_finite())
@@ -297,13 +324,13 @@ pub fn fit_fold(plan: &Plan, data: &FoldData, stream: &[u64], context: &str) -> 
             if clinical_plan.method == ClinicalMethod::BackwardAic {
                 terms = backward_aic(&data.clinical, &data.y, terms).map_err(|e| fit_error(&ctx, e))?;
             }
-            let model = Logit::fit(data.clinical.select(Axis(1), &terms).view(), &data.y)
+            let model = fit_logit(data.clinical.select(Axis(1), &terms).view(), &data.y, ci)
                 .map_err(|e| fit_error(&ctx, e))?;
-            note_separation(&mut warnings, context, "clinical", model.separation);
+            note_fit(&mut warnings, context, "clinical", &model, ci);
             Some(ClinicalFit {
                 screen_p,
                 terms,
-                model: model.into(),
+                model,
             })
         }
         None => None,
@@ -319,9 +346,9 @@ pub fn fit_fold(plan: &Plan, data: &FoldData, stream: &[u64], context: &str) -> 
                 fusion_x.as_ref(),
             );
             let model =
-                Logit::fit(x.view(), &data.y).map_err(|e| fit_error(format!("{context}, combined"), e))?;
-            note_separation(&mut warnings, context, "combined", model.separation);
-            Some(LogitModel::from(model))
+                fit_logit(x.view(), &data.y, ci).map_err(|e| fit_error(format!("{context}, combined"), e))?;
+            note_fit(&mut warnings, context, "combined", &model, ci);
+            Some(model)
         }
         _ => None,
     };
@@ -419,8 +446,8 @@ fn backward_aic(
     x: &Array2<f64>,
     y: &[bool],
     mut terms: Vec<usize>,
-) -> std::result::Result<Vec<usize>, mmrad_stats::Error> {
-    let mut current = Logit::aic(x.select(Axis(1), &terms).view(), y)?;
+) -> std::result::Result<Vec<usize>, mmrad_modeling::Error> {
+    let mut current = logit_aic(x.select(Axis(1), &terms).view(), y)?;
     while terms.len() > 1 {
         let mut best: Option<(f64, usize)> = None;
         for drop in 0..terms.len() {
@@ -430,7 +457,7 @@ fn backward_aic(
                 .filter(|(k, _)| *k != drop)
                 .map(|(_, &t)| t)
                 .collect();
-            let aic = Logit::aic(x.select(Axis(1), &candidate).view(), y)?;
+            let aic = logit_aic(x.select(Axis(1), &candidate).view(), y)?;
             if aic < current && best.is_none_or(|(b, _)| aic < b) {
                 best = Some((aic, drop));
             }
@@ -446,10 +473,16 @@ fn backward_aic(
     Ok(terms)
 }
 
-fn note_separation(warnings: &mut Vec<String>, context: &str, model: &str, separation: bool) {
-    if separation {
+fn note_fit(warnings: &mut Vec<String>, context: &str, model: &str, fit: &LogitModel, requested: CiMethod) {
+    if fit.firth_fallback {
         warnings.push(format!(
-            "{context}: the {model} logistic model shows (quasi-)separation; its coefficients are unreliable"
+            "{context}: the {model} logistic model shows (quasi-)separation; refitted with Firth's penalty"
+        ));
+    }
+    if fit.ci != requested {
+        warnings.push(format!(
+            "{context}: a profile-likelihood limit of the {model} logistic model could not be bracketed; Wald \
+             intervals reported"
         ));
     }
 }

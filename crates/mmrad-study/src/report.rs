@@ -1,10 +1,8 @@
 //! Text for people: aligned metrics / calibration / check tables for stdout, and the nomogram points table.
-//!
-//! FIXME(nomogram): `nomogram_csv` is a private minimal rms-style points table, to be replaced by
-//! `mmrad_modeling::nomogram` once that lands.
 
 use std::fmt::Write as _;
 
+use mmrad_modeling::Nomogram;
 use mmrad_protocol::Plan;
 
 use crate::cohort::Cohort;
@@ -157,9 +155,11 @@ pub fn checks_text(summary: &RunSummary) -> String {
     out
 }
 
-/// rms-style nomogram of the apparent combined model: per term, points at 5 values across its observed range
-/// (0/1 terms: at 0 and 1), scaled so that the term with the widest effect spans 0–100 points; then total points
-/// → predicted probability. Columns: `kind,term,value,points,probability`.
+/// rms-style nomogram of the apparent combined model ([`mmrad_modeling::Nomogram`] over the observed range of each
+/// term): per term, points at 5 values across its range (0/1 terms: at 0 and 1), scaled so that the term with the
+/// widest effect spans 0–100 points; then total points (11 steps from 0 to the maximum) → predicted probability.
+/// Columns: `kind,term,value,points,probability`. Header only when the nomogram cannot be built (e.g. every term
+/// spans zero points).
 pub fn nomogram_csv(
     plan: &Plan,
     cohort: &Cohort,
@@ -172,7 +172,6 @@ pub fn nomogram_csv(
     let Some(x) = combined_design(plan, fit, &FoldData::from_rows(cohort, &all)) else {
         return csv.as_str().to_owned();
     };
-    let coef: Vec<f64> = model.coef.iter().skip(1).copied().collect();
     let ranges: Vec<(f64, f64)> = x
         .columns()
         .into_iter()
@@ -183,60 +182,38 @@ pub fn nomogram_csv(
             )
         })
         .collect();
-    let widest = coef
-        .iter()
-        .zip(&ranges)
-        .map(|(b, (lo, hi))| (b * (hi - lo)).abs())
-        .fold(0.0, f64::max);
-    if widest.is_nan() || widest <= 0.0 {
+    let Ok(nomogram) = Nomogram::new(&model.fit, &ranges) else {
         return csv.as_str().to_owned();
-    }
-    let points_per_lp = 100.0 / widest;
-    // Reference value of each term: the end of its range with the lowest contribution (0 points).
-    let reference: Vec<f64> = coef
-        .iter()
-        .zip(&ranges)
-        .map(|(b, (lo, hi))| if *b >= 0.0 { *lo } else { *hi })
-        .collect();
-    for (j, term) in terms.iter().enumerate() {
-        let (Some(b), Some((lo, hi)), Some(r)) = (coef.get(j), ranges.get(j), reference.get(j)) else {
-            continue;
-        };
-        let column = x.column(j);
-        let binary = column.iter().all(|v| *v == 0.0 || *v == 1.0);
+    };
+    for (j, (term, axis)) in terms.iter().zip(nomogram.axes()).enumerate() {
+        let binary = x.column(j).iter().all(|v| *v == 0.0 || *v == 1.0);
         let values: Vec<f64> = if binary {
             vec![0.0, 1.0]
         } else {
-            (0..5).map(|k| lo + (hi - lo) * k as f64 / 4.0).collect()
+            (0..5)
+                .map(|k| axis.min + (axis.max - axis.min) * k as f64 / 4.0)
+                .collect()
         };
         for v in values {
             csv.row(vec![
                 "term".into(),
                 term.as_str().into(),
                 v.into(),
-                (b * (v - r) * points_per_lp).into(),
+                (axis.coef * (v - axis.zero_at) * nomogram.points_per_lp()).into(),
                 Field::Empty,
             ]);
         }
     }
-    let base_lp = model.coef.first().copied().unwrap_or(0.0)
-        + coef.iter().zip(&reference).map(|(b, r)| b * r).sum::<f64>();
-    let max_total: f64 = coef
-        .iter()
-        .zip(&ranges)
-        .map(|(b, (lo, hi))| (b * (hi - lo)).abs())
-        .sum::<f64>()
-        * points_per_lp;
+    let max_total: f64 = nomogram.axes().iter().map(|a| a.max_points).sum();
     let steps = 10;
     for k in 0..=steps {
         let total = max_total * k as f64 / steps as f64;
-        let p = crate::fit::sigmoid(base_lp + total / points_per_lp);
         csv.row(vec![
             "total".into(),
             "total_points".into(),
             total.into(),
             total.into(),
-            p.into(),
+            nomogram.probability(total).into(),
         ]);
     }
     csv.as_str().to_owned()

@@ -20,11 +20,12 @@ use serde::Serialize;
 
 use mmrad_core::SeededRng;
 use mmrad_evaluation::{CalibrationGroup, SummaryOptions};
+use mmrad_modeling::CiMethod;
 use mmrad_protocol::{Expectation, Metric, Plan, Pooling, Validation};
 
 use crate::cohort::{self, Cohort, Dropped};
 use crate::output::{Csv, Field, Written, sha256_hex};
-use crate::pipeline::{FoldData, FoldFit, LogisticOn, fit_fold, predict};
+use crate::pipeline::{FoldData, FoldFit, LogisticOn, fit_fold, fit_fold_with, predict};
 use crate::{Error, Result, fit_error};
 
 /// How to run.
@@ -286,11 +287,12 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
 
     // Apparent (full-data) fits for the published tables.
     let all_rows: Vec<usize> = (0..n).collect();
-    let apparent = fit_fold(
+    let apparent = fit_fold_with(
         plan,
         &FoldData::from_rows(cohort, &all_rows),
         &[u64::MAX, u64::MAX],
         "apparent fit",
+        CiMethod::Profile,
     )?;
     warnings.extend(apparent.warnings.iter().cloned());
     progress.inc(1);
@@ -637,7 +639,7 @@ fn write_outputs(
         // Univariate screen: one logistic model per candidate on all cases.
         for (j, name) in clinical_plan.candidates.iter().enumerate() {
             let column = cohort.clinical.values().select(ndarray::Axis(1), &[j]);
-            if let Ok(logit) = crate::fit::Logit::fit(column.view(), &cohort.y) {
+            if let Ok(logit) = crate::fit::fit_logit(column.view(), &cohort.y, CiMethod::Profile) {
                 let (or, lo, hi, p) = logit.odds_ratio(1);
                 ors.row(vec![
                     "clinical_univariate".into(),

@@ -393,6 +393,7 @@ fn assemble(
         direction: [
             row[0], column[0], normal[0], row[1], column[1], normal[1], row[2], column[2], normal[2],
         ],
+        ndim: 3,
     };
     let photometric = decoded.first().map(|d| d.photometric.clone()).unwrap_or_default();
     let colour = decoded
