@@ -137,7 +137,7 @@ pub(crate) fn fit_logit(
     ci: CiMethod,
 ) -> Result<LogitModel, mmrad_modeling::Error> {
     let y_f: Array1<f64> = y.iter().map(|&e| f64::from(u8::from(e))).collect();
-    let data = Dataset::new(x, y_f.view()).map_err(|e| mmrad_modeling::Error::InvalidParam {
+    let data = Dataset::new(x.view(), y_f.view()).map_err(|e| mmrad_modeling::Error::InvalidParam {
         name: "logistic data",
         value: e.to_string(),
         reason: "not a valid dataset",

@@ -120,9 +120,12 @@ impl LogitModel {
     /// Odds ratio, 95 % interval (of [`LogitModel::ci`]) and Wald p of coefficient `k` (0 = intercept); NaN when
     /// `k` is out of range.
     pub fn odds_ratio(&self, k: usize) -> (f64, f64, f64, f64) {
-        self.fit.terms().get(k).map_or((f64::NAN, f64::NAN, f64::NAN, f64::NAN), |t| {
-            (t.odds_ratio, t.or_lo, t.or_hi, t.p)
-        })
+        self.fit
+            .terms()
+            .get(k)
+            .map_or((f64::NAN, f64::NAN, f64::NAN, f64::NAN), |t| {
+                (t.odds_ratio, t.or_lo, t.or_hi, t.p)
+            })
     }
 }
 
