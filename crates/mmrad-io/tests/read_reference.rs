@@ -101,7 +101,13 @@ fn nrrd_round_trip_is_exact() {
     let flat_path = dir.join("flat.nrrd");
     write_volume_nrrd(&flat, &flat_path).unwrap();
     assert_eq!(read_image(&flat_path).unwrap(), flat);
-    assert_eq!(read_image(&shared("pyradiomics/brain1_image.nrrd")).unwrap().geometry.ndim, 3);
+    assert_eq!(
+        read_image(&shared("pyradiomics/brain1_image.nrrd"))
+            .unwrap()
+            .geometry
+            .ndim,
+        3
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
