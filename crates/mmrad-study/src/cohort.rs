@@ -41,6 +41,17 @@ impl Cohort {
     pub fn n_events(&self) -> usize {
         self.y.iter().filter(|&&e| e).count()
     }
+
+    /// The cohort with only the feature tables of `modalities`, in that order (a table absent from the cohort is
+    /// skipped; [`crate::run::run_on_cohort`] then reports the mismatch with the plan).
+    pub fn with_modalities(&self, modalities: &[Modality]) -> Cohort {
+        let mut out = self.clone();
+        out.features = modalities
+            .iter()
+            .filter_map(|m| self.features.iter().find(|(have, _)| have == m).cloned())
+            .collect();
+        out
+    }
 }
 
 /// Loads the plan's cohort and checks it.

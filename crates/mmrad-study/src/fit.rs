@@ -1,97 +1,68 @@
 //! Adapters from the plan's settings to the estimators of `mmrad-modeling` / `mmrad-stats`.
 //!
-//! FIXME(selection): `select_columns` is a private minimal version of the variance / univariate / correlation
-//! filters, to be replaced by `mmrad-selection`'s fitted selectors once that crate lands.
+//! The non-LASSO selection steps are `mmrad-selection`'s fitted selectors; the LASSO is fitted here because the
+//! plan's LASSO carries the family and λ rule the signature needs.
 
-use ndarray::{Array1, ArrayView1, ArrayView2};
+use ndarray::{Array1, ArrayView2};
 
 use mmrad_core::{Dataset, SeededRng};
 use mmrad_modeling::{CiMethod, FittedLasso, LassoParams, LogisticParams};
 use mmrad_protocol::{CorrelationMethod, Family, LambdaRule, LassoPlan, SelectionStep, UnivariateTest};
+use mmrad_selection::{CorrelationParams, SelectionPipeline, UnivariateParams, VarianceParams};
 
 use crate::pipeline::LogitModel;
 
-/// Columns kept by the non-LASSO selection steps, fitted on (`x`, `y`) = the training rows only.
-pub(crate) fn select_columns(steps: &[SelectionStep], x: ArrayView2<'_, f64>, y: &[bool]) -> Vec<usize> {
-    let mut kept: Vec<usize> = (0..x.ncols()).collect();
-    // p values of the last univariate test (to rank columns for correlation pruning).
-    let mut strength: Vec<f64> = (0..x.ncols())
-        .map(|j| univariate_p(UnivariateTest::MannWhitney, x.column(j), y))
-        .collect();
+/// Columns kept by the non-LASSO selection steps, fitted on (`x`, `y`) = the training rows only, with
+/// `mmrad-selection`'s pipeline (a step left with no column ends it with an empty selection).
+///
+/// # Errors
+/// The selector's message (non-finite values name the column).
+pub(crate) fn select_columns(
+    steps: &[SelectionStep],
+    x: ArrayView2<'_, f64>,
+    y: &[bool],
+    names: &[String],
+) -> Result<Vec<usize>, String> {
+    let mut pipeline = SelectionPipeline::new();
     for step in steps {
-        match step {
+        pipeline = match step {
             SelectionStep::Variance { min_variance } => {
-                kept.retain(|&j| variance(x.column(j)) > *min_variance);
+                pipeline.then_variance(VarianceParams::new().min_variance(*min_variance))
             }
             SelectionStep::Univariate {
                 test,
                 p_max,
                 min_keep,
-            } => {
-                for &j in &kept {
-                    strength[j] = univariate_p(*test, x.column(j), y);
-                }
-                let mut ranked = kept.clone();
-                ranked.sort_by(|&a, &b| strength[a].total_cmp(&strength[b]).then(a.cmp(&b)));
-                let passing = ranked.iter().filter(|&&j| strength[j] < *p_max).count();
-                ranked.truncate(passing.max((*min_keep).min(ranked.len())));
-                ranked.sort_unstable();
-                kept = ranked;
-            }
+            } => pipeline.then_univariate(
+                UnivariateParams::new()
+                    .test(match test {
+                        UnivariateTest::MannWhitney => mmrad_selection::UnivariateTest::MannWhitney,
+                        UnivariateTest::WelchT => mmrad_selection::UnivariateTest::WelchT,
+                    })
+                    .p_max(*p_max)
+                    .min_keep(*min_keep),
+            ),
             SelectionStep::Correlation { max_abs_r, method } => {
-                let mut ranked = kept.clone();
-                ranked.sort_by(|&a, &b| strength[a].total_cmp(&strength[b]).then(a.cmp(&b)));
-                let columns: Vec<Vec<f64>> = ranked.iter().map(|&j| x.column(j).to_vec()).collect();
-                let mut keep_idx: Vec<usize> = Vec::new();
-                for (idx, column) in columns.iter().enumerate() {
-                    let redundant = keep_idx.iter().any(|&k| {
-                        let r = match method {
-                            CorrelationMethod::Pearson => mmrad_stats::pearson(column, &columns[k]),
-                            CorrelationMethod::Spearman => mmrad_stats::spearman(column, &columns[k]),
-                        };
-                        r.map(|r| r.abs() > *max_abs_r).unwrap_or(false)
-                    });
-                    if !redundant {
-                        keep_idx.push(idx);
-                    }
-                }
-                let mut next: Vec<usize> = keep_idx.iter().map(|&k| ranked[k]).collect();
-                next.sort_unstable();
-                kept = next;
+                pipeline.then_correlation(CorrelationParams::new().max_abs_r(*max_abs_r).method(
+                    match method {
+                        CorrelationMethod::Pearson => mmrad_selection::CorrelationMethod::Pearson,
+                        CorrelationMethod::Spearman => mmrad_selection::CorrelationMethod::Spearman,
+                    },
+                ))
             }
-            SelectionStep::Lasso(_) => {}
-        }
+            // The plan's final LASSO is fitted by `fit_lasso` on the columns kept here.
+            SelectionStep::Lasso(_) => pipeline,
+        };
     }
-    kept
-}
-
-fn variance(column: ArrayView1<'_, f64>) -> f64 {
-    let n = column.len() as f64;
-    if column.len() < 2 {
-        return 0.0;
-    }
-    let mean = column.sum() / n;
-    column.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
-}
-
-fn univariate_p(test: UnivariateTest, column: ArrayView1<'_, f64>, y: &[bool]) -> f64 {
-    let events: Vec<f64> = column
-        .iter()
-        .zip(y)
-        .filter(|(_, e)| **e)
-        .map(|(v, _)| *v)
-        .collect();
-    let others: Vec<f64> = column
-        .iter()
-        .zip(y)
-        .filter(|(_, e)| !**e)
-        .map(|(v, _)| *v)
-        .collect();
-    let p = match test {
-        UnivariateTest::MannWhitney => mmrad_stats::mann_whitney_u(&events, &others).map(|r| r.p),
-        UnivariateTest::WelchT => mmrad_stats::welch_t(&events, &others).map(|r| r.p),
-    };
-    p.ok().filter(|p| p.is_finite()).unwrap_or(1.0)
+    let y_f: Array1<f64> = y.iter().map(|&e| f64::from(u8::from(e))).collect();
+    let x = x.to_owned();
+    let data = Dataset::new(x.view(), y_f.view()).map_err(|e| e.to_string())?;
+    // No step above draws random numbers; the generator only satisfies the pipeline's signature.
+    let mut unused = SeededRng::new(0);
+    pipeline
+        .fit(&data, names, &mut unused)
+        .map(|fitted| fitted.kept().to_vec())
+        .map_err(|e| e.to_string())
 }
 
 /// Fits the LASSO of the plan on (`x`, `y`), with its inner CV folds drawn from `rng`.

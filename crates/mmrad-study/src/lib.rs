@@ -3,6 +3,7 @@
 //! Modules, in reading order:
 //! - [`run`]: [`run::run_study`], the one entry point: load the cohort, cross-validate every model, evaluate the
 //!   out-of-fold predictions, fit the apparent models, write the outputs, check `expected:`.
+//! - [`ablate`]: modality ablation, every non-empty subset of the modalities with and without clinical factors.
 //! - [`cohort`]: the cohort (outcome, clinical and feature tables by case) from a synthetic generator or from
 //!   CSV/Parquet tables, with every consistency check; also writes a synthetic cohort to disk.
 //! - [`pipeline`]: what is fitted inside one training fold (selection, LASSO rad-scores, fusion, clinical, combined)
@@ -17,6 +18,7 @@
 //!
 //! [`Plan`]: mmrad_protocol::Plan
 
+pub mod ablate;
 pub mod cohort;
 pub mod extract_batch;
 mod fit;

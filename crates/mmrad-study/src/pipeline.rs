@@ -27,6 +27,8 @@ use crate::{Result, fit_error};
 pub struct FoldData {
     /// One matrix per modality, plan order.
     pub features: Vec<Array2<f64>>,
+    /// Column names of each modality matrix (they name the column in selection errors).
+    pub feature_names: Vec<Vec<String>>,
     /// Clinical candidates, plan order.
     pub clinical: Array2<f64>,
     pub y: Vec<bool>,
@@ -40,6 +42,11 @@ impl FoldData {
                 .features
                 .iter()
                 .map(|(_, t)| t.values().select(Axis(0), rows))
+                .collect(),
+            feature_names: cohort
+                .features
+                .iter()
+                .map(|(_, t)| t.names().iter().map(|n| n.to_string()).collect())
                 .collect(),
             clinical: cohort.clinical.values().select(Axis(0), rows),
             y: rows
@@ -222,15 +229,38 @@ pub fn fit_fold_with(
     ci: CiMethod,
 ) -> Result<FoldFit> {
     let mut warnings = Vec::new();
+    let modalities = fit_modalities(plan, data, stream, context, ci, &mut warnings)?;
+    fit_models(plan, data, context, ci, modalities, warnings)
+}
+
+/// The per-modality signatures of [`fit_fold_with`] (selection, LASSO, modality model), in plan order. A modality's
+/// fit depends only on its own columns, the rows and its random stream (keyed by the modality's name, not its
+/// position), so the same modality fits identically in any subset of modalities (the ablation relies on it).
+///
+/// # Errors
+/// As [`fit_fold`].
+pub fn fit_modalities(
+    plan: &Plan,
+    data: &FoldData,
+    stream: &[u64],
+    context: &str,
+    ci: CiMethod,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<ModalityFit>> {
     let mut modalities = Vec::with_capacity(plan.modalities.len());
-    let mut rad_scores: Vec<Vec<f64>> = Vec::with_capacity(plan.modalities.len());
-    for (m_idx, (modality, x)) in plan.modalities.iter().zip(&data.features).enumerate() {
+    for ((modality, x), names) in plan
+        .modalities
+        .iter()
+        .zip(&data.features)
+        .zip(&data.feature_names)
+    {
         let ctx = format!("{context}, modality `{}`", modality.modality);
-        let filtered = select_columns(&plan.selection, x.view(), &data.y);
+        let filtered = select_columns(&plan.selection, x.view(), &data.y, names)
+            .map_err(|e| fit_error(format!("{ctx}: selection"), e))?;
         let x_filtered = x.select(Axis(1), &filtered);
         let lasso = match plan.final_lasso() {
             Some(lasso_plan) => {
-                let mut key = vec![plan.seed, 0x1A55_0000 + m_idx as u64];
+                let mut key = vec![plan.seed, 0x1A55_0000, modality_stream(&modality.modality)];
                 key.extend_from_slice(stream);
                 let mut rng = SeededRng::derive(plan.seed, &key);
                 Some(
@@ -252,7 +282,7 @@ pub fn fit_fold_with(
                 };
                 let model = fit_logit(x.select(Axis(1), &cols).view(), &data.y, ci)
                     .map_err(|e| fit_error(format!("{ctx}: logistic signature"), e))?;
-                note_fit(&mut warnings, &ctx, "signature", &model, ci);
+                note_fit(warnings, &ctx, "signature", &model, ci);
                 Some(LogisticOn::Columns(cols, model))
             }
             (Signature::LassoLinearPredictor, Some(l))
@@ -264,18 +294,44 @@ pub fn fit_fold_with(
                 let column = score.insert_axis(Axis(1));
                 let model = fit_logit(column.view(), &data.y, ci)
                     .map_err(|e| fit_error(format!("{ctx}: rad-score recalibration"), e))?;
-                note_fit(&mut warnings, &ctx, "rad-score recalibration", &model, ci);
+                note_fit(warnings, &ctx, "rad-score recalibration", &model, ci);
                 Some(LogisticOn::RadScore(model))
             }
             _ => None,
         };
-        let fit = ModalityFit {
+        modalities.push(ModalityFit {
             filtered,
             lasso,
             logistic,
-        };
+        });
+    }
+    Ok(modalities)
+}
+
+/// A stable random-stream key of a modality: FNV-1a of its name.
+fn modality_stream(modality: &mmrad_core::Modality) -> u64 {
+    modality.as_str().bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Fusion, clinical and combined models of [`fit_fold_with`] on top of already fitted modality signatures (one per
+/// plan modality, plan order).
+///
+/// # Errors
+/// As [`fit_fold`].
+pub fn fit_models(
+    plan: &Plan,
+    data: &FoldData,
+    context: &str,
+    ci: CiMethod,
+    modalities: Vec<ModalityFit>,
+    mut warnings: Vec<String>,
+) -> Result<FoldFit> {
+    let mut rad_scores: Vec<Vec<f64>> = Vec::with_capacity(modalities.len());
+    for ((modality, fit), x) in plan.modalities.iter().zip(&modalities).zip(&data.features) {
+        let ctx = format!("{context}, modality `{}`", modality.modality);
         rad_scores.push(fit.rad_score(x).map_err(|e| fit_error(&ctx, e))?);
-        modalities.push(fit);
     }
 
     let fusion_x = fusion_matrix(plan, &rad_scores);
@@ -434,6 +490,9 @@ fn combined_matrix(
 ) -> Array2<f64> {
     let clinical_part = clinical.select(Axis(1), terms);
     let radiomics_part = match (radiomics, fusion_x) {
+        // Every fused rad-score constant: the fusion model is intercept-only and adds nothing to the clinical
+        // terms (its constant score would make the design singular).
+        (_, Some(fx)) if fx.ncols() == 0 => Array2::zeros((clinical.nrows(), 0)),
         (CombinedRadiomics::FusionScore, Some(fx)) => {
             let lp = fusion.linear_predictor(fx);
             Array2::from_shape_fn((lp.len(), 1), |(i, _)| lp[i])

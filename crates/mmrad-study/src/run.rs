@@ -74,7 +74,7 @@ impl Metrics {
         }
     }
 
-    fn from_summary(s: &mmrad_evaluation::Summary) -> Metrics {
+    pub(crate) fn from_summary(s: &mmrad_evaluation::Summary) -> Metrics {
         Metrics {
             n: s.n,
             events: s.events,
@@ -92,7 +92,7 @@ impl Metrics {
     }
 
     /// Field-wise mean (a NaN in any repeat gives NaN).
-    fn mean(all: &[Metrics]) -> Metrics {
+    pub(crate) fn mean(all: &[Metrics]) -> Metrics {
         let k = all.len().max(1) as f64;
         let mean = |f: fn(&Metrics) -> f64| all.iter().map(f).sum::<f64>() / k;
         Metrics {
@@ -180,6 +180,7 @@ pub fn run_study(plan: &Plan, options: &RunOptions) -> Result<RunSummary> {
 /// # Errors
 /// As [`run_study`].
 pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Result<RunSummary> {
+    check_modalities(plan, cohort)?;
     let n = cohort.cases.len();
     let model_ids = plan.model_ids();
     let (folds_per_repeat, repeats) = fold_assignments(plan, cohort)?;
@@ -341,8 +342,26 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
     Ok(summary)
 }
 
+/// The cohort's feature tables must be the plan's modalities, in plan order (fold data is built by position).
+pub(crate) fn check_modalities(plan: &Plan, cohort: &Cohort) -> Result<()> {
+    let want: Vec<&str> = plan.modalities.iter().map(|m| m.modality.as_str()).collect();
+    let have: Vec<&str> = cohort.features.iter().map(|(m, _)| m.as_str()).collect();
+    if want == have {
+        return Ok(());
+    }
+    Err(fit_error(
+        "cohort",
+        format!(
+            "the cohort has feature tables [{}] but the protocol's `modalities` are [{}]; load the cohort for this \
+             protocol (or use `Cohort::with_modalities`)",
+            have.join(", "),
+            want.join(", ")
+        ),
+    ))
+}
+
 /// Fold ids per repeat (all zeros for `validation: none`).
-fn fold_assignments(plan: &Plan, cohort: &Cohort) -> Result<(Vec<Vec<usize>>, usize)> {
+pub(crate) fn fold_assignments(plan: &Plan, cohort: &Cohort) -> Result<(Vec<Vec<usize>>, usize)> {
     match plan.validation {
         Validation::None => Ok((vec![vec![0; cohort.cases.len()]], 1)),
         Validation::StratifiedKFold { folds, repeats } => {
