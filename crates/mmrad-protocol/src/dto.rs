@@ -378,7 +378,8 @@ pub struct EvaluationDto {
     /// averaged over repeats).
     #[serde(default = "default_pool")]
     pub pool: String,
-    /// Decision-curve analysis: not implemented in version 1; only `false` (default) is accepted.
+    /// Decision-curve analysis (`dca.csv`): net benefit of each model at threshold probabilities 0.01, 0.02, …,
+    /// 0.99, with treat-all and treat-none (default `false`).
     #[serde(default)]
     pub dca: bool,
 }

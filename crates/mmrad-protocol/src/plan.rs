@@ -183,6 +183,8 @@ pub enum Validation {
 pub struct EvaluationPlan {
     pub calibration_groups: usize,
     pub pool: Pooling,
+    /// Write `dca.csv` (net benefit at thresholds 0.01..=0.99 by 0.01).
+    pub dca: bool,
 }
 
 /// How repeats are pooled into `metrics.csv`.

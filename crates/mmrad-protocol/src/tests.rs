@@ -56,7 +56,8 @@ fn base_protocol_is_valid_with_defaults() {
         plan.evaluation,
         EvaluationPlan {
             calibration_groups: 10,
-            pool: Pooling::MeanOverRepeats
+            pool: Pooling::MeanOverRepeats,
+            dca: false,
         }
     );
     assert_eq!(
@@ -70,6 +71,13 @@ fn base_protocol_is_valid_with_defaults() {
     );
     assert_eq!(plan.combined.unwrap().radiomics, CombinedRadiomics::FusionScore);
     assert_eq!(plan.expected[0].metric, Metric::Auc);
+}
+
+#[test]
+fn decision_curve_analysis_is_opt_in() {
+    let text = BASE.replacen("models:", "evaluation: { dca: true }\nmodels:", 1);
+    assert!(parse(&text, Path::new("/p")).unwrap().evaluation.dca);
+    check_err("models:", "evaluation: { dca: sometimes }\nmodels:", "dca");
 }
 
 #[test]
@@ -239,11 +247,6 @@ fn errors_name_the_yaml_path_and_help() {
             "{ model: combined, metric: auc, min: 0.5 }",
             "{ model: combined, metric: auc }",
             "neither `min` nor `max` given",
-        ),
-        (
-            "models:",
-            "evaluation: { dca: true }\nmodels:",
-            "evaluation.dca: decision-curve analysis is not implemented",
         ),
         (
             "models:",

@@ -756,16 +756,10 @@ fn evaluation(e: &EvaluationDto) -> Result<EvaluationPlan> {
             ));
         }
     };
-    if e.dca {
-        return Err(Error::invalid(
-            "evaluation.dca",
-            "decision-curve analysis is not implemented in protocol version 1",
-            "set `dca: false` or remove the key",
-        ));
-    }
     Ok(EvaluationPlan {
         calibration_groups: e.calibration.groups,
         pool,
+        dca: e.dca,
     })
 }
 

@@ -142,6 +142,8 @@ pub struct RunSummary {
     pub metrics: Vec<ModelMetrics>,
     /// Per model id: the calibration table of the case-mean out-of-fold probabilities.
     pub calibration: Vec<(String, Vec<CalibrationGroup>)>,
+    /// Per model id (when `evaluation.dca`): net benefit at [`DCA_THRESHOLDS`], pooled over repeats as the metrics.
+    pub dca: Vec<(String, Vec<mmrad_evaluation::NetBenefit>)>,
     pub checks: Vec<Check>,
     pub warnings: Vec<String>,
     pub dropped: Vec<Dropped>,
@@ -256,6 +258,8 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
     };
     let mut metrics = Vec::new();
     let mut calibration = Vec::new();
+    let mut dca = Vec::new();
+    let thresholds = dca_thresholds();
     for (model_idx, model) in model_ids.iter().enumerate() {
         let evaluate = |scores: &[f64]| {
             mmrad_evaluation::summarize_with_options(scores, &cohort.y, &summary_options)
@@ -284,6 +288,27 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
         let table = mmrad_evaluation::calibration_table(&case_mean, &cohort.y, groups)
             .map_err(|e| fit_error(format!("calibration table of model `{model}`"), e))?;
         calibration.push((model.clone(), table));
+        if plan.evaluation.dca {
+            let curve = |p: &[f64]| {
+                mmrad_evaluation::net_benefit(p, &cohort.y, &thresholds)
+                    .map_err(|e| fit_error(format!("decision curve of model `{model}`"), e))
+            };
+            let pooled = match plan.evaluation.pool {
+                Pooling::MeanOverRepeats => {
+                    let curves: Vec<_> = oof.iter().map(|r| curve(&r[model_idx])).collect::<Result<_>>()?;
+                    let k = curves.len().max(1) as f64;
+                    (0..thresholds.len())
+                        .map(|t| mmrad_evaluation::NetBenefit {
+                            threshold: thresholds[t],
+                            model: curves.iter().map(|c| c[t].model).sum::<f64>() / k,
+                            treat_all: curves.iter().map(|c| c[t].treat_all).sum::<f64>() / k,
+                        })
+                        .collect()
+                }
+                Pooling::CaseMean => curve(&case_mean)?,
+            };
+            dca.push((model.clone(), pooled));
+        }
     }
 
     // Apparent (full-data) fits for the published tables.
@@ -324,6 +349,7 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
         events: cohort.n_events(),
         metrics,
         calibration,
+        dca,
         checks,
         warnings,
         dropped: cohort.dropped.clone(),
@@ -340,6 +366,15 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
         &apparent,
     )?;
     Ok(summary)
+}
+
+/// Threshold probabilities of the decision curves: 0.01, 0.02, …, 0.99 (computed as k/100, not by accumulation).
+pub const DCA_THRESHOLDS: (usize, usize) = (1, 99);
+
+fn dca_thresholds() -> Vec<f64> {
+    (DCA_THRESHOLDS.0..=DCA_THRESHOLDS.1)
+        .map(|k| k as f64 / 100.0)
+        .collect()
 }
 
 /// The cohort's feature tables must be the plan's modalities, in plan order (fold data is built by position).
@@ -549,6 +584,23 @@ fn write_outputs(
         }
     }
     written.write(dir, "calibration.csv", csv.as_str().as_bytes())?;
+
+    // dca.csv
+    if plan.evaluation.dca {
+        let mut csv = Csv::new(&["model", "threshold", "net_benefit", "treat_all", "treat_none"]);
+        for (model, curve) in &summary.dca {
+            for nb in curve {
+                csv.row(vec![
+                    model.as_str().into(),
+                    nb.threshold.into(),
+                    nb.model.into(),
+                    nb.treat_all.into(),
+                    0.0.into(),
+                ]);
+            }
+        }
+        written.write(dir, "dca.csv", csv.as_str().as_bytes())?;
+    }
 
     // predictions.csv (case order within repeat and model; fold ids included)
     let mut csv = Csv::new(&["case_id", "outcome", "repeat", "fold", "model", "score"]);

@@ -2,7 +2,7 @@
 //! a KKT check, and a proximal-Newton (IRLS) outer loop for the binomial family.
 
 use crate::Result;
-use crate::numeric::{sigmoid, soft_threshold, softplus};
+use crate::numeric::{dot, sigmoid, soft_threshold, softplus};
 
 use super::Family;
 
@@ -247,7 +247,7 @@ impl<'a> Problem<'a> {
         (0..self.p)
             .map(|j| {
                 if self.included[j] {
-                    self.col(j).iter().zip(&resid).map(|(x, r)| x * r).sum::<f64>() / self.n as f64
+                    dot(self.col(j), &resid) / self.n as f64
                 } else {
                     0.0
                 }
@@ -284,7 +284,9 @@ impl<'a> Problem<'a> {
             }
             let w_sum = w.iter().sum::<f64>() / nf;
             for &j in set {
-                xv[j] = self.col(j).iter().zip(&w).map(|(x, wi)| wi * x * x).sum::<f64>() / nf;
+                let xj = self.col(j);
+                let wx: Vec<f64> = xj.iter().zip(&w).map(|(x, wi)| wi * x).collect();
+                xv[j] = dot(&wx, xj) / nf;
             }
             let old_b0 = state.b0;
             let old_beta: Vec<f64> = state.beta.clone();
@@ -385,22 +387,18 @@ impl<'a> Problem<'a> {
             let mut hess = ndarray::Array2::<f64>::zeros((k, k));
             grad[0] = -resid.iter().sum::<f64>() / nf;
             hess[[0, 0]] = w.iter().sum::<f64>() / nf;
+            // w-weighted active columns, so each Hessian entry is one dot product.
+            let weighted: Vec<Vec<f64>> = active
+                .iter()
+                .map(|&j| self.col(j).iter().zip(&w).map(|(x, wi)| x * wi).collect())
+                .collect();
             for (a, &j) in active.iter().enumerate() {
                 let xj = self.col(j);
-                grad[a + 1] = -xj.iter().zip(&resid).map(|(x, r)| x * r).sum::<f64>() / nf
-                    + l1 * signs[a]
-                    + l2 * beta_a[a];
-                hess[[a + 1, 0]] = xj.iter().zip(&w).map(|(x, wi)| x * wi).sum::<f64>() / nf;
+                grad[a + 1] = -dot(xj, &resid) / nf + l1 * signs[a] + l2 * beta_a[a];
+                hess[[a + 1, 0]] = weighted[a].iter().sum::<f64>() / nf;
                 hess[[0, a + 1]] = hess[[a + 1, 0]];
                 for (b, &i) in active.iter().enumerate().take(a + 1) {
-                    let xi = self.col(i);
-                    let v = xj
-                        .iter()
-                        .zip(xi)
-                        .zip(&w)
-                        .map(|((x, z), wi)| x * z * wi)
-                        .sum::<f64>()
-                        / nf;
+                    let v = dot(&weighted[a], self.col(i)) / nf;
                     hess[[a + 1, b + 1]] = v;
                     hess[[b + 1, a + 1]] = v;
                 }
