@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: wall-time benchmarks of the release `mmrad` binary (`study`: a full `mmrad study run` of
-//! `studies/liang2025.yaml`).
+//! `studies/liang2025.yaml`; `dicom`: DICOM reading against pydicom, in `bench_dicom`; `extract`: feature extraction
+//! against PyRadiomics, in `bench_extract`). Benchmarks never run in `cargo test`.
 
 use std::ffi::OsString;
 use std::process::{Command, ExitCode, Stdio};
@@ -12,11 +13,13 @@ use crate::{Failure, display_path, project_root};
 
 const STUDY_PROTOCOL: &str = "studies/liang2025.yaml";
 const DEFAULT_RUNS: usize = 3;
+/// Timed reads per input of `bench dicom` (each takes milliseconds).
+const DEFAULT_DICOM_RUNS: usize = 10;
 
-/// Runs `cargo xtask bench [study] [--runs N]`.
+/// Runs `cargo xtask bench [study|dicom|extract] [--runs N]`.
 pub(crate) fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
     let mut which = None;
-    let mut n_runs = DEFAULT_RUNS;
+    let mut n_runs = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let text = arg.to_string_lossy().into_owned();
@@ -25,36 +28,29 @@ pub(crate) fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
                 .next()
                 .map(|value| value.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            n_runs = value.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
+            n_runs = Some(value.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
                 Failure::usage(
                     format!("`--runs` needs a positive integer, got `{value}`"),
                     "write `--runs 5`",
                 )
-            })?;
+            })?);
         } else if which.is_none() && !text.starts_with('-') {
             which = Some(text);
         } else {
             return Err(Failure::usage(
                 format!("unexpected argument `{text}`"),
-                "run `cargo xtask bench study [--runs N]`",
+                "run `cargo xtask bench study|dicom|extract [--runs N]`",
             )
             .into());
         }
     }
     match which.as_deref() {
-        None | Some("study") => bench_study(n_runs),
-        // Reserved for the extraction benchmark against PyRadiomics; deliberately not in the help yet.
-        Some("extract") => Err(Failure::failed(
-            "`cargo xtask bench extract` is not available yet",
-            Some(
-                "the extraction benchmark against PyRadiomics is planned; use `cargo xtask bench study`"
-                    .to_owned(),
-            ),
-        )
-        .into()),
+        None | Some("study") => bench_study(n_runs.unwrap_or(DEFAULT_RUNS)),
+        Some("dicom") => crate::bench_dicom::run(n_runs.unwrap_or(DEFAULT_DICOM_RUNS)),
+        Some("extract") => crate::bench_extract::run(n_runs.unwrap_or(DEFAULT_RUNS)),
         Some(other) => Err(Failure::usage(
             format!("unknown benchmark `{other}`"),
-            "valid benchmarks: `study`",
+            "valid benchmarks: `study`, `dicom`, `extract`",
         )
         .into()),
     }

@@ -1,11 +1,15 @@
 //! xtask: developer tasks (`cargo xtask study|bench|ci|tidy`); depends on no mmrad crate so it compiles in seconds.
 //!
 //! Modules in reading order: [`study`] (build the release `mmrad` binary and run a protocol), [`ci`] (the strict
-//! checks CI runs), [`bench`] (wall-time of a study run), [`tidy`] (architecture checks, also run as `#[test]`s by
+//! checks CI runs), [`bench`] (wall-time of a study run; [`bench_dicom`] and [`bench_extract`] against pydicom and
+//! PyRadiomics, found by [`bench_python`]), [`tidy`] (architecture checks, also run as `#[test]`s by
 //! `cargo test --workspace`).
 //! This crate never links an `mmrad-*` crate: it drives them through `$CARGO` and the `mmrad` binary.
 
 mod bench;
+mod bench_dicom;
+mod bench_extract;
+mod bench_python;
 mod ci;
 mod study;
 mod tidy;
@@ -22,10 +26,17 @@ commands:
   study <studies/X.yaml> [--out DIR] [-j N] [ARGS...]
         build `mmrad` in release mode and run `mmrad study run` on the protocol
         (default output `runs/X`; extra ARGS are passed to `mmrad study run`)
+  ablate <studies/X.yaml> [--out DIR] [-j N]
+        build `mmrad` in release mode and run `mmrad study ablate`: every non-empty subset of the
+        modalities, with and without clinical factors (default output `runs/X-ablation`)
   ci    run `cargo fmt --all --check`, `cargo clippy --workspace --all-targets --locked -- -D warnings`
         and `cargo test --workspace --locked`; stop at the first failure
-  bench [study] [--runs N]
-        time `mmrad study run studies/liang2025.yaml` (release) N times (default 3); print min and median
+  bench [study|dicom|extract] [--runs N]
+        study: time `mmrad study run studies/liang2025.yaml` (release) N times (default 3); print min and median
+        dicom: read the IBSI CT series and the 512x512 JPEG 2000 files with `mmrad` and with pydicom + numpy
+               (N timed reads each, default 10); print both times and the ratio
+        extract: `mmrad extract` against PyRadiomics 3.1 on the PyRadiomics test cases, single-threaded
+               (N runs each, default 3); print per-case times and the ratio (target >= 30x)
   tidy  run the architecture checks (crate edges, `//!` headers, one `ndarray`, licences, banned macros)
         and print the crates that use MPL-2.0; the same checks run in `cargo test --workspace`
   help  print this message
@@ -61,6 +72,7 @@ fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
     let rest: Vec<OsString> = args.collect();
     match command.to_string_lossy().as_ref() {
         "study" => study::run(rest),
+        "ablate" => study::ablate(rest),
         "ci" => {
             no_extra_args("ci", &rest)?;
             ci::run()
@@ -76,7 +88,7 @@ fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
         }
         other => Err(Failure::usage(
             format!("unknown command `{other}`"),
-            "valid commands: `study`, `ci`, `bench`, `tidy`, `help`",
+            "valid commands: `study`, `ablate`, `ci`, `bench`, `tidy`, `help`",
         )
         .into()),
     }

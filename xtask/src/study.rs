@@ -1,5 +1,5 @@
-//! `cargo xtask study`: builds the release `mmrad` binary and runs `mmrad study run` on a protocol, passing its
-//! stdout (metrics, calibration, the `expected:` check) and its exit code through unchanged.
+//! `cargo xtask study` / `ablate`: builds the release `mmrad` binary and runs `mmrad study run` (`ablate`) on a
+//! protocol, passing its stdout (tables, the `expected:` check) and its exit code through unchanged.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -11,6 +11,16 @@ use crate::{Failure, cargo, display_path, project_root};
 
 /// Runs `cargo xtask study <yaml> [--out DIR] [ARGS...]`.
 pub(crate) fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
+    run_subcommand("run", "", args)
+}
+
+/// Runs `cargo xtask ablate <yaml> [--out DIR] [ARGS...]` (`mmrad study ablate`, default folder
+/// `runs/<stem>-ablation`).
+pub(crate) fn ablate(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
+    run_subcommand("ablate", "-ablation", args)
+}
+
+fn run_subcommand(subcommand: &str, suffix: &str, args: Vec<OsString>) -> anyhow::Result<ExitCode> {
     let root = project_root();
     let root = root.canonicalize().unwrap_or(root);
     let invocation = StudyArgs::parse(args)?;
@@ -21,7 +31,7 @@ pub(crate) fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| "study".to_owned());
     let out_dir = match &invocation.out_dir {
         Some(out_dir) => absolute(out_dir)?,
-        None => root.join("runs").join(&stem),
+        None => root.join("runs").join(format!("{stem}{suffix}")),
     };
 
     let mmrad = build_mmrad(&root)?;
@@ -30,7 +40,7 @@ pub(crate) fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
     command
         .current_dir(&root)
         .arg("study")
-        .arg("run")
+        .arg(subcommand)
         .arg(relative_to(&protocol, &root))
         .arg("--out")
         .arg(relative_to(&out_dir, &root))
@@ -39,7 +49,7 @@ pub(crate) fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
     let status = command
         .status()
         .with_context(|| format!("could not start `{}`", display_path(&mmrad, &root)))?;
-    exit_code_of(status, "mmrad study run")
+    exit_code_of(status, &format!("mmrad study {subcommand}"))
 }
 
 /// Builds `mmrad` with `$CARGO build --release --locked -p mmrad-cli` and returns the path of the executable.

@@ -60,7 +60,13 @@ pub(crate) const ALLOWED_EDGES: &[(&str, Option<&[&str]>)] = &[
     ("mmrad-synth", Some(&["mmrad-core", "mmrad-io", "mmrad-image"])),
     (
         "mmrad-cli",
-        Some(&["mmrad-study", "mmrad-protocol", "mmrad-synth", "mmrad-core"]),
+        Some(&[
+            "mmrad-study",
+            "mmrad-protocol",
+            "mmrad-synth",
+            "mmrad-core",
+            "mmrad-io",
+        ]),
     ),
     ("mmrad-testkit", Some(&["mmrad-core", "mmrad-io"])),
     ("mmrad-conformance", None),

@@ -1,6 +1,8 @@
 //! The `mmrad` binary: argument parsing, error display and exit codes (0 ok, 1 bad input or failed run,
 //! 2 usage, 3 an `expected:` check missed).
 
+mod convert;
+mod dicom_cmd;
 mod extract;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +33,13 @@ enum Command {
     Synth(SynthArgs),
     /// PyRadiomics-compatible feature extraction of one case or a batch CSV.
     Extract(extract::ExtractArgs),
+    /// Convert a DICOM series to NRRD/NIfTI, or a DICOM SEG / RTSTRUCT to a label map on the image grid.
+    Convert(convert::ConvertArgs),
+    /// Inspect DICOM files and series (no patient-identifying data is printed).
+    Dicom {
+        #[command(subcommand)]
+        command: dicom_cmd::DicomCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -48,6 +57,22 @@ enum StudyCommand {
         /// Do not show progress bars.
         #[arg(long)]
         quiet: bool,
+        /// Run on these modalities only (comma-separated, e.g. `CT,MR`); `expected:` checks of models that no
+        /// longer exist are skipped.
+        #[arg(long, value_delimiter = ',')]
+        only_modalities: Vec<String>,
+    },
+    /// Modality ablation: every non-empty subset of the protocol's modalities, with and without clinical factors
+    /// (`ablation.csv`, and a table sorted by AUC on stdout).
+    Ablate {
+        /// The protocol YAML file.
+        protocol: PathBuf,
+        /// Output folder [default: runs/<name>-ablation].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads [default: all cores]; outputs do not depend on it.
+        #[arg(short = 'j', long)]
+        jobs: Option<usize>,
     },
 }
 
@@ -112,8 +137,8 @@ struct LassoArgs {
 struct SynthArgs {
     /// Generator (only `liang2025`).
     generator: String,
-    /// `features` (the image level comes later).
-    #[arg(long, default_value = "features")]
+    /// `images` (DICOM/NRRD images and masks with a `cohort.csv` manifest) or `features` (feature tables).
+    #[arg(long, default_value = "images")]
     level: String,
     /// Output folder.
     #[arg(long)]
@@ -197,12 +222,18 @@ fn run(cli: Cli) -> Result<ExitCode, UserError> {
                     out,
                     jobs,
                     quiet,
+                    only_modalities,
                 },
-        } => study_run(&protocol, out, jobs, quiet),
+        } => study_run(&protocol, out, jobs, quiet, &only_modalities),
+        Command::Study {
+            command: StudyCommand::Ablate { protocol, out, jobs },
+        } => study_ablate(&protocol, out, jobs),
         Command::Eval(args) => eval(&args),
         Command::Lasso(args) => lasso(&args),
         Command::Synth(args) => synth(&args),
         Command::Extract(args) => Ok(extract::run(&args)),
+        Command::Convert(args) => Ok(convert::run(&args)),
+        Command::Dicom { command } => Ok(dicom_cmd::run(&command)),
     }
 }
 
@@ -217,18 +248,43 @@ fn protocol_error(path: &Path, e: &mmrad_protocol::Error) -> UserError {
         .help(e.help().map(str::to_owned))
 }
 
+fn threads_of(jobs: Option<usize>) -> usize {
+    jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+        .max(1)
+}
+
+fn study_ablate(protocol: &Path, out: Option<PathBuf>, jobs: Option<usize>) -> Result<ExitCode, UserError> {
+    let plan = mmrad_protocol::load(protocol).map_err(|e| protocol_error(protocol, &e))?;
+    let at = |e: mmrad_study::Error| UserError::from(e).at(protocol.display().to_string());
+    let threads = threads_of(jobs);
+    let cohort = mmrad_study::cohort::load_with_threads(&plan, threads).map_err(at)?;
+    let ablation = mmrad_study::ablate::ablate(&plan, &cohort, threads).map_err(at)?;
+    let out_dir = out.unwrap_or_else(|| {
+        let mut dir = mmrad_study::run::default_out_dir(&plan).into_os_string();
+        dir.push("-ablation");
+        PathBuf::from(dir)
+    });
+    ablation.write(&out_dir).map_err(at)?;
+    print!("{}", ablation.text());
+    println!("outputs in `{}`", out_dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
 fn study_run(
     protocol: &Path,
     out: Option<PathBuf>,
     jobs: Option<usize>,
     quiet: bool,
+    only_modalities: &[String],
 ) -> Result<ExitCode, UserError> {
-    let plan = mmrad_protocol::load(protocol).map_err(|e| protocol_error(protocol, &e))?;
+    let mut plan = mmrad_protocol::load(protocol).map_err(|e| protocol_error(protocol, &e))?;
+    if !only_modalities.is_empty() {
+        plan = mmrad_study::ablate::only_modalities(&plan, only_modalities)
+            .map_err(|e| UserError::from(e).at(protocol.display().to_string()))?;
+    }
     let protocol_bytes = std::fs::read(protocol)
         .map_err(|e| UserError::new(format!("cannot read `{}`: {e}", protocol.display())))?;
-    let threads = jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
-        .max(1);
+    let threads = threads_of(jobs);
     let out_dir = out.unwrap_or_else(|| mmrad_study::run::default_out_dir(&plan));
     let options = mmrad_study::RunOptions {
         out_dir: out_dir.clone(),
@@ -328,11 +384,22 @@ fn synth(args: &SynthArgs) -> Result<ExitCode, UserError> {
         return Err(UserError::new(format!("unknown generator `{}`", args.generator))
             .help(Some("use `liang2025`".into())));
     }
+    if args.level == "images" {
+        let config = mmrad_synth::images::Liang2025ImagesConfig {
+            n: args.n,
+            events: args.events,
+            seed: args.seed,
+            ..mmrad_synth::images::Liang2025ImagesConfig::new(&args.out)
+        };
+        let cohort =
+            mmrad_synth::images::liang2025_images(&config).map_err(|e| UserError::new(e.to_string()))?;
+        println!("{}", cohort.manifest.display());
+        println!("{}", cohort.clinical.display());
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.level != "features" {
-        return Err(
-            UserError::new(format!("level `{}` is not implemented yet", args.level))
-                .help(Some("use `--level features`".into())),
-        );
+        return Err(UserError::new(format!("unknown level `{}`", args.level))
+            .help(Some("use `--level images` or `--level features`".into())));
     }
     let params = mmrad_synth::Liang2025Params {
         n: args.n,

@@ -1,13 +1,15 @@
-//! mmrad-io: reads and writes images and masks (NRRD, NIfTI; DICOM in a later issue); every error names the path.
+//! mmrad-io: reads and writes images and masks (NRRD, NIfTI, DICOM); every error names the path.
 //!
 //! Modules, in reading order:
 //! - [`nrrd`]: NRRD reader (raw, gzip, ascii encodings; every scalar type) and writer, geometry converted to LPS.
 //! - [`nifti`]: NIfTI-1 reader (`.nii`, `.nii.gz`) via the `nifti` crate, qform/sform converted to LPS as ITK does.
 //!
-//! The entry points [`read_image`] and [`read_label_map`] dispatch on the file extension.
+//! The entry points [`read_image`] (NRRD, NIfTI, a DICOM file or series folder) and [`read_label_map`] (NRRD, NIfTI)
+//! dispatch on the file extension, a folder, or the `DICM` marker of a DICOM file.
 //! This crate never computes features and never resamples: geometry is reported as stored.
 
 pub mod dicom;
+pub mod mask;
 pub mod nifti;
 pub mod nrrd;
 
@@ -15,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use mmrad_core::{LabelMap, Volume};
 
+pub use nifti::{write_label_map_nifti, write_volume_nifti};
 pub use nrrd::{write_label_map_nrrd, write_volume_nrrd};
 
 /// Errors of mmrad-io; every variant names the file.
@@ -41,8 +44,14 @@ pub enum Error {
     Nifti { path: PathBuf, message: String },
     #[error("label map `{path}` holds a non-integer value `{value}`")]
     NonIntegerLabel { path: PathBuf, value: f64 },
-    #[error("unknown image file extension for `{path}`; expected .nrrd, .nhdr, .nii or .nii.gz")]
-    UnknownFormat { path: PathBuf },
+    #[error("unknown {what} format for `{path}`; expected {expected}")]
+    UnknownFormat {
+        path: PathBuf,
+        /// `image` or `label map`.
+        what: &'static str,
+        /// The accepted formats.
+        expected: &'static str,
+    },
     #[error("cannot read DICOM `{path}`: {message}")]
     Dicom { path: PathBuf, message: String },
     #[error("unsupported DICOM transfer syntax `{uid}` ({name}) in `{path}`")]
@@ -51,7 +60,7 @@ pub enum Error {
         uid: String,
         name: String,
     },
-    #[error("`{path}` holds {count} DICOM series; choose one by SeriesInstanceUID: {uids}")]
+    #[error("`{path}` holds {count} DICOM series: {uids}; choose one by its key or SeriesInstanceUID")]
     DicomSeveralSeries {
         path: PathBuf,
         count: usize,
@@ -59,52 +68,93 @@ pub enum Error {
     },
     #[error("inconsistent DICOM series in `{path}`: {message}")]
     DicomGeometry { path: PathBuf, message: String },
+    #[error("cannot write DICOM `{path}`: {message}")]
+    DicomWrite { path: PathBuf, message: String },
+    #[error("mask `{path}` {message}")]
+    Mask { path: PathBuf, message: String },
+    #[error(
+        "mask and image grids differ in {fields}: {details}; hint: resample the mask onto the image grid with \
+         `--resample-mask-to-image` (nearest neighbour)"
+    )]
+    GeometryMismatch { fields: String, details: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// File formats recognised from the extension.
+/// File formats recognised from the extension, a folder, or the DICOM marker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
     Nrrd,
     Nifti,
+    /// A DICOM file (`.dcm`, `.dicom`, or `DICM` at byte 128) or a folder of DICOM files.
+    Dicom,
 }
 
-fn format_of(path: &Path) -> Result<Format> {
+/// The formats [`read_image`] accepts, as its error lists them.
+const IMAGE_FORMATS: &str = "NRRD (.nrrd, .nhdr), NIfTI (.nii, .nii.gz), a DICOM file (.dcm, or `DICM` at byte 128) \
+                             or a DICOM series folder";
+
+/// The formats [`read_label_map`] accepts (DICOM SEG and RTSTRUCT masks are read by [`mask::read_mask`]).
+const LABEL_MAP_FORMATS: &str = "NRRD (.nrrd, .nhdr) or NIfTI (.nii, .nii.gz); read DICOM SEG and RTSTRUCT masks as \
+                                 masks (`mask::read_mask`)";
+
+/// The format of `path`, or `None` when neither the name nor the content tells (an unreadable file of unknown
+/// extension is `None` too: the unknown-format error is the more useful one).
+fn format_of(path: &Path) -> Option<Format> {
+    if path.is_dir() {
+        return Some(Format::Dicom);
+    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     if name.ends_with(".nrrd") || name.ends_with(".nhdr") {
-        Ok(Format::Nrrd)
+        Some(Format::Nrrd)
     } else if name.ends_with(".nii") || name.ends_with(".nii.gz") {
-        Ok(Format::Nifti)
+        Some(Format::Nifti)
+    } else if name.ends_with(".dcm")
+        || name.ends_with(".dicom")
+        || dicom::has_dicom_marker(path).unwrap_or(false)
+    {
+        Some(Format::Dicom)
     } else {
-        Err(Error::UnknownFormat {
-            path: path.to_path_buf(),
-        })
+        None
     }
 }
 
-/// Reads an image (NRRD or NIfTI) into a `Volume` with f64 intensities and LPS geometry.
+/// Reads an image into a `Volume` with f64 intensities and LPS geometry: NRRD, NIfTI, a DICOM file (2D, or a
+/// multi-frame volume) or a DICOM series folder ([`dicom::read_dicom_series`]: default options, rescale applied).
 ///
 /// # Errors
-/// Unreadable, truncated or malformed files, and unsupported types or encodings; the error names the path.
+/// Unreadable, truncated or malformed files, unsupported types or encodings, and an unknown format (the error lists
+/// the accepted ones); the error names the path.
 pub fn read_image(path: &Path) -> Result<Volume> {
-    match format_of(path)? {
-        Format::Nrrd => nrrd::read_nrrd(path)?.into_volume(),
-        Format::Nifti => nifti::read_nifti(path)?.into_volume(),
+    match format_of(path) {
+        Some(Format::Nrrd) => nrrd::read_nrrd(path)?.into_volume(),
+        Some(Format::Nifti) => nifti::read_nifti(path)?.into_volume(),
+        Some(Format::Dicom) => dicom::read_dicom_series(path),
+        None => Err(Error::UnknownFormat {
+            path: path.to_path_buf(),
+            what: "image",
+            expected: IMAGE_FORMATS,
+        }),
     }
 }
 
 /// Reads a segmentation (NRRD or NIfTI) into a `LabelMap` with integer labels and LPS geometry.
 ///
 /// # Errors
-/// As [`read_image`], and a non-integer voxel value.
+/// As [`read_image`], a DICOM path (SEG and RTSTRUCT are masks, see [`mask::read_mask`]), and a non-integer voxel
+/// value.
 pub fn read_label_map(path: &Path) -> Result<LabelMap> {
-    match format_of(path)? {
-        Format::Nrrd => nrrd::read_nrrd(path)?.into_label_map(),
-        Format::Nifti => nifti::read_nifti(path)?.into_label_map(),
+    match format_of(path) {
+        Some(Format::Nrrd) => nrrd::read_nrrd(path)?.into_label_map(),
+        Some(Format::Nifti) => nifti::read_nifti(path)?.into_label_map(),
+        Some(Format::Dicom) | None => Err(Error::UnknownFormat {
+            path: path.to_path_buf(),
+            what: "label map",
+            expected: LABEL_MAP_FORMATS,
+        }),
     }
 }
 

@@ -1,4 +1,5 @@
-//! NIfTI-1 reader (`.nii`, `.nii.gz`) through the `nifti` crate, with geometry converted to LPS as ITK does.
+//! NIfTI-1 reader (`.nii`, `.nii.gz`) through the `nifti` crate, with geometry converted to LPS as ITK does, and a
+//! minimal writer ([`write_volume_nifti`], [`write_label_map_nifti`]: single file, qform and sform, gzip by extension).
 //!
 //! The NIfTI affine maps voxel indices to RAS; ITK (and so PyRadiomics/SimpleITK) negates its first two rows to
 //! obtain LPS. Transform choice, following ITK ≥ 5.2 (`itkNiftiImageIO.cxx`, ITK PR #1868): the sform when
@@ -7,10 +8,11 @@
 //! identity RAS direction (diag(−1, −1, 1) in LPS) and zero origin. Intensities are rescaled by
 //! `scl_slope`/`scl_inter`.
 
+use std::io::Write;
 use std::path::Path;
 
 use ::nifti::{IntoNdArray, NiftiHeader, NiftiObject, ReaderOptions};
-use mmrad_core::Geometry;
+use mmrad_core::{Geometry, LabelMap, Volume};
 
 use crate::{Error, RawImage, Result, Samples};
 
@@ -202,4 +204,185 @@ fn is_orthonormal(d: &[f64; 9]) -> bool {
             (dot - target).abs() <= 1.0e-4
         })
     })
+}
+
+/// Writes a `Volume` as a NIfTI-1 file of doubles (`.nii`, or gzip for `.nii.gz`); see [`write_label_map_nifti`].
+///
+/// # Errors
+/// I/O failures, naming the path.
+pub fn write_volume_nifti(volume: &Volume, path: &Path) -> Result<()> {
+    let mut body = Vec::with_capacity(volume.data.len() * 8);
+    for value in volume.data.iter() {
+        body.extend_from_slice(&value.to_le_bytes());
+    }
+    write_nifti(path, volume.size_xyz(), &volume.geometry, (64, 64), &body)
+}
+
+/// Writes a `LabelMap` as a NIfTI-1 file (`int16` when every label fits, else `int32`, else `int64`).
+///
+/// The LPS geometry is converted to RAS (first two rows negated) and stored both as the sform and as the qform
+/// (`*_code` 1, scanner), with `xyzt_units` millimetres; a 2D image (one slice, `ndim` 2) is written with `dim[0]` 2.
+///
+/// # Errors
+/// I/O failures, naming the path.
+pub fn write_label_map_nifti(labels: &LabelMap, path: &Path) -> Result<()> {
+    let (min, max) = labels
+        .data
+        .iter()
+        .fold((0_i64, 0_i64), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let mut body = Vec::new();
+    let datatype = if min >= i64::from(i16::MIN) && max <= i64::from(i16::MAX) {
+        for &v in labels.data.iter() {
+            body.extend_from_slice(&(v as i16).to_le_bytes());
+        }
+        (4, 16)
+    } else if min >= i64::from(i32::MIN) && max <= i64::from(i32::MAX) {
+        for &v in labels.data.iter() {
+            body.extend_from_slice(&(v as i32).to_le_bytes());
+        }
+        (8, 32)
+    } else {
+        for &v in labels.data.iter() {
+            body.extend_from_slice(&v.to_le_bytes());
+        }
+        (1024, 64)
+    };
+    write_nifti(path, labels.size_xyz(), &labels.geometry, datatype, &body)
+}
+
+/// Quaternion (b, c, d) and qfac of an orthonormal rotation (row-major), as `nifti_mat44_to_quatern` computes them.
+fn quaternion(r: [f64; 9]) -> ([f64; 3], f64) {
+    let mut r = r;
+    let det = r[0] * (r[4] * r[8] - r[5] * r[7]) - r[1] * (r[3] * r[8] - r[5] * r[6])
+        + r[2] * (r[3] * r[7] - r[4] * r[6]);
+    let qfac = if det < 0.0 { -1.0 } else { 1.0 };
+    if qfac < 0.0 {
+        r[2] = -r[2];
+        r[5] = -r[5];
+        r[8] = -r[8];
+    }
+    let (r11, r12, r13, r21, r22, r23, r31, r32, r33) =
+        (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]);
+    let trace = 1.0 + r11 + r22 + r33;
+    let a;
+    let (mut b, mut c, mut d);
+    if trace > 0.5 {
+        a = 0.5 * trace.sqrt();
+        b = 0.25 * (r32 - r23) / a;
+        c = 0.25 * (r13 - r31) / a;
+        d = 0.25 * (r21 - r12) / a;
+    } else {
+        let xd = 1.0 + r11 - (r22 + r33);
+        let yd = 1.0 + r22 - (r11 + r33);
+        let zd = 1.0 + r33 - (r11 + r22);
+        if xd > 1.0 {
+            b = 0.5 * xd.sqrt();
+            c = 0.25 * (r12 + r21) / b;
+            d = 0.25 * (r13 + r31) / b;
+            a = 0.25 * (r32 - r23) / b;
+        } else if yd > 1.0 {
+            c = 0.5 * yd.sqrt();
+            b = 0.25 * (r12 + r21) / c;
+            d = 0.25 * (r23 + r32) / c;
+            a = 0.25 * (r13 - r31) / c;
+        } else {
+            d = 0.5 * zd.sqrt();
+            b = 0.25 * (r13 + r31) / d;
+            c = 0.25 * (r23 + r32) / d;
+            a = 0.25 * (r21 - r12) / d;
+        }
+        if a < 0.0 {
+            b = -b;
+            c = -c;
+            d = -d;
+        }
+    }
+    ([b, c, d], qfac)
+}
+
+fn write_nifti(
+    path: &Path,
+    size_xyz: [usize; 3],
+    geometry: &Geometry,
+    datatype: (i16, i16),
+    body: &[u8],
+) -> Result<()> {
+    let io_error = |source: std::io::Error| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let too_large = |n: usize| {
+        i16::try_from(n).map_err(|_| Error::Unsupported {
+            path: path.to_path_buf(),
+            what: "NIfTI-1 dimension (at most 32767)",
+            value: n.to_string(),
+        })
+    };
+    let dims = [
+        too_large(size_xyz[0])?,
+        too_large(size_xyz[1])?,
+        too_large(size_xyz[2])?,
+    ];
+    let two_d = geometry.is_2d() && size_xyz[2] == 1;
+    // RAS = diag(-1, -1, 1) · LPS.
+    let flip = [-1.0, -1.0, 1.0];
+    let mut rotation = [0.0; 9];
+    let mut affine = [[0.0_f64; 4]; 3];
+    for row in 0..3 {
+        for axis in 0..3 {
+            let cosine = flip[row] * geometry.direction[row * 3 + axis];
+            rotation[row * 3 + axis] = cosine;
+            affine[row][axis] = cosine * geometry.spacing[axis];
+        }
+        affine[row][3] = flip[row] * geometry.origin[row];
+    }
+    let ([qb, qc, qd], qfac) = quaternion(rotation);
+    let mut header = vec![0_u8; 352];
+    let put_i16 = |h: &mut Vec<u8>, at: usize, v: i16| h[at..at + 2].copy_from_slice(&v.to_le_bytes());
+    let put_f32 =
+        |h: &mut Vec<u8>, at: usize, v: f64| h[at..at + 4].copy_from_slice(&(v as f32).to_le_bytes());
+    header[0..4].copy_from_slice(&348_i32.to_le_bytes());
+    header[38] = b'r';
+    put_i16(&mut header, 40, if two_d { 2 } else { 3 });
+    for (k, &n) in dims.iter().enumerate() {
+        put_i16(&mut header, 42 + 2 * k, n);
+    }
+    for k in 3..7 {
+        put_i16(&mut header, 42 + 2 * k, 1);
+    }
+    put_i16(&mut header, 70, datatype.0);
+    put_i16(&mut header, 72, datatype.1);
+    put_f32(&mut header, 76, qfac);
+    for k in 0..3 {
+        put_f32(&mut header, 80 + 4 * k, geometry.spacing[k]);
+    }
+    put_f32(&mut header, 108, 352.0);
+    put_f32(&mut header, 112, 1.0);
+    header[123] = 2; // NIFTI_UNITS_MM
+    let description = b"written by mmrad-io";
+    header[148..148 + description.len()].copy_from_slice(description);
+    put_i16(&mut header, 252, 1);
+    put_i16(&mut header, 254, 1);
+    for (k, v) in [qb, qc, qd, affine[0][3], affine[1][3], affine[2][3]]
+        .into_iter()
+        .enumerate()
+    {
+        put_f32(&mut header, 256 + 4 * k, v);
+    }
+    for (row, values) in affine.iter().enumerate() {
+        for (k, &v) in values.iter().enumerate() {
+            put_f32(&mut header, 280 + 16 * row + 4 * k, v);
+        }
+    }
+    header[344..348].copy_from_slice(b"n+1\0");
+    header.extend_from_slice(body);
+    let gzip = path.to_string_lossy().to_lowercase().ends_with(".gz");
+    let bytes = if gzip {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(&header).map_err(io_error)?;
+        encoder.finish().map_err(io_error)?
+    } else {
+        header
+    };
+    std::fs::write(path, bytes).map_err(io_error)
 }

@@ -1,5 +1,6 @@
 //! Fuzz-style robustness of the DICOM reader: truncated and byte-mutated copies of the test files must give an
-//! `Ok` or an `Err`, never a panic (mutations drawn from a seeded `SeededRng`, so the run is reproducible).
+//! `Ok` or an `Err`, never a panic (mutations drawn from a seeded `SeededRng`, so the run is reproducible); the
+//! codestreams of the compressed files (JPEG-LS, JPEG 2000, JPEG lossless, RLE) are mutated separately.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -13,6 +14,9 @@ const FILES: &[&str] = &[
     "pydicom/MR_small_bigendian.dcm",
     "pydicom/MR_small_jp2klossless.dcm",
     "pydicom/JPGLosslessP14SV1_1s_1f_8b.dcm",
+    "pydicom/MR_small_jpeg_ls_lossless.dcm",
+    "pydicom/JPEGLSNearLossless_16.dcm",
+    "pydicom/emri_small_jpeg_ls_lossless.dcm",
     "pydicom/emri_small.dcm",
     "pydicom/liver.dcm",
     "pydicom/OBXXXX1A_rle.dcm",
@@ -50,5 +54,56 @@ fn truncated_and_mutated_files_give_errors_not_panics() {
             }
             check(&bytes, &dir, &format!("{file_idx}-mut{trial}"));
         }
+    }
+}
+
+/// Compressed files whose codestream (inside the encapsulated Pixel Data) is mutated: JPEG-LS (CharLS), JPEG 2000,
+/// JPEG lossless and RLE decoders.
+const CODEC_FILES: &[&str] = &[
+    "pydicom/MR_small_jpeg_ls_lossless.dcm",
+    "pydicom/JPEGLSNearLossless_16.dcm",
+    "pydicom/emri_small_jpeg_ls_lossless.dcm",
+    "pydicom/MR_small_jp2klossless.dcm",
+    "pydicom/JPGLosslessP14SV1_1s_1f_8b.dcm",
+    "pydicom/MR_small_RLE.dcm",
+];
+
+#[test]
+fn mutated_codestreams_give_errors_not_panics() {
+    let dir = std::env::temp_dir().join(format!("mmrad-dicom-fuzz-codec-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut rng = SeededRng::new(20_261_126);
+    for (file_idx, rel) in CODEC_FILES.iter().enumerate() {
+        let original = std::fs::read(shared(rel)).unwrap();
+        let n = original.len();
+        // The Pixel Data element (7FE0,0010) is the last top-level element; its fragments follow the tag, the
+        // length and the (possibly empty) basic offset table item.
+        let pixel_tag = original
+            .windows(4)
+            .rposition(|w| w == [0xe0, 0x7f, 0x10, 0x00])
+            .unwrap();
+        let start = pixel_tag + 24;
+        assert!(start + 16 < n, "{rel}");
+        for trial in 0..16 {
+            let mut bytes = original.clone();
+            let n_mutations = 1 + trial % 8;
+            for _ in 0..n_mutations {
+                let pos = start + (rng.next_u64() as usize) % (n - start);
+                bytes[pos] = (rng.next_u64() & 0xff) as u8;
+            }
+            check(&bytes, &dir, &format!("codec{file_idx}-mut{trial}"));
+        }
+        // A run of zeros right after the codestream header, and a codestream cut short inside the file.
+        let mut zeroed = original.clone();
+        for byte in zeroed.iter_mut().skip(start + 8).take(32) {
+            *byte = 0;
+        }
+        check(&zeroed, &dir, &format!("codec{file_idx}-zeros"));
+        check(
+            &original[..start + (n - start) / 2],
+            &dir,
+            &format!("codec{file_idx}-cut"),
+        );
     }
 }

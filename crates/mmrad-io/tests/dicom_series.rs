@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use mmrad_io::Error;
 use mmrad_io::dicom::{
     ColourRule, DicomReadOptions, PixelSpacingSource, SliceSpacingSource, dicom_info, read_dicom,
-    read_dicom_series,
+    read_dicom_series, series_key,
 };
-use mmrad_testkit::shared;
+use mmrad_testkit::{shared, workspace_root};
 
 fn ct_series_dir() -> PathBuf {
     shared("ibsi/ibsi_1_ct_radiomics_phantom/dicom/image")
@@ -153,16 +153,22 @@ fn several_series_are_listed_and_one_can_be_chosen() {
         .unwrap()
         .series_uid
         .unwrap();
+    // Series are listed by key, never by UID (UIDs embed dates).
+    let ct_key = series_key(&ct_uid);
     assert!(
-        uids.contains(&ct_uid) && uids.contains("60 files") && uids.contains("MR"),
+        uids.contains(&ct_key) && !uids.contains(&ct_uid) && uids.contains("60 files") && uids.contains("MR"),
         "{uids}"
     );
-    let options = DicomReadOptions {
-        series_uid: Some(ct_uid),
-        ..DicomReadOptions::default()
-    };
-    let chosen = read_dicom(&dir, &options).unwrap();
-    assert_eq!(chosen.volume, read_dicom_series(&ct_series_dir()).unwrap());
+    // A series is chosen by its key or its UID.
+    let expected = read_dicom_series(&ct_series_dir()).unwrap();
+    for wanted in [ct_key, ct_uid] {
+        let options = DicomReadOptions {
+            series_uid: Some(wanted),
+            ..DicomReadOptions::default()
+        };
+        let chosen = read_dicom(&dir, &options).unwrap();
+        assert_eq!(chosen.volume, expected);
+    }
     let options = DicomReadOptions {
         series_uid: Some("1.2.3".into()),
         ..DicomReadOptions::default()
@@ -185,15 +191,43 @@ fn truncated_file_is_an_error_naming_the_file() {
 
 #[test]
 fn unsupported_transfer_syntax_names_uid_and_name() {
-    let err = read_dicom_series(&pydicom("MR_small_jpeg_ls_lossless.dcm")).unwrap_err();
+    // A JPEG-LS file relabelled as MPEG2 (a video syntax mmrad does not decode): the error names the UID, the
+    // syntax and the file, from `read_dicom` and from `dicom_info`.
+    let dir = scratch("mpeg2");
+    let bytes = std::fs::read(pydicom("MR_small_jpeg_ls_lossless.dcm")).unwrap();
+    let path = dir.join("relabelled.dcm");
+    std::fs::write(&path, with_transfer_syntax(&bytes, "1.2.840.10008.1.2.4.100")).unwrap();
+    let err = read_dicom_series(&path).unwrap_err();
     let message = err.to_string();
     assert!(matches!(err, Error::DicomTransferSyntax { .. }), "{message}");
-    assert!(message.contains("1.2.840.10008.1.2.4.80"), "{message}");
+    assert!(message.contains("1.2.840.10008.1.2.4.100"), "{message}");
+    assert!(message.contains("MPEG2 Main Profile / Main Level"), "{message}");
+    assert!(message.contains("relabelled.dcm"), "{message}");
+    let summary = dicom_info(&path).unwrap();
+    assert_eq!(summary.transfer_syntax_uid, "1.2.840.10008.1.2.4.100");
+    let message = summary.decode.unwrap_err();
+    assert!(message.contains("1.2.840.10008.1.2.4.100"), "{message}");
+    // A UID that names no transfer syntax at all: still an error naming it, never a panic.
+    let path = dir.join("made-up.dcm");
+    std::fs::write(&path, with_transfer_syntax(&bytes, "1.2.3.4.5.6.7")).unwrap();
+    let message = read_dicom_series(&path).unwrap_err().to_string();
     assert!(
-        message.contains("JPEG-LS Lossless Image Compression"),
+        message.contains("1.2.3.4.5.6.7") && message.contains("made-up.dcm"),
         "{message}"
     );
-    assert!(message.contains("MR_small_jpeg_ls_lossless.dcm"), "{message}");
+}
+
+#[test]
+fn jpeg_ls_decodes_to_the_uncompressed_values() {
+    // The JPEG-LS lossless copies of MR_small and emri_small read as the same volumes as the uncompressed files.
+    for (plain, jpeg_ls) in [
+        ("MR_small.dcm", "MR_small_jpeg_ls_lossless.dcm"),
+        ("emri_small.dcm", "emri_small_jpeg_ls_lossless.dcm"),
+    ] {
+        let a = read_dicom_series(&pydicom(plain)).unwrap();
+        let b = read_dicom_series(&pydicom(jpeg_ls)).unwrap();
+        assert_eq!(a, b, "{jpeg_ls}");
+    }
 }
 
 #[test]
@@ -266,12 +300,114 @@ fn two_d_spacing_source_is_recorded() {
     // CT_small: PixelSpacing.
     let ct = read_dicom(&pydicom("CT_small.dcm"), &DicomReadOptions::default()).unwrap();
     assert_eq!(ct.pixel_spacing, PixelSpacingSource::PixelSpacing);
-    // US1_UNCR: no spacing attribute at all → 1 mm assumed, and said so.
-    let us = read_dicom(&pydicom("US1_UNCR.dcm"), &DicomReadOptions::default()).unwrap();
-    assert!(matches!(
-        us.pixel_spacing,
-        PixelSpacingSource::Assumed | PixelSpacingSource::UltrasoundRegion
-    ));
+}
+
+/// `tests/reference/io/us_regions.json`: pydicom's reading of the Sequence of Ultrasound Regions.
+fn us_regions_reference() -> serde_json::Value {
+    let path = workspace_root().join("tests/reference/io/us_regions.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn ultrasound_spacing_comes_from_the_regions_in_mm() {
+    // Reference: pydicom's PhysicalDeltaX/Y of the first region in centimetres (code 3), × 10. Tolerance 1e-12 mm
+    // (the same DS/FD value parsed by both readers, one multiplication).
+    let reference = us_regions_reference();
+    let mut n_with_regions = 0;
+    for (rel, entry) in reference["files"].as_object().unwrap() {
+        let path = shared(rel);
+        assert_eq!(entry["has_pixel_spacing"], false, "{rel}");
+        let image = read_dicom(&path, &DicomReadOptions::default()).unwrap();
+        match entry["spacing_mm"].as_array() {
+            Some(spacing) => {
+                let row = spacing[0].as_f64().unwrap();
+                let column = spacing[1].as_f64().unwrap();
+                assert_eq!(image.pixel_spacing, PixelSpacingSource::UltrasoundRegion, "{rel}");
+                let g = &image.volume.geometry;
+                // Geometry spacing is (x = column spacing, y = row spacing).
+                assert!((g.spacing[0] - column).abs() < 1e-12, "{rel}: {:?}", g.spacing);
+                assert!((g.spacing[1] - row).abs() < 1e-12, "{rel}: {:?}", g.spacing);
+                n_with_regions += 1;
+                assert_eq!(image.volume.geometry.spacing[2], 1.0, "{rel}");
+            }
+            // No region: 1 mm assumed, and said so.
+            None => {
+                assert_eq!(image.pixel_spacing, PixelSpacingSource::Assumed, "{rel}");
+                assert_eq!(image.volume.geometry.spacing[..2], [1.0, 1.0], "{rel}");
+            }
+        }
+    }
+    assert_eq!(n_with_regions, 1);
+}
+
+#[test]
+fn segmented_palette_is_expanded_as_pydicom_does() {
+    // gdcm-US-ALOKA-16: 16-bit PALETTE COLOR with segmented lookup tables. pydicom's `apply_color_lut` channel sums
+    // give the expected grey sum 0.30 ΣR + 0.59 ΣG + 0.11 ΣB (ITK luminance). Tolerance 1e-9 relative (f64 sums of
+    // 307200 weighted integers).
+    let reference = us_regions_reference();
+    let entry = &reference["files"]["pydicom/gdcm-US-ALOKA-16.dcm"];
+    let sums: Vec<f64> = entry["rgb_sums"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let [wr, wg, wb] = ColourRule::ItkLuminance.weights();
+    let expected = wr * sums[0] + wg * sums[1] + wb * sums[2];
+    let image = read_dicom(&pydicom("gdcm-US-ALOKA-16.dcm"), &DicomReadOptions::default()).unwrap();
+    assert_eq!(image.colour_rule, Some(ColourRule::ItkLuminance));
+    let got = image.volume.data.sum();
+    assert!((got - expected).abs() <= 1e-9 * expected, "{got} vs {expected}");
+}
+
+#[test]
+fn ultrasound_cine_needs_a_frame() {
+    // A multi-frame US file: emri_small (10 frames) with Modality rewritten to `US` (same length, so no length
+    // fields change). Without `frame` it is an error naming the frame count and the option; with it, a 2D image.
+    let dir = scratch("cine");
+    let mut bytes = std::fs::read(pydicom("emri_small.dcm")).unwrap();
+    let modality = find(&bytes, b"\x08\x00\x60\x00CS\x02\x00MR").expect("Modality (0008,0060) = MR");
+    bytes[modality + 8..modality + 10].copy_from_slice(b"US");
+    let path = dir.join("cine.dcm");
+    std::fs::write(&path, &bytes).unwrap();
+    let message = read_dicom_series(&path).unwrap_err().to_string();
+    assert!(
+        message.contains("cine") && message.contains("10 frames") && message.contains("cine.dcm"),
+        "{message}"
+    );
+    let options = DicomReadOptions {
+        frame: Some(2),
+        ..DicomReadOptions::default()
+    };
+    let image = read_dicom(&path, &options).unwrap();
+    assert_eq!(image.modality.as_deref(), Some("US"));
+    assert_eq!(image.volume.size_xyz(), [64, 64, 1]);
+}
+
+/// Position of `needle` in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Rewrites the TransferSyntaxUID (0002,0010) of an explicit-VR file meta group to `uid`, fixing the element
+/// length and the group length (0002,0000).
+fn with_transfer_syntax(bytes: &[u8], uid: &str) -> Vec<u8> {
+    let element = find(bytes, b"\x02\x00\x10\x00UI").expect("TransferSyntaxUID element");
+    let old_len = usize::from(u16::from_le_bytes([bytes[element + 6], bytes[element + 7]]));
+    let mut value = uid.as_bytes().to_vec();
+    if value.len() % 2 == 1 {
+        value.push(0);
+    }
+    let mut out = bytes[..element + 6].to_vec();
+    out.extend_from_slice(&(value.len() as u16).to_le_bytes());
+    out.extend_from_slice(&value);
+    out.extend_from_slice(&bytes[element + 8 + old_len..]);
+    let group = find(&out, b"\x02\x00\x00\x00UL\x04\x00").expect("FileMetaInformationGroupLength");
+    let length = u32::from_le_bytes(out[group + 8..group + 12].try_into().unwrap());
+    let length = (i64::from(length) + value.len() as i64 - old_len as i64) as u32;
+    out[group + 8..group + 12].copy_from_slice(&length.to_le_bytes());
+    out
 }
 
 #[test]
@@ -335,4 +471,32 @@ fn single_frame_of_a_multi_frame_file_can_be_chosen() {
     let frame = one.volume.data.index_axis(ndarray::Axis(0), 0).to_owned();
     let found = (0..10).any(|z| all.data.index_axis(ndarray::Axis(0), z) == frame);
     assert!(found);
+}
+
+#[test]
+fn read_image_dispatches_folders_and_dicom_files() {
+    // A series folder, a `.dcm` file and a DICOM file without extension (found by `DICM` at byte 128).
+    let series = read_dicom_series(&ct_series_dir()).unwrap();
+    assert_eq!(mmrad_io::read_image(&ct_series_dir()).unwrap(), series);
+    let mr = read_dicom_series(&pydicom("MR_small.dcm")).unwrap();
+    assert_eq!(mmrad_io::read_image(&pydicom("MR_small.dcm")).unwrap(), mr);
+    let dir = scratch("dispatch");
+    let bare = dir.join("IM0001");
+    std::fs::copy(pydicom("MR_small.dcm"), &bare).unwrap();
+    assert_eq!(mmrad_io::read_image(&bare).unwrap(), mr);
+    // Neither extension nor marker: the error lists the accepted formats.
+    let text = dir.join("notes.txt");
+    std::fs::write(&text, "hello").unwrap();
+    let err = mmrad_io::read_image(&text).unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::UnknownFormat { .. }), "{message}");
+    for accepted in [".nrrd", ".nii.gz", ".dcm", "DICM", "DICOM series folder"] {
+        assert!(message.contains(accepted), "{message}");
+    }
+    // A DICOM file is not a label map: the error says where SEG and RTSTRUCT go.
+    let message = mmrad_io::read_label_map(&bare).unwrap_err().to_string();
+    assert!(
+        message.contains("label map") && message.contains("SEG"),
+        "{message}"
+    );
 }

@@ -461,6 +461,7 @@ pub(crate) fn firth_fit(
     let max_iter = 20_000;
     for iteration in 0..max_iter {
         let (value, eta, chol) = &current;
+        let value_before = *value;
         let inv = chol.inverse();
         let mu = eta.mapv(sigmoid);
         let w = mu.mapv(|m| m * (1.0 - m));
@@ -491,7 +492,14 @@ pub(crate) fn firth_fit(
             }
             t *= 0.5;
         }
-        if !moved || max_step * t < 1e-11 {
+        // Absolute 1e-11, or relative to the coefficients' size (near separation they are large and the objective
+        // is flat, so an absolute threshold may never be met).
+        let scale = 1.0 + beta.iter().fold(0.0f64, |m, b| m.max(b.abs()));
+        let improvement = current.0 - value_before;
+        if !moved
+            || max_step * t < 1e-11
+            || (max_step * t < 1e-9 * scale && improvement <= 1e-13 * value_before.abs())
+        {
             break;
         }
         if iteration + 1 == max_iter {

@@ -62,7 +62,7 @@ fn default_seed() -> u64 {
     2025
 }
 
-/// Where the cases come from: exactly one of `synthetic` or `manifest`.
+/// Where the cases come from: exactly one of `synthetic`, `manifest` (feature tables) or `images`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CohortDto {
@@ -70,13 +70,29 @@ pub struct CohortDto {
     pub synthetic: Option<SyntheticDto>,
     #[serde(default)]
     pub manifest: Option<ManifestDto>,
+    #[serde(default)]
+    pub images: Option<ImagesDto>,
+}
+
+/// An image-level cohort on disk: one CSV row per case with image and mask paths per modality.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImagesDto {
+    /// The manifest CSV (relative to the protocol): `case_id`, the outcome, clinical columns, `<MOD>_image`,
+    /// `<MOD>_mask` (paths relative to the manifest), optional `<MOD>_label`, `<MOD>_roi` (RTSTRUCT ROI name),
+    /// `<MOD>_segment` (DICOM SEG segment number or label).
+    pub manifest: String,
+    /// The case id column; default `case_id`.
+    #[serde(default = "default_case_id")]
+    pub case_id: String,
 }
 
 /// An embedded synthetic cohort (see `mmrad-synth`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SyntheticDto {
-    /// `features` (feature tables generated directly); `images` comes in a later version. Default `features`.
+    /// `features` (feature tables generated directly, the default) or `images` (DICOM/NRRD images and masks
+    /// written to `dir`, then extracted with each modality's `extraction` parameters).
     #[serde(default = "default_level")]
     pub level: String,
     /// Default `liang2025` (the only generator).
@@ -91,6 +107,10 @@ pub struct SyntheticDto {
     /// Seed of the generator; default: the protocol `seed`.
     #[serde(default)]
     pub seed: Option<u64>,
+    /// `level: images` only: where the images are written (relative to the working directory); default
+    /// `runs/.cache/<generator>-n<n>-e<events>-s<seed>`. An existing complete cohort there is reused.
+    #[serde(default)]
+    pub dir: Option<String>,
 }
 
 fn default_level() -> String {
@@ -225,6 +245,14 @@ pub struct LassoDto {
     /// Smallest λ as a fraction of λ_max; default glmnet's (0.01 if n < p else 1e-4).
     #[serde(default)]
     pub lambda_min_ratio: Option<f64>,
+    /// Convergence tolerance of the solver (largest coefficient move × sqrt(curvature)); default 1e-7, the
+    /// precision of glmnet's default `thresh` (the reference tests converge to 1e-11 and beyond).
+    #[serde(default = "default_lasso_tol")]
+    pub tol: f64,
+}
+
+fn default_lasso_tol() -> f64 {
+    1e-7
 }
 
 fn default_inner_folds() -> usize {

@@ -37,6 +37,19 @@ pub enum CohortSource {
         events: usize,
         seed: u64,
     },
+    /// Image-level synthetic cohort from `mmrad-synth`, written to `dir` (generated once, then reused) and read as
+    /// [`CohortSource::Images`].
+    SyntheticImages {
+        generator: SyntheticGenerator,
+        n: usize,
+        events: usize,
+        seed: u64,
+        dir: PathBuf,
+    },
+    /// Images and masks on disk: a manifest CSV (`case_id`, the outcome, clinical columns, `<MOD>_image`,
+    /// `<MOD>_mask`, optional `<MOD>_label`, `<MOD>_roi`, `<MOD>_segment`), extracted per modality with the
+    /// modality's `extraction` parameters.
+    Images { manifest: PathBuf, case_id: String },
     /// Tables on disk (paths already resolved against the protocol folder).
     Manifest {
         clinical: PathBuf,
@@ -107,6 +120,8 @@ pub struct LassoPlan {
     pub nlambda: usize,
     /// `None`: glmnet's default (0.01 if n < p else 1e-4).
     pub lambda_min_ratio: Option<f64>,
+    /// Solver convergence tolerance (default 1e-7).
+    pub tol: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,6 +1,6 @@
 //! DTO → [`Plan`]: every rule that the YAML schema alone cannot express, each error naming its YAML path.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use mmrad_core::Modality;
 
@@ -49,7 +49,24 @@ pub fn validate(dto: ProtocolDto, base_dir: &Path) -> Result<Plan> {
     let modalities = modalities(&dto, base_dir)?;
     let modality_names: Vec<Modality> = modalities.iter().map(|m| m.modality.clone()).collect();
     let cohort = cohort(&dto.cohort, dto.seed, &modality_names, base_dir)?;
-    let synthetic = matches!(cohort, CohortSource::Synthetic { .. });
+    let synthetic = matches!(
+        cohort,
+        CohortSource::Synthetic { .. } | CohortSource::SyntheticImages { .. }
+    );
+    if matches!(
+        cohort,
+        CohortSource::SyntheticImages { .. } | CohortSource::Images { .. }
+    ) && let Some(m) = modalities.iter().find(|m| m.extraction.is_none())
+    {
+        return Err(Error::invalid(
+            format!("modalities.{}.extraction", m.modality),
+            "an image-level cohort needs the extraction parameters of every modality",
+            format!(
+                "add `extraction: params/{}.yaml` (a PyRadiomics parameter file)",
+                m.modality.as_str().to_ascii_lowercase()
+            ),
+        ));
+    }
     if synthetic && dto.outcome != "pcr" {
         return Err(Error::invalid(
             "outcome",
@@ -175,6 +192,41 @@ fn modalities(dto: &ProtocolDto, base_dir: &Path) -> Result<Vec<ModalityPlan>> {
 }
 
 fn cohort(dto: &CohortDto, seed: u64, modalities: &[Modality], base_dir: &Path) -> Result<CohortSource> {
+    let given = [
+        dto.synthetic.is_some(),
+        dto.manifest.is_some(),
+        dto.images.is_some(),
+    ]
+    .iter()
+    .filter(|g| **g)
+    .count();
+    if given > 1 {
+        return Err(Error::invalid(
+            "cohort",
+            "more than one cohort source given",
+            "keep exactly one of `synthetic`, `manifest` and `images`",
+        ));
+    }
+    if let Some(images) = &dto.images {
+        if images.manifest.trim().is_empty() || !images.manifest.to_ascii_lowercase().ends_with(".csv") {
+            return Err(Error::invalid(
+                "cohort.images.manifest",
+                format!("`{}` is not a CSV file name", images.manifest),
+                "give the cohort CSV (`case_id`, outcome, clinical columns, `<MOD>_image`, `<MOD>_mask`)",
+            ));
+        }
+        if images.case_id.trim().is_empty() {
+            return Err(Error::invalid(
+                "cohort.images.case_id",
+                "empty column name",
+                "omit it to use `case_id`",
+            ));
+        }
+        return Ok(CohortSource::Images {
+            manifest: base_dir.join(&images.manifest),
+            case_id: images.case_id.clone(),
+        });
+    }
     match (&dto.synthetic, &dto.manifest) {
         (Some(_), Some(_)) => Err(Error::invalid(
             "cohort",
@@ -187,19 +239,19 @@ fn cohort(dto: &CohortDto, seed: u64, modalities: &[Modality], base_dir: &Path) 
             "add `synthetic: { level: features, generator: liang2025 }` or `manifest: { clinical: ..., features: { CT: ... } }`",
         )),
         (Some(s), None) => {
-            if s.level == "images" {
-                return Err(Error::invalid(
-                    "cohort.synthetic.level",
-                    "the image-level synthetic cohort is not implemented yet",
-                    "use `level: features`",
-                ));
-            }
-            if s.level != "features" {
+            if s.level != "features" && s.level != "images" {
                 return Err(unknown(
                     "cohort.synthetic.level",
                     "level",
                     &s.level,
-                    &["features"],
+                    &["features", "images"],
+                ));
+            }
+            if s.level == "features" && s.dir.is_some() {
+                return Err(Error::invalid(
+                    "cohort.synthetic.dir",
+                    "`dir` is only used with `level: images`",
+                    "remove `dir`, or set `level: images`",
                 ));
             }
             let generator = match s.generator.as_str() {
@@ -243,11 +295,30 @@ fn cohort(dto: &CohortDto, seed: u64, modalities: &[Modality], base_dir: &Path) 
                     ));
                 }
             }
+            let seed = s.seed.unwrap_or(seed);
+            if s.level == "images" {
+                let dir = s.dir.as_ref().map_or_else(
+                    || {
+                        PathBuf::from(format!(
+                            "runs/.cache/{}-n{}-e{}-s{seed}",
+                            s.generator, s.n, s.events
+                        ))
+                    },
+                    PathBuf::from,
+                );
+                return Ok(CohortSource::SyntheticImages {
+                    generator,
+                    n: s.n,
+                    events: s.events,
+                    seed,
+                    dir,
+                });
+            }
             Ok(CohortSource::Synthetic {
                 generator,
                 n: s.n,
                 events: s.events,
-                seed: s.seed.unwrap_or(seed),
+                seed,
             })
         }
         (None, Some(m)) => {
@@ -336,6 +407,7 @@ pub fn default_selection() -> Vec<SelectionStep> {
             family: Family::Binomial,
             nlambda: 100,
             lambda_min_ratio: None,
+            tol: 1e-7,
         }),
     ]
 }
@@ -504,6 +576,13 @@ fn lasso(l: &LassoDto, path: &str) -> Result<LassoPlan> {
             "omit it for glmnet's default",
         ));
     }
+    if !(l.tol > 0.0 && l.tol < 1.0) {
+        return Err(Error::invalid(
+            format!("{path}.tol"),
+            format!("`{}` is not in (0, 1)", l.tol),
+            "omit it for the default 1e-7",
+        ));
+    }
     Ok(LassoPlan {
         lambda,
         inner_folds: l.inner_folds,
@@ -512,6 +591,7 @@ fn lasso(l: &LassoDto, path: &str) -> Result<LassoPlan> {
         family,
         nlambda: l.nlambda,
         lambda_min_ratio: l.lambda_min_ratio,
+        tol: l.tol,
     })
 }
 

@@ -65,6 +65,50 @@ pub fn restrict(plan: &Plan, keep: &[usize], clinical: bool) -> Plan {
     out
 }
 
+/// The plan with only the modalities named in `names` (`mmrad study run --only-modalities`): fusion keeps the
+/// named modalities it had, the clinical and combined models are unchanged, and `expected:` entries of models that
+/// no longer exist are dropped.
+///
+/// # Errors
+/// [`Error::Fit`] for a name that is not one of the plan's modalities (the message lists them).
+pub fn only_modalities(plan: &Plan, names: &[String]) -> Result<Plan> {
+    let mut keep = Vec::new();
+    for name in names {
+        let idx = plan
+            .modalities
+            .iter()
+            .position(|m| m.modality.as_str().eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| Error::Fit {
+                context: "--only-modalities".into(),
+                message: format!(
+                    "`{name}` is not a modality of the protocol; it has {}",
+                    subset_name(plan, &(0..plan.modalities.len()).collect::<Vec<_>>()).replace('+', ", ")
+                ),
+            })?;
+        if !keep.contains(&idx) {
+            keep.push(idx);
+        }
+    }
+    keep.sort_unstable();
+    let mut out = plan.clone();
+    out.modalities = keep
+        .iter()
+        .filter_map(|&i| plan.modalities.get(i).cloned())
+        .collect();
+    if let Some(fusion) = &mut out.fusion {
+        fusion
+            .of
+            .retain(|m| out.modalities.iter().any(|k| k.modality == *m));
+        if fusion.of.is_empty() {
+            out.fusion = None;
+            out.combined = None;
+        }
+    }
+    let ids = out.model_ids();
+    out.expected.retain(|e| ids.contains(&e.model));
+    Ok(out)
+}
+
 /// The data of `data` for the modalities `keep`.
 fn restrict_data(data: &FoldData, keep: &[usize]) -> FoldData {
     FoldData {

@@ -61,6 +61,15 @@ impl Cohort {
 /// ids, non-binary or one-class outcome, missing clinical or feature values, non-numeric columns, a table with no
 /// usable column, more folds than cases of the smaller class.
 pub fn load(plan: &Plan) -> Result<Cohort> {
+    load_with_threads(plan, 1)
+}
+
+/// As [`load`], extracting the features of an image-level cohort on `threads` threads (the result does not depend
+/// on it).
+///
+/// # Errors
+/// As [`load`], and those of [`crate::images::load_images`].
+pub fn load_with_threads(plan: &Plan, threads: usize) -> Result<Cohort> {
     let candidates: Vec<String> = plan
         .clinical
         .as_ref()
@@ -80,7 +89,20 @@ pub fn load(plan: &Plan) -> Result<Cohort> {
             };
             from_synthetic(&mmrad_synth::liang2025_features(&params)?, plan, &candidates)?
         }
-        CohortSource::Synthetic { .. } => {
+        CohortSource::SyntheticImages {
+            generator: SyntheticGenerator::Liang2025,
+            n,
+            events,
+            seed,
+            dir,
+        } => {
+            let manifest = crate::images::ensure_synthetic_images(*n, *events, *seed, dir)?;
+            crate::images::load_images(plan, &manifest, "case_id", &candidates, threads)?
+        }
+        CohortSource::Images { manifest, case_id } => {
+            crate::images::load_images(plan, manifest, case_id, &candidates, threads)?
+        }
+        CohortSource::Synthetic { .. } | CohortSource::SyntheticImages { .. } => {
             return Err(Error::Fit {
                 context: "cohort".into(),
                 message: "unsupported synthetic generator".into(),
@@ -337,7 +359,7 @@ impl RawTable {
     }
 }
 
-fn from_tables(
+pub(crate) fn from_tables(
     clinical_path: &Path,
     feature_paths: &[(Modality, PathBuf)],
     id_column: &str,

@@ -1,6 +1,7 @@
 //! Batch feature extraction (`mmrad extract --batch`): a PyRadiomics batch CSV in, one feature row per case out.
 //!
-//! The batch CSV has the columns `Image` and `Mask` and optionally `Label`; every column is copied verbatim to the
+//! The batch CSV has the columns `Image` and `Mask` and optionally `Label`, `MaskROI` (the ROI of an RTSTRUCT mask)
+//! and `MaskSegment` (the segment of a DICOM SEG mask, number or label); every column is copied verbatim to the
 //! output, ahead of the `diagnostics_*` and feature columns (PyRadiomics' batch behaviour). Relative paths resolve
 //! against the batch file's folder. Cases run in parallel on a pool of `threads` threads; results are collected in
 //! row order, so the output is identical for any thread count. A failing case is reported with its line and reason
@@ -69,6 +70,10 @@ pub struct BatchCase {
     pub mask: PathBuf,
     /// `Label` cell as written (empty: the `label` setting).
     pub label: String,
+    /// `MaskROI` cell: the RTSTRUCT ROI name (empty for other masks).
+    pub roi: String,
+    /// `MaskSegment` cell: the DICOM SEG segment, number or label (empty: the only segment).
+    pub segment: String,
 }
 
 impl BatchInput {
@@ -83,6 +88,8 @@ impl BatchInput {
                 image: image.to_owned(),
                 mask: mask.to_owned(),
                 label: String::new(),
+                roi: String::new(),
+                segment: String::new(),
             }],
         }
     }
@@ -169,6 +176,8 @@ pub fn read_batch(path: &Path) -> Result<BatchInput> {
     let image_idx = find("Image").ok_or_else(|| missing("Image"))?;
     let mask_idx = find("Mask").ok_or_else(|| missing("Mask"))?;
     let label_idx = find("Label");
+    let roi_idx = find("MaskROI");
+    let segment_idx = find("MaskSegment");
     let resolve = |cell: &str| {
         let p = PathBuf::from(cell);
         if p.is_absolute() || cell.is_empty() {
@@ -186,12 +195,16 @@ pub fn read_batch(path: &Path) -> Result<BatchInput> {
         let cell = |idx: usize| cells.get(idx).map(|c| c.trim().to_owned()).unwrap_or_default();
         let (image, mask) = (resolve(&cell(image_idx)), resolve(&cell(mask_idx)));
         let label = label_idx.map(cell).unwrap_or_default();
+        let roi = roi_idx.map(cell).unwrap_or_default();
+        let segment = segment_idx.map(cell).unwrap_or_default();
         cases.push(BatchCase {
             line,
             cells,
             image,
             mask,
             label,
+            roi,
+            segment,
         });
     }
     Ok(BatchInput { columns, cases })
@@ -244,7 +257,9 @@ pub fn extract_batch(
     Ok(assemble(input, &results))
 }
 
-/// Extracts one case: reads image and mask, applies the row's `Label`, runs [`mmrad_features::extract`].
+/// Extracts one case: reads the image (NIfTI, NRRD, DICOM file or series folder) and the mask (label map, DICOM SEG
+/// or RTSTRUCT, put on the image grid by [`mmrad_io::mask::read_mask`]), applies the row's `Label`, runs
+/// [`mmrad_features::extract`].
 ///
 /// # Errors
 /// The reason, as text naming the file or setting (a panic inside the extraction is caught and reported too).
@@ -261,7 +276,17 @@ pub fn extract_case(case: &BatchCase, params: &ExtractionParams) -> std::result:
     }
     let run = || -> std::result::Result<Extraction, String> {
         let image = mmrad_io::read_image(&case.image).map_err(|e| e.to_string())?;
-        let mask = mmrad_io::read_label_map(&case.mask).map_err(|e| e.to_string())?;
+        let kind = mmrad_io::mask::mask_kind(&case.mask).map_err(|e| e.to_string())?;
+        let select = mmrad_io::mask::MaskSelect {
+            // SEG and RTSTRUCT masks are written with the label the extraction reads; a label map keeps its labels
+            // (the extraction reports a missing label).
+            label: (kind != mmrad_io::mask::MaskKind::LabelMap).then_some(settings.label),
+            segment: (!case.segment.is_empty()).then(|| mmrad_io::dicom::SegmentId::parse(&case.segment)),
+            roi: (!case.roi.is_empty()).then(|| case.roi.clone()),
+            ..mmrad_io::mask::MaskSelect::default()
+        };
+        let grid = mmrad_io::mask::ImageGrid::of_volume(&image);
+        let mask = mmrad_io::mask::read_mask(&case.mask, &select, Some(&grid)).map_err(|e| e.to_string())?;
         mmrad_features::extract(&image, &mask, &settings, &params.classes).map_err(|e| e.to_string())
     };
     match catch_unwind(AssertUnwindSafe(run)) {
@@ -448,7 +473,7 @@ impl BatchOutput {
 }
 
 /// Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF, a UTF-8 BOM) into `(line, cells)` records.
-fn parse_csv(text: &str) -> std::result::Result<Vec<(usize, Vec<String>)>, String> {
+pub(crate) fn parse_csv(text: &str) -> std::result::Result<Vec<(usize, Vec<String>)>, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut records = Vec::new();
     let mut cells = Vec::new();
@@ -527,6 +552,8 @@ mod tests {
                     image: PathBuf::from("i"),
                     mask: PathBuf::from("m"),
                     label: String::new(),
+                    roi: String::new(),
+                    segment: String::new(),
                 })
                 .collect(),
         };

@@ -83,6 +83,7 @@ pub(crate) fn fit_lasso(
     .lambda_min_ratio(plan.lambda_min_ratio)
     .inner_folds(plan.inner_folds)
     .standardize(plan.standardize)
+    .tol(plan.tol)
     .lambda_rule(match plan.lambda {
         LambdaRule::Min => mmrad_modeling::LambdaRule::Min,
         LambdaRule::OneSe => mmrad_modeling::LambdaRule::OneSe,

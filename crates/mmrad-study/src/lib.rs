@@ -6,6 +6,8 @@
 //! - [`ablate`]: modality ablation, every non-empty subset of the modalities with and without clinical factors.
 //! - [`cohort`]: the cohort (outcome, clinical and feature tables by case) from a synthetic generator or from
 //!   CSV/Parquet tables, with every consistency check; also writes a synthetic cohort to disk.
+//! - [`images`]: image-level cohorts: the image/mask manifest, cached per-modality extraction, the synthetic image
+//!   cohort generated on first use.
 //! - [`pipeline`]: what is fitted inside one training fold (selection, LASSO rad-scores, fusion, clinical, combined)
 //!   and how the fitted fold scores new rows.
 //! - [`output`]: CSV / JSON writers (shortest round-trip floats, atomic temp-file + rename, sha256).
@@ -22,6 +24,7 @@ pub mod ablate;
 pub mod cohort;
 pub mod extract_batch;
 mod fit;
+pub mod images;
 pub mod output;
 pub mod pipeline;
 pub mod report;

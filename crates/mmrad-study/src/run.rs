@@ -173,7 +173,7 @@ struct FoldResult {
 /// Any cohort [`Error`] (naming table, column or case), a fit that fails in a fold (naming repeat, fold and
 /// model), or a write failure.
 pub fn run_study(plan: &Plan, options: &RunOptions) -> Result<RunSummary> {
-    let cohort = cohort::load(plan)?;
+    let cohort = cohort::load_with_threads(plan, options.threads)?;
     run_on_cohort(plan, &cohort, options)
 }
 

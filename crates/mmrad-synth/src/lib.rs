@@ -2,10 +2,12 @@
 //!
 //! Modules, in reading order:
 //! - this file: [`liang2025_features`], the feature-level cohort of Liang et al., BMC Cancer 25:985 (2025).
+//! - [`images`]: the image-level cohort of the same model (DICOM CT/MR series, MG/US images, RTSTRUCT, SEG and NRRD
+//!   masks, `cohort.csv`), with the documentation of its generative model.
 //!
-//! The image-level cohort (DICOM/NIfTI images and masks) comes in a later issue.
-//! This crate does no file IO (the study runner and the CLI write cohorts to disk) and draws every random number
-//! from a [`SeededRng`] derived from the seed it is given.
+//! The feature-level generator does no file IO (the study runner and the CLI write it to disk); the image-level
+//! generator writes its files through `mmrad-io`. Every random number comes from a [`SeededRng`] derived from the
+//! seed given. A synthetic cohort demonstrates the pipeline; it proves nothing about breast cancer.
 //!
 //! # The `liang2025` feature-level generative model
 //!
@@ -43,6 +45,8 @@
 //!    Column names are PyRadiomics-like (`original_glcm_F017`) and do not reveal which columns are informative;
 //!    [`SyntheticCohort::informative`] does.
 
+pub mod images;
+
 use mmrad_core::{CaseId, FeatureName, FeatureTable, Modality, Outcome, SeededRng};
 use ndarray::Array2;
 
@@ -60,6 +64,13 @@ pub enum Error {
     EventCount { events: usize, attempts: usize },
     #[error(transparent)]
     Core(#[from] mmrad_core::Error),
+    #[error(transparent)]
+    Io(#[from] mmrad_io::Error),
+    #[error("cannot write `{path}`: {source}")]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -130,6 +141,48 @@ pub struct SyntheticCohort {
 /// # Ok::<(), mmrad_synth::Error>(())
 /// ```
 pub fn liang2025_features(params: &Liang2025Params) -> Result<SyntheticCohort> {
+    let BaseCohort {
+        cases,
+        clinical,
+        latent,
+        events: outcome_events,
+    } = base_cohort(params)?;
+    let seed = params.seed;
+
+    // 4–5. Feature tables.
+    let mut features = Vec::new();
+    let mut informative = Vec::new();
+    for (m_idx, (name, noise)) in MODALITIES.iter().zip(MODALITY_NOISE).enumerate() {
+        let mut rng = SeededRng::derive(seed, &[4, m_idx as u64]);
+        let view: Vec<f64> = latent.iter().map(|u| u + noise * rng.normal()).collect();
+        let view_sd = (1.0 + noise * noise).sqrt();
+        let (table, info) = modality_table(&cases, &view, view_sd, &mut rng)?;
+        features.push((Modality::parse(name), table));
+        informative.push(info);
+    }
+
+    let clinical = FeatureTable::new(
+        cases.clone(),
+        CLINICAL_COLUMNS
+            .iter()
+            .map(|c| FeatureName((*c).to_owned()))
+            .collect(),
+        clinical,
+    )?;
+    Ok(SyntheticCohort {
+        clinical,
+        outcome: Outcome {
+            cases,
+            events: outcome_events,
+        },
+        features,
+        informative,
+    })
+}
+
+/// Steps 1–3 of the model (clinical covariates, latent factor, outcome), shared by the feature-level and the image-level
+/// cohorts.
+pub(crate) fn base_cohort(params: &Liang2025Params) -> Result<BaseCohort> {
     let Liang2025Params { n, events, seed } = *params;
     if n < 4 {
         return Err(Error::InvalidParameter {
@@ -202,36 +255,20 @@ pub fn liang2025_features(params: &Liang2025Params) -> Result<SyntheticCohort> {
             attempts: max_attempts,
         });
     };
-
-    // 4–5. Feature tables.
-    let mut features = Vec::new();
-    let mut informative = Vec::new();
-    for (m_idx, (name, noise)) in MODALITIES.iter().zip(MODALITY_NOISE).enumerate() {
-        let mut rng = SeededRng::derive(seed, &[4, m_idx as u64]);
-        let view: Vec<f64> = latent.iter().map(|u| u + noise * rng.normal()).collect();
-        let view_sd = (1.0 + noise * noise).sqrt();
-        let (table, info) = modality_table(&cases, &view, view_sd, &mut rng)?;
-        features.push((Modality::parse(name), table));
-        informative.push(info);
-    }
-
-    let clinical = FeatureTable::new(
-        cases.clone(),
-        CLINICAL_COLUMNS
-            .iter()
-            .map(|c| FeatureName((*c).to_owned()))
-            .collect(),
+    Ok(BaseCohort {
+        cases,
         clinical,
-    )?;
-    Ok(SyntheticCohort {
-        clinical,
-        outcome: Outcome {
-            cases,
-            events: outcome_events,
-        },
-        features,
-        informative,
+        latent,
+        events: outcome_events,
     })
+}
+
+/// Clinical covariates ([`CLINICAL_COLUMNS`] order), latent factor and outcome of every case.
+pub(crate) struct BaseCohort {
+    pub cases: Vec<CaseId>,
+    pub clinical: Array2<f64>,
+    pub latent: Vec<f64>,
+    pub events: Vec<bool>,
 }
 
 const CLASSES: [&str; 7] = ["firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm", "shape"];

@@ -49,7 +49,7 @@ pub(crate) struct ImageAttributes {
     pub per_frame: Vec<FrameAttributes>,
     /// From the shared functional groups sequence, when present.
     pub shared: Option<FrameAttributes>,
-    /// Palette colour lookup tables, when present and not segmented.
+    /// Palette colour lookup tables (plain, or 16-bit segmented expanded), when present and readable.
     pub palette: Option<Palette>,
 }
 
@@ -62,7 +62,12 @@ pub(crate) struct Palette {
     pub blue: Vec<f64>,
 }
 
-fn palette_channel(obj: &InMemDicomObject, descriptor: Tag, data: Tag) -> Option<(i64, Vec<f64>)> {
+fn palette_channel(
+    obj: &InMemDicomObject,
+    descriptor: Tag,
+    data: Tag,
+    segmented: Tag,
+) -> Option<(i64, Vec<f64>)> {
     let desc: Vec<i64> = obj.get(descriptor)?.to_multi_int::<i64>().ok()?;
     let n_entries = match desc.first().copied()? {
         0 => 65_536,
@@ -71,20 +76,79 @@ fn palette_channel(obj: &InMemDicomObject, descriptor: Tag, data: Tag) -> Option
     } as usize;
     let first = *desc.get(1)?;
     let bits = *desc.get(2)?;
-    let words: Vec<u16> = obj.get(data)?.to_multi_int::<u16>().ok()?;
-    let entries: Vec<f64> = if words.len() >= n_entries {
-        words.iter().take(n_entries).map(|&w| f64::from(w)).collect()
-    } else if bits == 8 && words.len() * 2 >= n_entries {
-        words
-            .iter()
-            .flat_map(|w| w.to_le_bytes())
-            .take(n_entries)
-            .map(f64::from)
-            .collect()
+    let entries: Vec<f64> = if let Some(element) = obj.get(data) {
+        let words: Vec<u16> = element.to_multi_int::<u16>().ok()?;
+        if words.len() >= n_entries {
+            words.iter().take(n_entries).map(|&w| f64::from(w)).collect()
+        } else if bits == 8 && words.len() * 2 >= n_entries {
+            words
+                .iter()
+                .flat_map(|w| w.to_le_bytes())
+                .take(n_entries)
+                .map(f64::from)
+                .collect()
+        } else {
+            return None;
+        }
+    } else if bits == 16 {
+        let words: Vec<u16> = obj.get(segmented)?.to_multi_int::<u16>().ok()?;
+        let mut lut = expand_segmented_lut(&words)?;
+        if lut.len() < n_entries {
+            return None;
+        }
+        lut.truncate(n_entries);
+        lut
     } else {
         return None;
     };
     Some((first, entries))
+}
+
+/// Expands a 16-bit Segmented Palette Color Lookup Table (PS3.3 C.7.9.2): discrete segments (opcode 0) copy their
+/// values; linear segments (opcode 1) run from the previous entry to the segment's end value in `length` steps,
+/// rounded half to even, exactly as pydicom's `_expand_segmented_lut` (numpy `linspace` then `around`). Indirect
+/// segments (opcode 2) and malformed tables give `None` (the image is then reported as without a usable palette).
+fn expand_segmented_lut(words: &[u16]) -> Option<Vec<f64>> {
+    let mut lut: Vec<f64> = Vec::new();
+    let mut offset = 0;
+    // `offset + 1 < len` allows a trailing padding word, as pydicom does.
+    while offset + 1 < words.len() {
+        let opcode = words[offset];
+        let length = usize::from(words[offset + 1]);
+        offset += 2;
+        match opcode {
+            0 => {
+                let values = words.get(offset..offset + length)?;
+                lut.extend(values.iter().map(|&w| f64::from(w)));
+                offset += length;
+            }
+            1 => {
+                let y0 = *lut.last()?;
+                let y1 = f64::from(*words.get(offset)?);
+                offset += 1;
+                if y0 == y1 || length == 0 {
+                    lut.extend(std::iter::repeat_n(y1, length));
+                } else {
+                    // numpy.linspace(y0 + step, y1, length): start + k · (stop − start) / (length − 1), last = stop.
+                    let step = (y1 - y0) / length as f64;
+                    let start = y0 + step;
+                    let div = length.saturating_sub(1);
+                    for k in 0..length {
+                        let value = if k + 1 == length && div > 0 {
+                            y1
+                        } else if div > 0 {
+                            k as f64 * ((y1 - start) / div as f64) + start
+                        } else {
+                            start
+                        };
+                        lut.push(value.round_ties_even());
+                    }
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(lut)
 }
 
 fn palette(obj: &InMemDicomObject) -> Option<Palette> {
@@ -92,16 +156,19 @@ fn palette(obj: &InMemDicomObject) -> Option<Palette> {
         obj,
         tags::RED_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
         tags::RED_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+        tags::SEGMENTED_RED_PALETTE_COLOR_LOOKUP_TABLE_DATA,
     )?;
     let (_, green) = palette_channel(
         obj,
         tags::GREEN_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
         tags::GREEN_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+        tags::SEGMENTED_GREEN_PALETTE_COLOR_LOOKUP_TABLE_DATA,
     )?;
     let (_, blue) = palette_channel(
         obj,
         tags::BLUE_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
         tags::BLUE_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+        tags::SEGMENTED_BLUE_PALETTE_COLOR_LOOKUP_TABLE_DATA,
     )?;
     (!red.is_empty() && red.len() == green.len() && red.len() == blue.len()).then_some(Palette {
         first_mapped,
@@ -163,17 +230,25 @@ fn frame_attributes(group: &InMemDicomObject) -> FrameAttributes {
     }
 }
 
+/// Physical units code of PS3.3 C.8.5.5.1.15 for centimetres.
+const ULTRASOUND_UNITS_CM: u32 = 3;
+
+/// Pixel spacing `[row spacing, column spacing]` in mm from the Sequence of Ultrasound Regions (0018,6011): the
+/// first region whose PhysicalUnitsX/YDirection are both centimetres (code 3) and whose PhysicalDeltaX/Y are
+/// positive; its deltas (cm per pixel) times 10. Regions in other units (seconds, cm/s, none) are not spatial and
+/// are passed over, as pydicom users do when they pick the B-mode region.
 fn ultrasound_spacing(obj: &InMemDicomObject) -> Option<[f64; 2]> {
-    let region = first_item(obj, tags::SEQUENCE_OF_ULTRASOUND_REGIONS)?;
-    // Physical units 3 = cm; deltas are in cm per pixel.
-    let units_x = uint(region, tags::PHYSICAL_UNITS_X_DIRECTION)?;
-    let units_y = uint(region, tags::PHYSICAL_UNITS_Y_DIRECTION)?;
-    if units_x != 3 || units_y != 3 {
-        return None;
-    }
-    let dx = float(region, tags::PHYSICAL_DELTA_X)?.abs() * 10.0;
-    let dy = float(region, tags::PHYSICAL_DELTA_Y)?.abs() * 10.0;
-    (dx > 0.0 && dy > 0.0).then_some([dy, dx])
+    let regions = obj.get(tags::SEQUENCE_OF_ULTRASOUND_REGIONS)?.items()?;
+    regions.iter().find_map(|region| {
+        let units_x = uint(region, tags::PHYSICAL_UNITS_X_DIRECTION)?;
+        let units_y = uint(region, tags::PHYSICAL_UNITS_Y_DIRECTION)?;
+        if units_x != ULTRASOUND_UNITS_CM || units_y != ULTRASOUND_UNITS_CM {
+            return None;
+        }
+        let dx = float(region, tags::PHYSICAL_DELTA_X)?.abs() * 10.0;
+        let dy = float(region, tags::PHYSICAL_DELTA_Y)?.abs() * 10.0;
+        (dx > 0.0 && dy > 0.0).then_some([dy, dx])
+    })
 }
 
 impl ImageAttributes {
@@ -254,7 +329,7 @@ impl ImageAttributes {
 }
 
 /// Whether this build decodes the transfer syntax (native and deflate, RLE, JPEG baseline/extended/lossless via
-/// `jpeg-decoder`, JPEG 2000 via `openjp2`).
+/// `jpeg-decoder`, JPEG-LS lossless and near-lossless via CharLS, JPEG 2000 via `openjp2`).
 pub(crate) fn transfer_syntax_supported(uid: &str) -> bool {
     matches!(
         uid,
@@ -267,6 +342,8 @@ pub(crate) fn transfer_syntax_supported(uid: &str) -> bool {
             | "1.2.840.10008.1.2.4.51"
             | "1.2.840.10008.1.2.4.57"
             | "1.2.840.10008.1.2.4.70"
+            | "1.2.840.10008.1.2.4.80"
+            | "1.2.840.10008.1.2.4.81"
             | "1.2.840.10008.1.2.4.90"
             | "1.2.840.10008.1.2.4.91"
     )

@@ -1,5 +1,5 @@
 //! DICOM pixel decoding: opens a file, decodes its Pixel Data through `dicom-pixeldata` (native, deflate, RLE, JPEG,
-//! JPEG 2000) into stored values (before rescale, bits outside BitsStored masked, signed values sign-extended), and
+//! JPEG-LS, JPEG 2000) into stored values (before rescale, bits outside BitsStored masked, signed values sign-extended), and
 //! converts a frame to grey (MONOCHROME1 inversion, RGB/YBR to luminance).
 
 use std::path::{Path, PathBuf};
@@ -251,7 +251,7 @@ impl StoredPixels {
                 let Some(palette) = &attrs.palette else {
                     return Err(Error::Dicom {
                         path: path.to_path_buf(),
-                        message: "PALETTE COLOR without a readable (non-segmented) palette lookup table"
+                        message: "PALETTE COLOR without a readable palette lookup table (indirect segments are not supported)"
                             .into(),
                     });
                 };

@@ -1,11 +1,12 @@
 //! DICOM image input: a series folder, a single-frame 2D file or a multi-frame file → [`Volume`] (stored values
-//! decoded by `dicom-pixeldata`, rescaled, LPS geometry), and [`dicom_info`], a decode summary without any
-//! patient-identifying attribute.
+//! decoded by `dicom-pixeldata`, rescaled, LPS geometry), and [`dicom_info`] / [`dicom_series_info`], decode
+//! summaries without any patient-identifying attribute (series are named by [`series_key`], not by their UID).
 //!
 //! Modules, in reading order:
 //! - `attributes`: the non-identifying attributes of one file (pixel module, geometry, rescale, functional groups).
 //! - `decode`: Pixel Data → stored values (before rescale) and grey frames (MONOCHROME1 inversion, colour → luminance).
 //! - `series`: grouping by SeriesInstanceUID, slice sorting along the normal, spacing and orientation checks.
+//! - [`write`]: deterministic DICOM writing (image series, 2D MG/US, binary SEG, RTSTRUCT) for synthetic cohorts.
 //!
 //! # Conventions
 //! - Slices (files, or frames of a multi-frame file) are sorted by ImagePositionPatient projected on the slice normal
@@ -17,19 +18,29 @@
 //!   range), before rescale.
 //! - RGB (and YBR_FULL) becomes grey by [`ColourRule`]; the default is ITK's `RGBPixel::GetLuminance` weights
 //!   (0.30, 0.59, 0.11), the conversion PyRadiomics users get from SimpleITK.
+//! - Transfer syntaxes decoded: implicit/explicit little endian, big endian, deflate, RLE, JPEG baseline/extended/
+//!   lossless, JPEG-LS lossless and near-lossless (CharLS), JPEG 2000; any other is a clear error naming its UID.
 //! - This module never reads PatientName, PatientID, PatientBirthDate, AccessionNumber, institution or date attributes,
 //!   so no error, note or summary can contain them.
 
 mod attributes;
 mod decode;
+pub mod rtstruct;
+pub mod seg;
 mod series;
+pub mod write;
 
 use std::path::{Path, PathBuf};
 
 use mmrad_core::Volume;
 
 pub use attributes::transfer_syntax_name;
-pub use series::{read_dicom, read_dicom_series};
+pub use rtstruct::{read_rtstruct, read_rtstruct_with_options, rtstruct_roi_names};
+pub use seg::{SegSelect, SegmentId, read_seg, seg_segments};
+pub(crate) use series::has_dicom_marker;
+pub use series::{
+    DicomInfo, ImageInfo, SeriesInfo, dicom_series_info, read_dicom, read_dicom_series, series_key,
+};
 
 use crate::Result;
 
@@ -58,7 +69,7 @@ impl ColourRule {
 ///
 /// | Name | Default | Purpose |
 /// |---|---|---|
-/// | `series_uid` | `None` | pick one series of a folder holding several |
+/// | `series_uid` | `None` | pick one series of a folder holding several: its SeriesInstanceUID or [`series_key`] |
 /// | `frame` | `None` | read one frame of a multi-frame file as a 2D image (required for ultrasound cine) |
 /// | `colour` | [`ColourRule::ItkLuminance`] | colour → grey rule |
 /// | `spacing_tolerance` | `0.01` | allowed relative deviation of a slice gap from the median gap |
@@ -93,7 +104,8 @@ pub enum PixelSpacingSource {
     /// ImagerPixelSpacing (0018,1164): spacing at the detector (projection radiography, mammography), no
     /// magnification correction.
     ImagerPixelSpacing,
-    /// PhysicalDeltaX/Y of the first Sequence of Ultrasound Regions item (cm converted to mm).
+    /// PhysicalDeltaX/Y of the first Sequence of Ultrasound Regions item whose physical units are centimetres in
+    /// both directions (cm converted to mm).
     UltrasoundRegion,
     /// No spacing attribute: 1 mm assumed.
     Assumed,
@@ -184,8 +196,17 @@ pub struct DicomSummary {
 /// no pixel data) is a summary whose `decode` is `Err`.
 pub fn dicom_info(path: &Path) -> Result<DicomSummary> {
     let opened = decode::open(path)?;
+    let decoded = opened.decode();
+    Ok(summarise(&opened, decoded.as_ref().map_err(ToString::to_string)))
+}
+
+/// The summary of an opened file from its decode result.
+pub(crate) fn summarise(
+    opened: &decode::OpenedFile,
+    decoded: std::result::Result<&decode::StoredPixels, String>,
+) -> DicomSummary {
     let attrs = &opened.attributes;
-    let decoded = opened.decode().map(|pixels| {
+    let decoded = decoded.map(|pixels| {
         let (dtype, width) = decode::dtype(attrs);
         let mut min = f64::INFINITY;
         let mut max = f64::NEG_INFINITY;
@@ -208,8 +229,8 @@ pub fn dicom_info(path: &Path) -> Result<DicomSummary> {
             sha256: decode::sha256_le(&pixels.values, width),
         }
     });
-    Ok(DicomSummary {
-        path: path.to_path_buf(),
+    DicomSummary {
+        path: opened.path.clone(),
         modality: attrs.modality.clone(),
         sop_class_uid: attrs.sop_class_uid.clone(),
         series_uid: attrs.series_uid.clone(),
@@ -230,6 +251,6 @@ pub fn dicom_info(path: &Path) -> Result<DicomSummary> {
         image_orientation: attrs.orientation,
         rescale_slope: attrs.rescale_slope,
         rescale_intercept: attrs.rescale_intercept,
-        decode: decoded.map_err(|e| e.to_string()),
-    })
+        decode: decoded,
+    }
 }

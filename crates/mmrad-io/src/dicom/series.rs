@@ -1,5 +1,6 @@
 //! DICOM series assembly: lists a folder, groups files by SeriesInstanceUID, sorts slices (files or frames) along the
-//! slice normal, checks spacing and orientation, applies rescale, and builds the LPS [`Volume`].
+//! slice normal, checks spacing and orientation, applies rescale, and builds the LPS [`Volume`]; and
+//! [`dicom_series_info`], the per-series and per-file summary behind `mmrad dicom info`.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -10,9 +11,13 @@ use rayon::prelude::*;
 
 use mmrad_core::{Geometry, Volume};
 
+use sha2::{Digest, Sha256};
+
 use crate::dicom::attributes::FrameAttributes;
 use crate::dicom::decode::{self, OpenedFile, StoredPixels};
-use crate::dicom::{DicomImage, DicomReadOptions, PixelSpacingSource, SliceSpacingSource};
+use crate::dicom::{
+    ColourRule, DicomImage, DicomReadOptions, DicomSummary, PixelSpacingSource, SliceSpacingSource, summarise,
+};
 use crate::{Error, Result};
 
 /// Reads a DICOM series folder, or one DICOM file, into a [`Volume`] with default options.
@@ -43,6 +48,103 @@ pub fn read_dicom(path: &Path, options: &DicomReadOptions) -> Result<DicomImage>
     Ok(image)
 }
 
+/// What `mmrad dicom info` reports about a file or folder: one entry per series, and the skipped files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DicomInfo {
+    pub path: PathBuf,
+    /// Series in the order of their [`series_key`].
+    pub series: Vec<SeriesInfo>,
+    /// Files of the folder that were skipped, with the reason.
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+/// One series of a [`DicomInfo`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesInfo {
+    /// SeriesInstanceUID (UIDs often embed acquisition dates: print [`SeriesInfo::key`] instead).
+    pub series_uid: Option<String>,
+    /// [`series_key`] of the UID, safe to print and accepted by [`DicomReadOptions::series_uid`].
+    pub key: String,
+    pub modality: Option<String>,
+    /// The series read as a volume (as [`read_dicom`] with the same options), or why it cannot be.
+    pub image: std::result::Result<ImageInfo, String>,
+    /// Every file of the series, in file-name order.
+    pub files: Vec<DicomSummary>,
+}
+
+/// Geometry and pixel interpretation of a series read as a volume (no voxel data).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageInfo {
+    /// Size `(x, y, z)`.
+    pub size_xyz: [usize; 3],
+    pub geometry: Geometry,
+    pub pixel_spacing: PixelSpacingSource,
+    pub slice_spacing: SliceSpacingSource,
+    pub photometric: String,
+    pub colour_rule: Option<ColourRule>,
+    pub inverted_monochrome1: bool,
+}
+
+/// A short, printable key of a SeriesInstanceUID: the first 12 hexadecimal digits of its SHA-256.
+///
+/// UIDs are not printed by mmrad because scanners embed the acquisition date and time in them (PS3.15 E.1 lists
+/// UIDs among the attributes to replace when de-identifying).
+pub fn series_key(uid: &str) -> String {
+    let digest = Sha256::digest(uid.as_bytes());
+    digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Summarises a DICOM file or folder for `mmrad dicom info`: every series (grouped by SeriesInstanceUID) read as
+/// [`read_dicom`] would read it, and every file's attributes and decode statistics. Each file is decoded once.
+///
+/// # Errors
+/// A path that is neither a readable DICOM file nor a folder holding one; a DICOM file of the folder that cannot be
+/// parsed. A series that does not form a volume, or a file that does not decode, is reported inside the result.
+pub fn dicom_series_info(path: &Path, options: &DicomReadOptions) -> Result<DicomInfo> {
+    let (files, skipped) = open_files(path)?;
+    let mut groups: BTreeMap<String, Vec<OpenedFile>> = BTreeMap::new();
+    for file in files {
+        let key = series_key(file.attributes.series_uid.as_deref().unwrap_or_default());
+        groups.entry(key).or_default().push(file);
+    }
+    let mut series = Vec::with_capacity(groups.len());
+    for (key, files) in groups {
+        let decoded: Vec<Result<StoredPixels>> = files.par_iter().map(OpenedFile::decode).collect();
+        let summaries: Vec<DicomSummary> = files
+            .iter()
+            .zip(&decoded)
+            .map(|(file, pixels)| summarise(file, pixels.as_ref().map_err(ToString::to_string)))
+            .collect();
+        let image = match decoded.into_iter().collect::<Result<Vec<StoredPixels>>>() {
+            Ok(decoded) => assemble(path, &files, &decoded, options)
+                .map(|image| ImageInfo {
+                    size_xyz: image.volume.size_xyz(),
+                    geometry: image.volume.geometry.clone(),
+                    pixel_spacing: image.pixel_spacing,
+                    slice_spacing: image.slice_spacing,
+                    photometric: image.photometric,
+                    colour_rule: image.colour_rule,
+                    inverted_monochrome1: image.inverted_monochrome1,
+                })
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        let first = files.first().map(|f| &f.attributes);
+        series.push(SeriesInfo {
+            series_uid: first.and_then(|a| a.series_uid.clone()),
+            key,
+            modality: first.and_then(|a| a.modality.clone()),
+            image,
+            files: summaries,
+        });
+    }
+    Ok(DicomInfo {
+        path: path.to_path_buf(),
+        series,
+        skipped,
+    })
+}
+
 fn dicom_error(path: &Path, message: impl Into<String>) -> Error {
     Error::Dicom {
         path: path.to_path_buf(),
@@ -58,7 +160,7 @@ fn geometry_error(path: &Path, message: impl Into<String>) -> Error {
 }
 
 /// Whether the file carries the `DICM` marker after the 128-byte preamble.
-fn has_dicom_marker(path: &Path) -> Result<bool> {
+pub(crate) fn has_dicom_marker(path: &Path) -> Result<bool> {
     let mut file = std::fs::File::open(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -137,27 +239,41 @@ fn select_series(path: &Path, files: Vec<OpenedFile>, options: &DicomReadOptions
         let uid = file.attributes.series_uid.clone().unwrap_or_default();
         groups.entry(uid).or_default().push(file);
     }
+    // Series are listed by key (UIDs embed dates), in key order.
     let listing = |groups: &BTreeMap<String, Vec<OpenedFile>>| {
-        groups
+        let mut lines: Vec<(String, String)> = groups
             .iter()
             .map(|(uid, files)| {
                 let modality = files
                     .first()
                     .and_then(|f| f.attributes.modality.clone())
                     .unwrap_or_default();
-                format!("`{uid}` ({modality}, {} files)", files.len())
+                let key = series_key(uid);
+                let line = format!("`{key}` ({modality}, {} files)", files.len());
+                (key, line)
             })
+            .collect();
+        lines.sort();
+        lines
+            .into_iter()
+            .map(|(_, line)| line)
             .collect::<Vec<_>>()
             .join(", ")
     };
     if let Some(wanted) = &options.series_uid {
         let count = groups.len();
         let uids = listing(&groups);
-        return groups.remove(wanted).ok_or_else(|| Error::DicomSeveralSeries {
-            path: path.to_path_buf(),
-            count,
-            uids,
-        });
+        let found = groups
+            .keys()
+            .find(|uid| *uid == wanted || series_key(uid) == *wanted)
+            .cloned();
+        return found
+            .and_then(|uid| groups.remove(&uid))
+            .ok_or_else(|| Error::DicomSeveralSeries {
+                path: path.to_path_buf(),
+                count,
+                uids,
+            });
     }
     if groups.len() > 1 {
         return Err(Error::DicomSeveralSeries {

@@ -491,7 +491,7 @@ impl<'a> Problem<'a> {
             for &j in cols {
                 let x = self.col(j);
                 let old = beta[j];
-                let grad = x.iter().zip(wr.iter()).map(|(a, b)| a * b).sum::<f64>() / nf;
+                let grad = dot(x, wr) / nf;
                 let new = soft_threshold(grad + xv[j] * old, l1) / (xv[j] + l2);
                 let d = new - old;
                 if d != 0.0 {

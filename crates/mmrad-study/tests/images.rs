@@ -1,0 +1,114 @@
+//! The image-level pipeline end to end on a reduced synthetic cohort: DICOM/NRRD images and RTSTRUCT/SEG/NRRD masks
+//! written by `mmrad-synth`, extracted per modality with the protocol's parameter files (cached), cross-validated.
+//! Also: the feature cache is reused when nothing changed, and a manifest without a modality's columns is an error
+//! naming the column.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+use mmrad_study::cohort;
+use mmrad_study::run::{RunOptions, run_study};
+
+fn params_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../studies/params")
+}
+
+fn protocol(dir: &Path) -> String {
+    format!(
+        r#"
+version: 1
+name: images-test
+seed: 3
+cohort: {{ synthetic: {{ level: images, generator: liang2025, n: 24, events: 8, dir: "{dir}" }} }}
+outcome: pcr
+modalities:
+  CT: {{ extraction: ct.yaml }}
+  MR: {{ extraction: mr.yaml }}
+  MG: {{ extraction: mg2d.yaml }}
+  US: {{ extraction: us2d.yaml }}
+selection:
+  - univariate: {{ p_max: 0.2 }}
+  - correlation: {{ max_abs_r: 0.9 }}
+  - lasso: {{ lambda: 1se, inner_folds: 3 }}
+models:
+  fusion: {{}}
+  clinical: {{ candidates: [pr, her2, ct_stage] }}
+  combined: {{ of: [clinical, fusion] }}
+validation: {{ folds: 2, repeats: 1 }}
+"#,
+        dir = dir.display()
+    )
+}
+
+#[test]
+fn reduced_image_cohort_runs_end_to_end_and_reuses_its_feature_cache() {
+    let root = std::env::temp_dir().join(format!("mmrad-images-test-{}", std::process::id()));
+    let cohort_dir = root.join("cohort");
+    let plan = mmrad_protocol::parse(&protocol(&cohort_dir), &params_dir()).unwrap();
+    let options = RunOptions {
+        out_dir: root.join("run"),
+        threads: 2,
+        progress: false,
+        protocol_bytes: Vec::new(),
+        protocol_path: None,
+    };
+    let summary = run_study(&plan, &options).unwrap();
+    assert_eq!((summary.n, summary.events), (24, 8));
+    let ids: Vec<&str> = summary.metrics.iter().map(|m| m.model.as_str()).collect();
+    assert_eq!(ids, ["CT", "MR", "MG", "US", "fusion", "clinical", "combined"]);
+    assert!(summary.metrics.iter().all(|m| m.pooled.auc.is_finite()));
+
+    // One cached table per modality; a second load reuses them (same files, same bytes) and gives the same cohort.
+    let cache = cohort_dir.join(".mmrad-cache");
+    let mut cached: Vec<PathBuf> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    cached.sort();
+    assert_eq!(cached.len(), 4, "{cached:?}");
+    let stamps: Vec<_> = cached
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().modified().unwrap())
+        .collect();
+    let first = cohort::load(&plan).unwrap();
+    let again = cohort::load_with_threads(&plan, 2).unwrap();
+    assert_eq!(first.features, again.features);
+    let stamps_after: Vec<_> = cached
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().modified().unwrap())
+        .collect();
+    assert_eq!(stamps, stamps_after, "the cache was rewritten");
+    // 3D CT/MR get 3D shape features, 2D MG/US get shape2D.
+    let names = |m: usize| {
+        first.features[m]
+            .1
+            .names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(names(0).iter().any(|n| n == "original_shape_Sphericity"));
+    assert!(names(2).iter().any(|n| n.starts_with("original_shape2D_")));
+    assert!(!names(2).iter().any(|n| n.starts_with("original_shape_")));
+
+    // A manifest lacking a modality's columns: the error names the column and the manifest.
+    let text = std::fs::read_to_string(cohort_dir.join("cohort.csv")).unwrap();
+    let broken = cohort_dir.join("broken.csv");
+    std::fs::write(&broken, text.replace("US_image", "US_picture")).unwrap();
+    let synthetic = format!(
+        "synthetic: {{ level: images, generator: liang2025, n: 24, events: 8, dir: \"{}\" }}",
+        cohort_dir.display()
+    );
+    let images = protocol(&cohort_dir).replace(
+        &synthetic,
+        &format!("images: {{ manifest: \"{}\" }}", broken.display()),
+    );
+    let plan = mmrad_protocol::parse(&images, &params_dir()).unwrap();
+    let message = cohort::load(&plan).unwrap_err().to_string();
+    assert!(
+        message.contains("US_image") && message.contains("broken.csv"),
+        "{message}"
+    );
+    std::fs::remove_dir_all(&root).ok();
+}
