@@ -154,7 +154,7 @@ fn errors_name_the_yaml_path_and_help() {
         (
             "level: features",
             "level: images",
-            "image-level synthetic cohort is not implemented yet",
+            "modalities.CT.extraction: an image-level cohort needs the extraction parameters",
         ),
         (
             "events: 28",

@@ -17,7 +17,7 @@ use mmrad_protocol::{CombinedPlan, CombinedRadiomics, FusionPlan, Plan, Pooling,
 use crate::cohort::Cohort;
 use crate::output::{Csv, Field, Written};
 use crate::pipeline::{FoldData, fit_modalities, fit_models, predict};
-use crate::run::{Metrics, check_modalities, fold_assignments};
+use crate::run::{Metrics, check_modalities, fold_assignments, split_rows};
 use crate::{Error, Result, fit_error};
 
 /// One row of `ablation.csv`.
@@ -180,14 +180,7 @@ pub fn ablate(plan: &Plan, cohort: &Cohort, threads: usize) -> Result<Ablation> 
             .par_iter()
             .map(|&(repeat, fold)| {
                 let folds = &folds_per_repeat[repeat];
-                let (train, test): (Vec<usize>, Vec<usize>) = if validation_none {
-                    ((0..n).collect(), (0..n).collect())
-                } else {
-                    (
-                        (0..n).filter(|&i| folds[i] != fold).collect(),
-                        (0..n).filter(|&i| folds[i] == fold).collect(),
-                    )
-                };
+                let (train, test) = split_rows(folds, fold, validation_none);
                 let context = format!("ablation, repeat {repeat}, fold {fold}");
                 let train_data = FoldData::from_rows(cohort, &train);
                 let test_data = FoldData::from_rows(cohort, &test);

@@ -214,14 +214,7 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
             .par_iter()
             .map(|&(repeat, fold)| {
                 let folds = &folds_per_repeat[repeat];
-                let (train, test): (Vec<usize>, Vec<usize>) = if validation_none {
-                    ((0..n).collect(), (0..n).collect())
-                } else {
-                    (
-                        (0..n).filter(|&i| folds[i] != fold).collect(),
-                        (0..n).filter(|&i| folds[i] == fold).collect(),
-                    )
-                };
+                let (train, test) = split_rows(folds, fold, validation_none);
                 let context = format!("repeat {repeat}, fold {fold}");
                 let train_data = FoldData::from_rows(cohort, &train);
                 let fit = fit_fold(plan, &train_data, &[repeat as u64, fold as u64], &context)?;
@@ -366,6 +359,19 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
         &apparent,
     )?;
     Ok(summary)
+}
+
+/// Training and test rows of `fold` (all rows for both under `validation: none`, the apparent fit).
+pub(crate) fn split_rows(folds: &[usize], fold: usize, validation_none: bool) -> (Vec<usize>, Vec<usize>) {
+    let n = folds.len();
+    if validation_none {
+        ((0..n).collect(), (0..n).collect())
+    } else {
+        (
+            (0..n).filter(|&i| folds[i] != fold).collect(),
+            (0..n).filter(|&i| folds[i] == fold).collect(),
+        )
+    }
 }
 
 /// Threshold probabilities of the decision curves: 0.01, 0.02, …, 0.99 (computed as k/100, not by accumulation).
