@@ -17,7 +17,7 @@ use mmrad_protocol::{CombinedPlan, CombinedRadiomics, FusionPlan, Plan, Pooling,
 use crate::cohort::Cohort;
 use crate::output::{Csv, Field, Written};
 use crate::pipeline::{FoldData, fit_modalities, fit_models, predict};
-use crate::run::{Metrics, check_modalities, fold_assignments, split_rows};
+use crate::run::{Metrics, check_modalities, fold_assignments, fold_tasks, split_rows};
 use crate::{Error, Result, fit_error};
 
 /// One row of `ablation.csv`.
@@ -160,12 +160,7 @@ pub fn ablate(plan: &Plan, cohort: &Cohort, threads: usize) -> Result<Ablation> 
     check_modalities(plan, cohort)?;
     let n = cohort.cases.len();
     let (folds_per_repeat, repeats) = fold_assignments(plan, cohort)?;
-    let n_folds = folds_per_repeat
-        .first()
-        .map_or(1, |f| f.iter().max().map_or(1, |m| m + 1));
-    let tasks: Vec<(usize, usize)> = (0..repeats)
-        .flat_map(|r| (0..n_folds).map(move |f| (r, f)))
-        .collect();
+    let tasks = fold_tasks(&folds_per_repeat);
     let variants = variants(plan);
     let validation_none = plan.validation == Validation::None;
 

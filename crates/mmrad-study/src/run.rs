@@ -186,12 +186,7 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
     let n = cohort.cases.len();
     let model_ids = plan.model_ids();
     let (folds_per_repeat, repeats) = fold_assignments(plan, cohort)?;
-    let n_folds = folds_per_repeat
-        .first()
-        .map_or(1, |f| f.iter().max().map_or(1, |m| m + 1));
-    let tasks: Vec<(usize, usize)> = (0..repeats)
-        .flat_map(|r| (0..n_folds).map(move |f| (r, f)))
-        .collect();
+    let tasks = fold_tasks(&folds_per_repeat);
 
     let progress = if options.progress {
         ProgressBar::with_draw_target(Some(tasks.len() as u64 + 1), ProgressDrawTarget::stderr())
@@ -359,6 +354,16 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
         &apparent,
     )?;
     Ok(summary)
+}
+
+/// Every (repeat, fold) pair, repeat-major: the order results are collected in.
+pub(crate) fn fold_tasks(folds_per_repeat: &[Vec<usize>]) -> Vec<(usize, usize)> {
+    let n_folds = folds_per_repeat
+        .first()
+        .map_or(1, |f| f.iter().max().map_or(1, |m| m + 1));
+    (0..folds_per_repeat.len())
+        .flat_map(|r| (0..n_folds).map(move |f| (r, f)))
+        .collect()
 }
 
 /// Training and test rows of `fold` (all rows for both under `validation: none`, the apparent fit).
