@@ -9,7 +9,7 @@
 use mmrad_core::{LabelMap, Volume};
 
 use crate::discretise::{Binning, discretise};
-use crate::roi::prepare_roi;
+use crate::roi::{PreparedRoi, WholeInput, prepare_roi, prepare_roi_region};
 use crate::settings::ExtractionSettings;
 use crate::texture::{self, TextureSettings};
 use crate::{FeatureError, Result, firstorder, shape, shape2d};
@@ -152,6 +152,32 @@ pub fn extract(
     classes: &FeatureClassSelection,
 ) -> Result<Extraction> {
     let roi = prepare_roi(image, mask, settings)?;
+    features_of(&roi, mask.geometry.is_2d(), settings, classes)
+}
+
+/// [`extract`] on a region of the image and mask holding every voxel of the label (see
+/// [`crate::roi::prepare_roi_region`]): same features, diagnostics of the whole volume.
+///
+/// # Errors
+/// As [`extract`], and settings that need the whole image (`normalize`, `resampledPixelSpacing`).
+pub fn extract_region(
+    image: &Volume,
+    mask: &LabelMap,
+    whole: &WholeInput,
+    settings: &ExtractionSettings,
+    classes: &FeatureClassSelection,
+) -> Result<Extraction> {
+    let roi = prepare_roi_region(image, mask, whole, settings)?;
+    features_of(&roi, mask.geometry.is_2d(), settings, classes)
+}
+
+/// The feature classes of a prepared ROI; `mask_is_2d` says the input was a 2D file.
+fn features_of(
+    roi: &PreparedRoi,
+    mask_is_2d: bool,
+    settings: &ExtractionSettings,
+    classes: &FeatureClassSelection,
+) -> Result<Extraction> {
     let mut out = Extraction::default();
     if settings.additional_info {
         out.diagnostics.extend(roi.diagnostics.iter().cloned());
@@ -171,7 +197,7 @@ pub fn extract(
     let mut discretised = None;
     // PyRadiomics keeps a 2D file 2D: its array is (y, x), so `force2Ddimension` d names our axis d + 1 (0 drops y
     // and texture runs along x only); without force2D the one-slice volume already gives the 2D angles.
-    let is_2d = mask.geometry.is_2d() && roi.shape_mask.dim().0 == 1;
+    let is_2d = mask_is_2d && roi.shape_mask.dim().0 == 1;
     let mut texture_settings: TextureSettings = settings.texture_settings();
     if is_2d && settings.force_2d {
         if settings.force_2d_dimension > 1 {

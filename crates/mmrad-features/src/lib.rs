@@ -23,8 +23,8 @@ pub mod texture;
 mod mesh_tables;
 
 pub use discretise::{Binning, Discretised, discretise};
-pub use extract::{Extraction, FeatureClass, FeatureClassSelection, extract};
-pub use roi::{PreparedRoi, prepare_roi};
+pub use extract::{Extraction, FeatureClass, FeatureClassSelection, extract, extract_region};
+pub use roi::{PreparedRoi, WholeInput, check_geometry, prepare_roi, prepare_roi_region};
 pub use settings::{ExtractionSettings, Interpolator, ResegmentMode};
 
 /// Errors of mmrad-features.

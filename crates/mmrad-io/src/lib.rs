@@ -195,12 +195,22 @@ impl RawImage {
     /// When the sample count does not match the size.
     pub fn into_volume(self) -> Result<Volume> {
         let shape = self.shape_zyx();
-        let values: Vec<f64> = match &self.samples {
-            Samples::Int(v) => v.iter().map(|&x| x as f64).collect(),
-            Samples::Float(v) => v.clone(),
+        let n = match &self.samples {
+            Samples::Int(v) => v.len(),
+            Samples::Float(v) => v.len(),
         };
-        let n = values.len();
-        let data = ndarray::Array3::from_shape_vec(shape, values).map_err(|_| self.shape_error(n))?;
+        if n != shape.0 * shape.1 * shape.2 {
+            return Err(self.shape_error(n));
+        }
+        let values: Vec<f64> = match self.samples {
+            Samples::Int(v) => v.into_iter().map(|x| x as f64).collect(),
+            Samples::Float(v) => v,
+        };
+        let data = ndarray::Array3::from_shape_vec(shape, values).map_err(|_| Error::Truncated {
+            path: self.path.clone(),
+            expected: shape.0 * shape.1 * shape.2,
+            found: n,
+        })?;
         Ok(Volume::new(data, self.geometry))
     }
 
@@ -210,11 +220,11 @@ impl RawImage {
     /// A non-integral or non-finite value, or a sample count that does not match the size.
     pub fn into_label_map(self) -> Result<LabelMap> {
         let shape = self.shape_zyx();
-        let values: Vec<i64> = match &self.samples {
-            Samples::Int(v) => v.clone(),
+        let values: Vec<i64> = match self.samples {
+            Samples::Int(v) => v,
             Samples::Float(v) => {
                 let mut out = Vec::with_capacity(v.len());
-                for &x in v {
+                for x in v {
                     if !x.is_finite() || x.fract() != 0.0 || x.abs() > 9.0e15 {
                         return Err(Error::NonIntegerLabel {
                             path: self.path.clone(),
@@ -227,7 +237,11 @@ impl RawImage {
             }
         };
         let n = values.len();
-        let data = ndarray::Array3::from_shape_vec(shape, values).map_err(|_| self.shape_error(n))?;
+        let data = ndarray::Array3::from_shape_vec(shape, values).map_err(|_| Error::Truncated {
+            path: self.path.clone(),
+            expected: shape.0 * shape.1 * shape.2,
+            found: n,
+        })?;
         Ok(LabelMap::new(data, self.geometry))
     }
 }

@@ -257,6 +257,83 @@ pub fn extract_batch(
     Ok(assemble(input, &results))
 }
 
+/// The fast path of [`extract_case`] for NRRD label-map cases on the original image: decodes both files to their
+/// stored words and converts only the label's bounding box, instead of whole-volume `f64`/`i64` arrays (on a 512²
+/// CT those cost more than the features). `Ok(None)` when the case needs the whole image (normalisation,
+/// resampling, filters, float images, DICOM/NIfTI/SEG/RTSTRUCT, a geometry mismatch, an absent label): the general
+/// path then runs, and reports errors as before.
+pub fn extract_case_region(
+    case: &BatchCase,
+    params: &ExtractionParams,
+    settings: &mmrad_features::ExtractionSettings,
+) -> std::result::Result<Option<Extraction>, String> {
+    let is_nrrd = |path: &std::path::Path| {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("nrrd") || e.eq_ignore_ascii_case("nhdr"))
+    };
+    let original_only = params
+        .image_types
+        .iter()
+        .all(|t| *t == mmrad_protocol::params_file::ImageType::Original);
+    if !is_nrrd(&case.image)
+        || !is_nrrd(&case.mask)
+        || !original_only
+        || settings.normalize
+        || settings.resampled_pixel_spacing.is_some()
+        || !case.segment.is_empty()
+        || !case.roi.is_empty()
+    {
+        return Ok(None);
+    }
+    let read = |path: &std::path::Path| mmrad_io::nrrd::read_nrrd_words(path).map_err(|e| e.to_string());
+    let Some(image) = read(&case.image)? else {
+        return Ok(None);
+    };
+    // Sums of integer samples are exact in any order, so the whole-image mean equals the general path's.
+    if !image.is_integer() {
+        return Ok(None);
+    }
+    let Some(mask) = read(&case.mask)? else {
+        return Ok(None);
+    };
+    let dims = |w: &mmrad_io::nrrd::NrrdWords| {
+        let [x, y, z] = w.size_xyz();
+        (z, y, x)
+    };
+    if mmrad_features::check_geometry(
+        image.geometry(),
+        dims(&image),
+        mask.geometry(),
+        dims(&mask),
+        settings,
+    )
+    .is_err()
+    {
+        return Ok(None);
+    }
+    let extent = mask.label_extent(settings.label);
+    let Some(region) = extent.bounding_box else {
+        return Ok(None);
+    };
+    let (values, geometry) = image.region_f64(&region);
+    let labels = mask.region_labels(&region).map_err(|e| e.to_string())?;
+    // One grid: the mask region takes the image region's geometry (they matched within the tolerance above).
+    let whole = mmrad_features::WholeInput {
+        image_spacing: image.geometry().spacing,
+        image_size_xyz: image.size_xyz(),
+        image_sum_min_max: image.sum_min_max(),
+        mask_spacing: mask.geometry().spacing,
+        mask_size_xyz: mask.size_xyz(),
+        region_offset: [region[0][0], region[1][0], region[2][0]],
+    };
+    let image = mmrad_core::Volume::new(values, geometry.clone());
+    let mask = mmrad_core::LabelMap::new(labels.data, geometry);
+    mmrad_features::extract_region(&image, &mask, &whole, settings, &params.classes)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
 /// Extracts one case: reads the image (NIfTI, NRRD, DICOM file or series folder) and the mask (label map, DICOM SEG
 /// or RTSTRUCT, put on the image grid by [`mmrad_io::mask::read_mask`]), applies the row's `Label`, runs
 /// [`mmrad_features::extract`].
@@ -275,6 +352,9 @@ pub fn extract_case(case: &BatchCase, params: &ExtractionParams) -> std::result:
         };
     }
     let run = || -> std::result::Result<Extraction, String> {
+        if let Some(extraction) = extract_case_region(case, params, &settings)? {
+            return Ok(extraction);
+        }
         let image = mmrad_io::read_image(&case.image).map_err(|e| e.to_string())?;
         let kind = mmrad_io::mask::mask_kind(&case.mask).map_err(|e| e.to_string())?;
         let select = mmrad_io::mask::MaskSelect {
