@@ -75,6 +75,7 @@ fn reference() -> Reference {
 fn check(
     filter_prefix: &str,
     tolerance: f64,
+    float32_tolerance: f64,
     ours: impl Fn(&Volume, &str) -> Vec<(String, Array3<f64>)>,
 ) -> usize {
     let reference = reference();
@@ -107,6 +108,11 @@ fn check(
         if error > worst.0 {
             worst = (error, format!("{case} {filter} {name}"));
         }
+        let tolerance = if case.contains("float32") {
+            float32_tolerance
+        } else {
+            tolerance
+        };
         assert!(
             error <= tolerance,
             "{case} {filter} {name}: error {error:.3e} > {tolerance:e}"
@@ -141,16 +147,16 @@ fn one(name: &str, data: Array3<f64>) -> Bands {
 fn pointwise_filters_match_pyradiomics() {
     // numpy float64 formulas; the only differences are libm's log/exp/sqrt last bits.
     let tol = 1e-14;
-    check("square", tol, |v, _| {
+    check("square", tol, tol, |v, _| {
         one("square", filters::square(&v.data).unwrap())
     });
-    check("squareroot", tol, |v, _| {
+    check("squareroot", tol, tol, |v, _| {
         one("squareroot", filters::square_root(&v.data).unwrap())
     });
-    check("logarithm", tol, |v, _| {
+    check("logarithm", tol, tol, |v, _| {
         one("logarithm", filters::logarithm(&v.data).unwrap())
     });
-    check("exponential", tol, |v, _| {
+    check("exponential", tol, tol, |v, _| {
         one("exponential", filters::exponential(&v.data).unwrap())
     });
 }
@@ -158,7 +164,7 @@ fn pointwise_filters_match_pyradiomics() {
 #[test]
 fn gradient_matches_simpleitk() {
     // float32 output: at most one float32 rounding apart.
-    check("gradient", 1.2e-7, |v, filter| {
+    check("gradient", 1.2e-7, 1.2e-7, |v, filter| {
         one(
             "gradient",
             filters::gradient_magnitude(v, filter == "gradient").data,
@@ -168,7 +174,7 @@ fn gradient_matches_simpleitk() {
 
 #[test]
 fn log_matches_simpleitk() {
-    check("log", 1e-6, |v, _| {
+    check("log", 1e-6, 1e-6, |v, _| {
         [1.0, 2.5, 0.5]
             .into_iter()
             .map(|sigma: f64| {
@@ -181,7 +187,10 @@ fn log_matches_simpleitk() {
 
 #[test]
 fn wavelets_match_pywavelets() {
-    let n = check("wavelet", 1e-12, |v, filter| {
+    // f64 like PyWavelets on integer images (1e-12 of the band's range); PyWavelets transforms the float32 image in
+    // float32 arithmetic: one level is up to 3.6e-7 of the band's range away from the exact value, two levels 6e-7
+    // (measured), hence 2e-6 for that image (a few float32 roundings; mmrad does not emulate float32 sums).
+    let n = check("wavelet", 1e-12, 2e-6, |v, filter| {
         let wavelet = filter.split('-').nth(1).unwrap();
         let (start_level, level) = if filter.contains("start1-level2") {
             (1, 2)
@@ -196,8 +205,8 @@ fn wavelets_match_pywavelets() {
             .map(|b| (b.name, b.data))
             .collect()
     });
-    // 3D: 6 wavelets × 8 bands, 7 + 7 + 1 two-level bands, 4 force2D bands; 2D: 6 × 4 bands, 3 + 3 + 1.
-    assert_eq!(n, (6 * 8 + 15 + 4) + (6 * 4 + 7));
+    // Two 3D images: 6 wavelets × 8 bands, 7 + 7 + 1 two-level bands, 4 force2D bands; 2D: 6 × 4 bands, 3 + 3 + 1.
+    assert_eq!(n, 2 * (6 * 8 + 15 + 4) + (6 * 4 + 7));
 }
 
 #[test]

@@ -259,7 +259,7 @@ pub fn extract_batch(
 
 /// Extracts one case: reads the image (NIfTI, NRRD, DICOM file or series folder) and the mask (label map, DICOM SEG
 /// or RTSTRUCT, put on the image grid by [`mmrad_io::mask::read_mask`]), applies the row's `Label`, runs
-/// [`mmrad_features::extract`].
+/// [`mmrad_features::extract_image_types`] with the parameter file's image types.
 ///
 /// # Errors
 /// The reason, as text naming the file or setting (a panic inside the extraction is caught and reported too).
@@ -287,7 +287,14 @@ pub fn extract_case(case: &BatchCase, params: &ExtractionParams) -> std::result:
         };
         let grid = mmrad_io::mask::ImageGrid::of_volume(&image);
         let mask = mmrad_io::mask::read_mask(&case.mask, &select, Some(&grid)).map_err(|e| e.to_string())?;
-        mmrad_features::extract(&image, &mask, &settings, &params.classes).map_err(|e| e.to_string())
+        mmrad_features::extract_image_types(
+            &image,
+            &mask,
+            &settings,
+            &params.image_type_specs,
+            &params.classes,
+        )
+        .map_err(|e| e.to_string())
     };
     match catch_unwind(AssertUnwindSafe(run)) {
         Ok(result) => result,

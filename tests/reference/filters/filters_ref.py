@@ -55,8 +55,8 @@ def main():
             ('gradient-nospacing', io.getGradientImage, {'gradientUseSpacing': False}),
             ('log', io.getLoGImage, {'sigma': [1.0, 2.5, 0.5]}),
         ]
-        if arr.dtype != np.float32:
-            # PyWavelets transforms float32 images in float32; mmrad in f64: compare wavelets on integer images.
+        if True:
+            # PyWavelets transforms float32 images in float32 (b_float32), others in float64.
             runs += [
                 ('wavelet-coif1', io.getWaveletImage, {}),
                 ('wavelet-haar', io.getWaveletImage, {'wavelet': 'haar'}),

@@ -11,8 +11,8 @@
 //! | `Wavelet` (`wavelet`, `level`, `start_level`) | [`wavelet_decompositions`] | PyRadiomics `_swt3` over PyWavelets `swtn` (periodization) |
 //!
 //! Precision follows the reference: SimpleITK's LoG and gradient images are float32, so their values are rounded to
-//! f32 where ITK stores them; the pointwise filters and the wavelet are computed in f64 as numpy and PyWavelets do for
-//! integer images (PyWavelets computes a float32 image in float32; mmrad in f64, see the conformance tests).
+//! f32 where ITK stores them; the pointwise filters are computed in f64 as numpy does, and the wavelet in f64 as
+//! PyWavelets does for every pixel type except float32 (which PyWavelets transforms in float32 arithmetic).
 
 mod gradient;
 mod log;

@@ -44,6 +44,9 @@ pub fn wavelet_axes(ndim: usize, force_2d_dimension: Option<usize>) -> Vec<usize
 /// PyRadiomics' wavelet bands of `data` along `axes` (see [`wavelet_axes`]), in PyRadiomics' order: for each level
 /// the detail bands (`LLH`, `LHL`, `LHH`, `HLL`, `HLH`, `HHL`, `HHH` in 3D), then the last approximation (`LLL`).
 ///
+/// The transform is computed in f64, as PyWavelets does for every pixel type but float32 (which it transforms in
+/// float32 arithmetic; mmrad then differs by float32 rounding, about 2e-7 of the band's range).
+///
 /// # Errors
 /// [`ImageError::Filter`] for an unknown wavelet name, `level` 0, or no axis.
 pub fn wavelet_decompositions(
@@ -148,22 +151,33 @@ fn swtn_approximation(data: &Array3<f64>, dec_lo: &[f64], axes: &[usize]) -> Arr
     band
 }
 
-/// `out[n] = Σ_j f[j] · x[(n + F/2 − j) mod N]` along one axis (PyWavelets' periodization convolution, step 1).
+/// `out[n] = Σ_j f[j] · x[(n + F/2 − j) mod N]` along one axis: PyWavelets' `downsampling_convolution_periodization`
+/// with step 1, summing in its order (for `n + F/2 >= N` the wrapped filter taps `i − N, ..., 0` first, then the
+/// rest ascending).
 fn convolve_periodic(data: &Array3<f64>, axis: usize, filter: &[f64]) -> Array3<f64> {
     let n = data.len_of(Axis(axis));
-    let half = filter.len() / 2;
+    let taps = filter.len();
+    let half = taps / 2;
     let mut out = Array3::<f64>::zeros(data.dim());
     let mut line = vec![0.0; n];
+    // Input index of tap j for output position i (= o + F/2), wrapped without underflow.
+    let wrap = |i: usize, j: usize| (i + n * (j / n + 1) - j) % n;
     for (input, mut output) in data.lanes(Axis(axis)).into_iter().zip(out.lanes_mut(Axis(axis))) {
         for (slot, v) in line.iter_mut().zip(input.iter()) {
             *slot = *v;
         }
         for (o, value) in output.iter_mut().enumerate() {
+            let i = o + half;
             let mut sum = 0.0;
-            for (j, f) in filter.iter().enumerate() {
-                // (o + half − j) mod n without underflow: filters may be longer than the line.
-                let index = (o + half + n * (j / n + 1) - j) % n;
-                sum += line[index] * f;
+            let mut first_ascending = 0;
+            if i >= n {
+                for m in (0..=(i - n).min(taps - 1)).rev() {
+                    sum += filter[m] * line[wrap(i, m)];
+                }
+                first_ascending = i - n + 1;
+            }
+            for j in first_ascending..taps {
+                sum += filter[j] * line[wrap(i, j)];
             }
             *value = sum;
         }
