@@ -9,8 +9,9 @@
 //! Each test reads the parameter file through `mmrad-protocol`, extracts every case with
 //! `mmrad_features::extract_image_types` and compares one image type: every reference value within the tolerance
 //! below, no reference feature missing, no feature PyRadiomics did not produce; the worst relative error per image
-//! type is printed. Tolerance: rtol 1e-6 (atol 1e-9 for values near 0) except, with the reasons at the constants:
-//! wavelet features of float32 images ([`FLOAT32_WAVELET_RTOL`]) and one MCC value ([`KNOWN_DEVIATIONS`]).
+//! type is printed, over all cases and over the integer-typed images alone (the mr3d phantoms are float32, which
+//! SimpleITK's resampling keeps and PyWavelets transforms in float32; mmrad emulates both for the filters).
+//! Tolerance: rtol 1e-6 (atol 1e-9 for values near 0), except one MCC value, asserted as it is ([`KNOWN_DEVIATIONS`]).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -25,14 +26,6 @@ use mmrad_testkit::repo_data;
 const RTOL: f64 = 1e-6;
 /// Wavelet detail bands and LoG images cancel to values near 0, where a mean of ±1e-10 carries no relative meaning.
 const ATOL: f64 = 1e-9;
-
-/// FIXME: PyWavelets transforms a float32 image in float32 arithmetic (integer images in float64, which mmrad
-/// matches to 1e-12). mmrad computes in f64, 2e-7 to 6e-7 of the band's range away from PyWavelets' float32 values
-/// (`crates/mmrad-image/tests/filters.rs`); a few voxels then fall on the other side of a bin edge, which moves
-/// texture features by up to 1.7e-2 (measured: `s1_c007_mr3d wavelet-HHL_glrlm_RunVariance`, binWidth 10) and
-/// first-order moments of near-zero-mean bands by up to 3e-4. PyWavelets' float32 summation order was not
-/// reproduced (sequential, FMA and SIMD-lane orders of its C kernel were tried against `pywt.swt`; none matches).
-const FLOAT32_WAVELET_RTOL: f64 = 5e-2;
 
 /// Values that differ for a reason outside the filters, asserted as they are today: `(reference, case, feature,
 /// ours / PyRadiomics)`.
@@ -166,11 +159,6 @@ fn check(reference: &Reference, prefix: &str, rtol: f64) {
                 }
                 continue;
             }
-        };
-        let rtol = if prefix.starts_with("wavelet") && is_float32(case) {
-            FLOAT32_WAVELET_RTOL
-        } else {
-            rtol
         };
         for &(name, &want) in &expected {
             let Some(&got) = actual_row.get(name) else {

@@ -12,6 +12,10 @@
 //!    `wavelet-LLH_glrlm_RunEntropy`, `square_...`, `squareroot_...`, `logarithm_...`, `exponential_...`,
 //!    `gradient_...`.
 //!
+//! A float32 image stays float32 in PyRadiomics (SimpleITK resamples it to float32, PyWavelets transforms it in
+//! float32): here the loaded image is rounded to f32 and the wavelet runs in emulated float32 when the input looks
+//! like a float32 image (see `stored_as_float32`).
+//!
 //! The ROI (masks, bounding box, resegmentation, checks, diagnostics) comes from [`prepare_roi`]; the loaded image is
 //! rebuilt here with the same grid arithmetic (see [`filter_input`]) and checked voxel for voxel against the ROI's
 //! cropped image, so the two can never silently disagree. LBP2D/LBP3D are not implemented (an error naming them).
@@ -208,6 +212,12 @@ pub fn extract_image_types(
             found: format!("{:?}", mmrad_image::crop(&loaded.data, &local_box).dim()),
         });
     }
+    // SimpleITK keeps a float32 image float32 through resampling, and PyWavelets then transforms it in float32.
+    let float32 = !settings.normalize && stored_as_float32(&image.data);
+    let mut loaded = loaded;
+    if float32 {
+        loaded.data.mapv_inplace(|v| f64::from(v as f32));
+    }
     let geometry = Geometry {
         ndim: mask.geometry.ndim,
         ..loaded.geometry.clone()
@@ -259,7 +269,7 @@ pub fn extract_image_types(
     }
     let intensity_mask = as_labels(&roi.mask);
     for spec in image_types {
-        for (name, filtered) in filtered_images(&loaded, spec, &mut out.diagnostics)? {
+        for (name, filtered) in filtered_images(&loaded, float32, spec, &mut out.diagnostics)? {
             let cropped = if name == "original" {
                 roi.image.clone()
             } else {
@@ -285,6 +295,7 @@ pub fn extract_image_types(
 /// The images one image type yields, with PyRadiomics' image type names, in PyRadiomics' order.
 fn filtered_images(
     loaded: &Volume,
+    float32: bool,
     spec: &ImageTypeSpec,
     diagnostics: &mut Vec<(String, String)>,
 ) -> Result<Vec<(String, Array3<f64>)>> {
@@ -339,12 +350,18 @@ fn filtered_images(
         ImageType::Wavelet => {
             let force = spec.settings.force_2d.then_some(spec.settings.force_2d_dimension);
             let axes = filters::wavelet_axes(loaded.geometry.ndim.clamp(2, 3), force);
+            let precision = if float32 {
+                filters::Precision::F32
+            } else {
+                filters::Precision::F64
+            };
             let bands = filters::wavelet_decompositions(
                 &loaded.data,
                 &spec.filter.wavelet,
                 spec.filter.start_level,
                 spec.filter.level,
                 &axes,
+                precision,
             )
             .map_err(filter_error)?;
             Ok(bands.into_iter().map(|b| (b.name, b.data)).collect())
@@ -465,6 +482,22 @@ fn filter_input(
             }
         })?;
     Ok((resampled, [0, 0, 0]))
+}
+
+/// Whether the image was (most likely) stored as float32: every value is a float32 value and not all are integers.
+///
+/// `Volume` does not record the pixel type; an integer image (all values integers) is transformed in float64 by
+/// PyWavelets, as is any image with a value float32 cannot hold. A float32 file holding only integers is read as an
+/// integer image here, and its wavelet bands then differ from PyWavelets' by float32 rounding.
+fn stored_as_float32(data: &Array3<f64>) -> bool {
+    let mut any_fraction = false;
+    for &v in data {
+        if !v.is_finite() || f64::from(v as f32) != v {
+            return false;
+        }
+        any_fraction |= v.fract() != 0.0;
+    }
+    any_fraction
 }
 
 /// The smallest of uint8, int16, uint16, int32 holding every value when all values are integers, else float

@@ -11,8 +11,8 @@
 //! | `Wavelet` (`wavelet`, `level`, `start_level`) | [`wavelet_decompositions`] | PyRadiomics `_swt3` over PyWavelets `swtn` (periodization) |
 //!
 //! Precision follows the reference: SimpleITK's LoG and gradient images are float32, so their values are rounded to
-//! f32 where ITK stores them; the pointwise filters are computed in f64 as numpy does, and the wavelet in f64 as
-//! PyWavelets does for every pixel type except float32 (which PyWavelets transforms in float32 arithmetic).
+//! f32 where ITK stores them; the pointwise filters are computed in f64 as numpy does, and the wavelet in f64 or, for
+//! a float32 image, in emulated float32 arithmetic with PyWavelets' float filter tables ([`Precision`]).
 
 mod gradient;
 mod log;
@@ -23,4 +23,6 @@ mod wavelet_coefficients;
 pub use gradient::gradient_magnitude;
 pub use log::{laplacian_of_gaussian, log_sigma_applies};
 pub use pointwise::{exponential, logarithm, square, square_root};
-pub use wavelet::{WAVELET_NAMES, WaveletBand, wavelet_axes, wavelet_decompositions, wavelet_names};
+pub use wavelet::{
+    Precision, WAVELET_NAMES, WaveletBand, wavelet_axes, wavelet_decompositions, wavelet_names,
+};

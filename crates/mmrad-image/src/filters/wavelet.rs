@@ -15,12 +15,22 @@ use crate::{ImageError, Result};
 
 /// Every wavelet name PyWavelets accepts for a discrete transform (`pywt.wavelist(kind='discrete')`).
 pub fn wavelet_names() -> impl Iterator<Item = &'static str> {
-    WAVELETS.iter().map(|(name, _, _)| *name)
+    WAVELETS.iter().map(|w| w.0)
 }
 
 /// The names of [`wavelet_names`], summarised for error messages.
 pub const WAVELET_NAMES: &str =
     "haar, db1-db38, sym2-sym20, coif1-coif17, bior1.1-bior6.8, rbio1.1-rbio6.8, dmey";
+
+/// The arithmetic of the transform, which PyWavelets picks from the pixel type: float32 images are transformed with
+/// float32 filters and float32 sums, everything else in float64.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precision {
+    #[default]
+    F64,
+    /// PyWavelets' float kernel: its float filter tables, every product and sum rounded to float32, in its order.
+    F32,
+}
 
 /// One band of a wavelet decomposition: PyRadiomics' image type name (`wavelet-LLH`, `wavelet2-HHH`, ...) and voxels.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,8 +54,8 @@ pub fn wavelet_axes(ndim: usize, force_2d_dimension: Option<usize>) -> Vec<usize
 /// PyRadiomics' wavelet bands of `data` along `axes` (see [`wavelet_axes`]), in PyRadiomics' order: for each level
 /// the detail bands (`LLH`, `LHL`, `LHH`, `HLL`, `HLH`, `HHL`, `HHH` in 3D), then the last approximation (`LLL`).
 ///
-/// The transform is computed in f64, as PyWavelets does for every pixel type but float32 (which it transforms in
-/// float32 arithmetic; mmrad then differs by float32 rounding, about 2e-7 of the band's range).
+/// `precision` is the arithmetic PyWavelets uses for the image's pixel type ([`Precision::F32`] for a float32 image,
+/// whose voxels `data` then holds).
 ///
 /// # Errors
 /// [`ImageError::Filter`] for an unknown wavelet name, `level` 0, or no axis.
@@ -55,12 +65,20 @@ pub fn wavelet_decompositions(
     start_level: usize,
     level: usize,
     axes: &[usize],
+    precision: Precision,
 ) -> Result<Vec<WaveletBand>> {
-    let Some(&(_, dec_lo, dec_hi)) = WAVELETS.iter().find(|(name, _, _)| *name == wavelet) else {
+    let Some(&(_, lo64, hi64, lo32, hi32)) = WAVELETS.iter().find(|w| w.0 == wavelet) else {
         return Err(ImageError::Filter {
             filter: "wavelet",
             reason: format!("unknown wavelet `{wavelet}`; valid: {WAVELET_NAMES}"),
         });
+    };
+    let (dec_lo, dec_hi): (Vec<f64>, Vec<f64>) = match precision {
+        Precision::F64 => (lo64.to_vec(), hi64.to_vec()),
+        Precision::F32 => (
+            lo32.iter().map(|&v| f64::from(v)).collect(),
+            hi32.iter().map(|&v| f64::from(v)).collect(),
+        ),
     };
     if level == 0 || axes.is_empty() {
         return Err(ImageError::Filter {
@@ -91,11 +109,11 @@ pub fn wavelet_decompositions(
     };
     let mut approximation = padded;
     for _ in 0..start_level {
-        approximation = swtn_approximation(&approximation, dec_lo, axes);
+        approximation = swtn_approximation(&approximation, &dec_lo, axes, precision);
     }
     let mut out = Vec::new();
     for idx in 1..=level {
-        let bands = swtn(&approximation, dec_lo, dec_hi, axes);
+        let bands = swtn(&approximation, &dec_lo, &dec_hi, axes, precision);
         let prefix = if idx == 1 {
             "wavelet".to_owned()
         } else {
@@ -129,13 +147,25 @@ pub fn wavelet_decompositions(
 }
 
 /// Single-level `swtn`: every band keyed by its `L`/`H` letters (axes in order), in PyWavelets' key order.
-fn swtn(data: &Array3<f64>, dec_lo: &[f64], dec_hi: &[f64], axes: &[usize]) -> Vec<(String, Array3<f64>)> {
+fn swtn(
+    data: &Array3<f64>,
+    dec_lo: &[f64],
+    dec_hi: &[f64],
+    axes: &[usize],
+    precision: Precision,
+) -> Vec<(String, Array3<f64>)> {
     let mut bands = vec![(String::new(), data.clone())];
     for &axis in axes {
         let mut next = Vec::with_capacity(bands.len() * 2);
         for (key, band) in bands {
-            next.push((format!("{key}L"), convolve_periodic(&band, axis, dec_lo)));
-            next.push((format!("{key}H"), convolve_periodic(&band, axis, dec_hi)));
+            next.push((
+                format!("{key}L"),
+                convolve_periodic(&band, axis, dec_lo, precision),
+            ));
+            next.push((
+                format!("{key}H"),
+                convolve_periodic(&band, axis, dec_hi, precision),
+            ));
         }
         bands = next;
     }
@@ -143,18 +173,29 @@ fn swtn(data: &Array3<f64>, dec_lo: &[f64], dec_hi: &[f64], axes: &[usize]) -> V
 }
 
 /// The approximation band only (the `start_level` passes PyRadiomics discards the details of).
-fn swtn_approximation(data: &Array3<f64>, dec_lo: &[f64], axes: &[usize]) -> Array3<f64> {
+fn swtn_approximation(
+    data: &Array3<f64>,
+    dec_lo: &[f64],
+    axes: &[usize],
+    precision: Precision,
+) -> Array3<f64> {
     let mut band = data.clone();
     for &axis in axes {
-        band = convolve_periodic(&band, axis, dec_lo);
+        band = convolve_periodic(&band, axis, dec_lo, precision);
     }
     band
 }
 
 /// `out[n] = Σ_j f[j] · x[(n + F/2 − j) mod N]` along one axis: PyWavelets' `downsampling_convolution_periodization`
 /// with step 1, summing in its order (for `n + F/2 >= N` the wrapped filter taps `i − N, ..., 0` first, then the
-/// rest ascending).
-fn convolve_periodic(data: &Array3<f64>, axis: usize, filter: &[f64]) -> Array3<f64> {
+/// rest ascending); in [`Precision::F32`] every product and sum is rounded to float32 (exact emulation: f64 holds the
+/// product of two float32 values exactly, and rounding an f64 sum of two float32 values to float32 is the correctly
+/// rounded float32 sum).
+fn convolve_periodic(data: &Array3<f64>, axis: usize, filter: &[f64], precision: Precision) -> Array3<f64> {
+    let round: fn(f64) -> f64 = match precision {
+        Precision::F64 => |v| v,
+        Precision::F32 => |v| f64::from(v as f32),
+    };
     let n = data.len_of(Axis(axis));
     let taps = filter.len();
     let half = taps / 2;
@@ -172,12 +213,12 @@ fn convolve_periodic(data: &Array3<f64>, axis: usize, filter: &[f64]) -> Array3<
             let mut first_ascending = 0;
             if i >= n {
                 for m in (0..=(i - n).min(taps - 1)).rev() {
-                    sum += filter[m] * line[wrap(i, m)];
+                    sum = round(sum + round(filter[m] * line[wrap(i, m)]));
                 }
                 first_ascending = i - n + 1;
             }
             for j in first_ascending..taps {
-                sum += filter[j] * line[wrap(i, j)];
+                sum = round(sum + round(filter[j] * line[wrap(i, j)]));
             }
             *value = sum;
         }
