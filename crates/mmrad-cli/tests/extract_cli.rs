@@ -310,12 +310,12 @@ fn unknown_parameter_key_names_the_key_and_the_valid_ones() {
 fn unsupported_image_types_are_named() {
     let dir = scratch("imagetypes");
     let params = dir.join("params.yaml");
-    std::fs::write(&params, "imageType:\n  Original: {}\n  LoG: {sigma: [1.0]}\n").unwrap();
+    std::fs::write(&params, "imageType:\n  Original: {}\n  LBP3D: {}\n").unwrap();
     let out = mmrad(&[p(&image()), p(&mask()), "-p", p(&params)]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.starts_with("error: image type `LoG` is not supported yet; only `Original` is"),
+        stderr.starts_with("error: image type `LBP3D` is not supported yet; mmrad computes Original, LoG"),
         "{stderr}"
     );
 }

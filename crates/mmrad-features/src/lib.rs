@@ -2,6 +2,7 @@
 //!
 //! Modules, in reading order:
 //! - [`extract`]: the entry point `extract(image, mask, settings, classes)` returning PyRadiomics-named features.
+//! - [`image_types`]: PyRadiomics image types (original, LoG, wavelet, square, ...): `extract_image_types`.
 //! - [`settings`]: `ExtractionSettings` (PyRadiomics `setting:` keys and defaults).
 //! - [`roi`]: the ROI pipeline in PyRadiomics order (geometry check, normalisation, resegmentation, crop, checks).
 //! - [`discretise`]: the grey-level discretised ROI (`Discretised`) every texture class reads.
@@ -14,6 +15,7 @@
 pub mod discretise;
 pub mod extract;
 pub mod firstorder;
+pub mod image_types;
 pub mod roi;
 pub mod settings;
 pub mod shape;
@@ -24,6 +26,7 @@ mod mesh_tables;
 
 pub use discretise::{Binning, Discretised, discretise};
 pub use extract::{Extraction, FeatureClass, FeatureClassSelection, extract, extract_region};
+pub use image_types::{FilterSettings, ImageType, ImageTypeSpec, Sigma, WAVELET_NAMES, extract_image_types};
 pub use roi::{PreparedRoi, WholeInput, check_geometry, prepare_roi, prepare_roi_region};
 pub use settings::{ExtractionSettings, Interpolator, ResegmentMode};
 

@@ -6,10 +6,12 @@
 //! - [`resample`]: resampling of volumes (nearest neighbour, linear, cubic B-spline) and label maps (nearest
 //!   neighbour) onto another grid as ITK's `ResampleImageFilter` does, and the check that a ROI lies inside an image.
 //! - [`bspline`]: ITK's cubic B-spline decomposition and evaluation.
+//! - [`filters`]: PyRadiomics image types (square, square root, logarithm, exponential, gradient, LoG, wavelet).
 //!
 //! This crate never reads files, never computes features, and draws no random numbers.
 
 pub mod bspline;
+pub mod filters;
 pub mod intensity;
 pub mod resample;
 pub mod roi;
@@ -37,6 +39,8 @@ pub enum ImageError {
     },
     #[error("{0} direction matrix is singular")]
     SingularDirection(&'static str),
+    #[error("{filter} filter: {reason}")]
+    Filter { filter: &'static str, reason: String },
     #[error("the ROI of the mask lies outside the image: {0}")]
     RoiOutsideImage(String),
 }

@@ -7,80 +7,27 @@
 //! |---|---|---|
 //! | `setting` | extraction settings (`binWidth`, `label`, `force2D`, ...) | [`ExtractionSettings`] |
 //! | `featureClass` | classes to compute, each with an optional list of features | [`FeatureClassSelection`] |
-//! | `imageType` | image types, each with its own setting overrides | only `Original` is supported today |
+//! | `imageType` | image types, each with its own setting overrides | [`ImageTypeSpec`]s (all but LBP2D/LBP3D) |
 //! | `voxelSetting` | voxel-based extraction settings | validated, then ignored with a note |
 //!
 //! Unknown keys, wrong value types and out-of-range values are errors naming the YAML path
 //! (`setting.binWidht: unknown setting; valid: ...`). Settings PyRadiomics accepts but that only matter for image
-//! types or modes mmrad does not run (`sigma`, `wavelet`, `label_channel`, ...) are type-checked and then reported in
+//! types or modes mmrad does not run (the `lbp*` settings, `label_channel`, ...) are type-checked and then reported in
 //! [`ExtractionParams::notes`]. Precedence follows PyRadiomics: defaults < `setting` < `-s key:value` overrides <
-//! `imageType.Original` settings.
+//! `imageType.<Type>` settings (for that image type; `imageType.Original` settings apply to the ROI too, as before).
 
 use std::path::Path;
 
 use mmrad_features::texture::WeightingNorm;
-use mmrad_features::{ExtractionSettings, FeatureClass, FeatureClassSelection, Interpolator, ResegmentMode};
+use mmrad_features::{
+    ExtractionSettings, FeatureClass, FeatureClassSelection, FilterSettings, ImageTypeSpec, Interpolator,
+    ResegmentMode, Sigma,
+};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::{Error, Result};
 
-/// A PyRadiomics image type (`imageType` keys).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ImageType {
-    Original,
-    LoG,
-    Wavelet,
-    Square,
-    SquareRoot,
-    Logarithm,
-    Exponential,
-    Gradient,
-    Lbp2D,
-    Lbp3D,
-}
-
-impl ImageType {
-    /// Every PyRadiomics 3.1 image type, in the order of its documentation.
-    pub const ALL: [ImageType; 10] = [
-        ImageType::Original,
-        ImageType::LoG,
-        ImageType::Wavelet,
-        ImageType::Square,
-        ImageType::SquareRoot,
-        ImageType::Logarithm,
-        ImageType::Exponential,
-        ImageType::Gradient,
-        ImageType::Lbp2D,
-        ImageType::Lbp3D,
-    ];
-
-    /// PyRadiomics' name (`Original`, `LoG`, `Wavelet`, ..., `LBP3D`).
-    pub fn name(self) -> &'static str {
-        match self {
-            ImageType::Original => "Original",
-            ImageType::LoG => "LoG",
-            ImageType::Wavelet => "Wavelet",
-            ImageType::Square => "Square",
-            ImageType::SquareRoot => "SquareRoot",
-            ImageType::Logarithm => "Logarithm",
-            ImageType::Exponential => "Exponential",
-            ImageType::Gradient => "Gradient",
-            ImageType::Lbp2D => "LBP2D",
-            ImageType::Lbp3D => "LBP3D",
-        }
-    }
-
-    /// Parses PyRadiomics' (case-sensitive) name.
-    pub fn parse(name: &str) -> Option<ImageType> {
-        ImageType::ALL.into_iter().find(|t| t.name() == name)
-    }
-
-    /// Whether mmrad computes features on this image type today (only `Original`).
-    pub fn is_supported(self) -> bool {
-        self == ImageType::Original
-    }
-}
+pub use mmrad_features::ImageType;
 
 /// A parsed PyRadiomics parameter file (plus command-line overrides).
 #[derive(Debug, Clone, PartialEq)]
@@ -89,8 +36,14 @@ pub struct ExtractionParams {
     pub settings: ExtractionSettings,
     /// Classes in file order, each with its requested features (empty = the class's defaults).
     pub classes: FeatureClassSelection,
-    /// Enabled image types in file order (today always `[Original]`).
+    /// Enabled image types in file order.
     pub image_types: Vec<ImageType>,
+    /// Filter settings of `setting:` (`sigma`, `wavelet`, `level`, `start_level`, `gradientUseSpacing`).
+    pub filter: FilterSettings,
+    /// Every enabled image type with its effective settings (`setting:`, overrides, then the type's own settings),
+    /// in file order: the argument of [`mmrad_features::extract_image_types`]. Computed by [`parse_params`]
+    /// ([`apply_override`] does not update it).
+    pub image_type_specs: Vec<ImageTypeSpec>,
     /// Accepted-but-ignored keys, one sentence each (`voxelSetting: ...`).
     pub notes: Vec<String>,
 }
@@ -102,6 +55,11 @@ impl Default for ExtractionParams {
             settings: ExtractionSettings::default(),
             classes: FeatureClassSelection::all(),
             image_types: vec![ImageType::Original],
+            filter: FilterSettings::default(),
+            image_type_specs: vec![ImageTypeSpec::new(
+                ImageType::Original,
+                ExtractionSettings::default(),
+            )],
             notes: Vec::new(),
         }
     }
@@ -173,7 +131,7 @@ pub fn parse_params(text: &str, overrides: &[String]) -> Result<ExtractionParams
         }
     };
     let mut out = ExtractionParams::default();
-    let mut original_settings: Vec<(String, Node)> = Vec::new();
+    let mut type_settings: Vec<(ImageType, Entries)> = vec![(ImageType::Original, Vec::new())];
     for (key, value) in &root {
         match key.as_str() {
             "setting" => {
@@ -194,9 +152,8 @@ pub fn parse_params(text: &str, overrides: &[String]) -> Result<ExtractionParams
             }
             "featureClass" => out.classes = feature_classes(value)?,
             "imageType" => {
-                let (types, settings) = image_types(value)?;
-                out.image_types = types;
-                original_settings = settings;
+                type_settings = image_types(value)?;
+                out.image_types = type_settings.iter().map(|(t, _)| *t).collect();
             }
             other => {
                 let help = if other == "inputImage" {
@@ -217,21 +174,51 @@ pub fn parse_params(text: &str, overrides: &[String]) -> Result<ExtractionParams
     for text in overrides {
         apply_override(&mut out, text)?;
     }
-    for (name, node) in &original_settings {
-        apply_setting(&mut out, name, node, &format!("imageType.Original.{name}"))?;
+    for (image_type, entries) in &type_settings {
+        if *image_type == ImageType::Original {
+            for (name, node) in entries {
+                apply_setting(&mut out, name, node, &format!("imageType.Original.{name}"))?;
+            }
+        }
     }
-    out.settings.check().map_err(|err| {
+    check_settings(&out.settings, "setting")?;
+    // Each image type's own settings override `setting:` for that type only (PyRadiomics `args.update(customKwargs)`).
+    let mut specs = Vec::with_capacity(type_settings.len());
+    for (image_type, entries) in &type_settings {
+        let mut typed = out.clone();
+        if *image_type != ImageType::Original {
+            let prefix = format!("imageType.{}", image_type.name());
+            for (name, node) in entries {
+                apply_setting(&mut typed, name, node, &format!("{prefix}.{name}"))?;
+            }
+            check_settings(&typed.settings, &prefix)?;
+        }
+        for note in typed.notes.iter().skip(out.notes.len()) {
+            out.notes.push(note.clone());
+        }
+        specs.push(ImageTypeSpec {
+            image_type: *image_type,
+            settings: typed.settings,
+            filter: typed.filter,
+        });
+    }
+    out.image_type_specs = specs;
+    Ok(out)
+}
+
+/// [`ExtractionSettings::check`] as a protocol error naming `<prefix>.<setting>`.
+fn check_settings(settings: &ExtractionSettings, prefix: &str) -> Result<()> {
+    settings.check().map_err(|err| {
         let path = match &err {
-            mmrad_features::FeatureError::InvalidSetting { name, .. } => format!("setting.{name}"),
-            _ => "setting".to_owned(),
+            mmrad_features::FeatureError::InvalidSetting { name, .. } => format!("{prefix}.{name}"),
+            _ => prefix.to_owned(),
         };
         Error::invalid(
             path,
             err.to_string(),
             "change the setting, or leave it out to use PyRadiomics' default",
         )
-    })?;
-    Ok(out)
+    })
 }
 
 /// Applies one PyRadiomics `--setting` override (`key:value`; lists as `a,b,c`) to parsed params.
@@ -448,6 +435,8 @@ fn apply_setting(out: &mut ExtractionParams, key: &str, node: &Node, path: &str)
             "resampledPixelSpacing" => s.resampled_pixel_spacing = None,
             "resegmentRange" => s.resegment_range = None,
             "weightingNorm" => s.weighting_norm = None,
+            "sigma" => out.filter.sigma = Vec::new(),
+            "wavelet" => out.filter.wavelet = FilterSettings::default().wavelet,
             _ => {}
         }
         return Ok(());
@@ -563,32 +552,55 @@ fn apply_setting(out: &mut ExtractionParams, key: &str, node: &Node, path: &str)
             })?);
         }
         "gldm_a" => s.gldm_a = int_in::<i64>(node, path, 0, i64::MAX)? as f64,
-        // Filter settings: type-checked like PyRadiomics, then unused (their image types are rejected).
         "sigma" => {
             let values = floats(node, path)?;
             if values.iter().any(|v| v.is_nan() || *v <= 0.0) {
                 return Err(Error::invalid(path, "every sigma must be > 0", ""));
             }
-            out.notes.push(filter_note(path));
+            let Node::Seq(items) = node else {
+                return Err(wrong_type(path, "a list of numbers", node));
+            };
+            // PyRadiomics names the image with `str(sigma)`: `3` for an integer, `3.0` for a float.
+            out.filter.sigma = items
+                .iter()
+                .zip(values)
+                .map(|(item, mm)| match item {
+                    Node::Int(i) => Sigma {
+                        mm,
+                        text: i.to_string(),
+                    },
+                    _ => Sigma::float(mm),
+                })
+                .collect();
         }
-        "start_level" | "lbp3DIcosphereSubdivision" => {
+        "start_level" => out.filter.start_level = int_in(node, path, 0, usize::MAX)?,
+        "level" => out.filter.level = int_in(node, path, 1, usize::MAX)?,
+        "gradientUseSpacing" => out.filter.gradient_use_spacing = boolean(node, path)?,
+        "wavelet" => {
+            let name = string(node, path)?;
+            if !mmrad_features::image_types::wavelet_is_known(name) {
+                return Err(Error::invalid(
+                    path,
+                    format!(
+                        "unknown wavelet `{name}`; valid: {}",
+                        mmrad_features::WAVELET_NAMES
+                    ),
+                    "use a PyWavelets discrete wavelet name such as `coif1`, `haar`, `db2` or `sym4`",
+                ));
+            }
+            out.filter.wavelet = name.to_owned();
+        }
+        // LBP settings: type-checked like PyRadiomics, then unused (LBP image types are rejected).
+        "lbp3DIcosphereSubdivision" => {
             int_in::<i64>(node, path, 0, i64::MAX)?;
             out.notes.push(filter_note(path));
         }
-        "level" | "lbp2DSamples" | "lbp3DLevels" => {
+        "lbp2DSamples" | "lbp3DLevels" => {
             int_in::<i64>(node, path, 1, i64::MAX)?;
             out.notes.push(filter_note(path));
         }
         "lbp2DRadius" | "lbp3DIcosphereRadius" => {
             float_above(node, path, 0.0)?;
-            out.notes.push(filter_note(path));
-        }
-        "gradientUseSpacing" => {
-            boolean(node, path)?;
-            out.notes.push(filter_note(path));
-        }
-        "wavelet" => {
-            string(node, path)?;
             out.notes.push(filter_note(path));
         }
         "lbp2DMethod" => {
@@ -614,7 +626,7 @@ fn apply_setting(out: &mut ExtractionParams, key: &str, node: &Node, path: &str)
 }
 
 fn filter_note(path: &str) -> String {
-    format!("{path}: ignored; it only affects filtered image types, which mmrad does not compute yet")
+    format!("{path}: ignored; it only affects the LBP2D/LBP3D image types, which mmrad does not compute yet")
 }
 
 fn check_voxel_setting(key: &str, node: &Node) -> Result<()> {
@@ -701,8 +713,8 @@ fn feature_classes(node: &Node) -> Result<FeatureClassSelection> {
 /// Key-value pairs of a mapping, in file order.
 type Entries = Vec<(String, Node)>;
 
-/// Enabled image types, and the custom settings of `Original`.
-fn image_types(node: &Node) -> Result<(Vec<ImageType>, Entries)> {
+/// Enabled image types with their custom settings, in file order.
+fn image_types(node: &Node) -> Result<Vec<(ImageType, Entries)>> {
     if matches!(node, Node::Null) {
         return Err(Error::invalid(
             "imageType",
@@ -712,11 +724,10 @@ fn image_types(node: &Node) -> Result<(Vec<ImageType>, Entries)> {
     }
     let entries = mapping(node, "imageType")?;
     if entries.is_empty() {
-        return Ok((vec![ImageType::Original], Vec::new()));
+        return Ok(vec![(ImageType::Original, Vec::new())]);
     }
     let valid: Vec<&str> = ImageType::ALL.iter().map(|t| t.name()).collect();
     let mut types = Vec::new();
-    let mut original_settings = Vec::new();
     for (name, value) in entries {
         let path = format!("imageType.{name}");
         let Some(image_type) = ImageType::parse(name) else {
@@ -730,12 +741,9 @@ fn image_types(node: &Node) -> Result<(Vec<ImageType>, Entries)> {
             Node::Null => &[][..],
             _ => mapping(value, &path)?,
         };
-        if image_type == ImageType::Original {
-            original_settings = custom.to_vec();
-        }
-        types.push(image_type);
+        types.push((image_type, custom.to_vec()));
     }
-    Ok((types, original_settings))
+    Ok(types)
 }
 
 /// Rejects image types mmrad does not compute yet, naming all of them.
@@ -749,7 +757,8 @@ fn check_image_types(types: &[ImageType]) -> Result<()> {
         return Err(Error::invalid(
             "imageType",
             format!(
-                "image type{} {} {} not supported yet; only `Original` is",
+                "image type{} {} {} not supported yet; mmrad computes Original, LoG, Wavelet, Square, SquareRoot, \
+                 Logarithm, Exponential and Gradient",
                 if unsupported.len() > 1 { "s" } else { "" },
                 unsupported
                     .iter()

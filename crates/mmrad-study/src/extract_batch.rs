@@ -272,10 +272,17 @@ pub fn extract_case_region(
             .and_then(|e| e.to_str())
             .is_some_and(|e| e.eq_ignore_ascii_case("nrrd") || e.eq_ignore_ascii_case("nhdr"))
     };
-    let original_only = params
-        .image_types
-        .iter()
-        .all(|t| *t == mmrad_protocol::params_file::ImageType::Original);
+    // The condition under which `extract_image_types` is exactly `extract`.
+    let original_only = match params.image_type_specs.as_slice() {
+        [only] => {
+            only.image_type == mmrad_features::ImageType::Original
+                && (mmrad_features::ExtractionSettings {
+                    label: settings.label,
+                    ..only.settings.clone()
+                }) == *settings
+        }
+        _ => false,
+    };
     if !is_nrrd(&case.image)
         || !is_nrrd(&case.mask)
         || !original_only
@@ -336,7 +343,7 @@ pub fn extract_case_region(
 
 /// Extracts one case: reads the image (NIfTI, NRRD, DICOM file or series folder) and the mask (label map, DICOM SEG
 /// or RTSTRUCT, put on the image grid by [`mmrad_io::mask::read_mask`]), applies the row's `Label`, runs
-/// [`mmrad_features::extract`].
+/// [`mmrad_features::extract_image_types`] with the parameter file's image types.
 ///
 /// # Errors
 /// The reason, as text naming the file or setting (a panic inside the extraction is caught and reported too).
@@ -367,7 +374,14 @@ pub fn extract_case(case: &BatchCase, params: &ExtractionParams) -> std::result:
         };
         let grid = mmrad_io::mask::ImageGrid::of_volume(&image);
         let mask = mmrad_io::mask::read_mask(&case.mask, &select, Some(&grid)).map_err(|e| e.to_string())?;
-        mmrad_features::extract(&image, &mask, &settings, &params.classes).map_err(|e| e.to_string())
+        mmrad_features::extract_image_types(
+            &image,
+            &mask,
+            &settings,
+            &params.image_type_specs,
+            &params.classes,
+        )
+        .map_err(|e| e.to_string())
     };
     match catch_unwind(AssertUnwindSafe(run)) {
         Ok(result) => result,

@@ -94,6 +94,19 @@ fn region_path_steps_aside_where_it_does_not_apply() {
             .unwrap()
             .is_none()
     );
+    // Filtered image types go through `extract_image_types` on the whole image.
+    for yaml in [
+        "imageType: {Original: {}, LoG: {sigma: [1.0]}}",
+        "imageType: {Square: {}}",
+    ] {
+        let filtered = parse_params(yaml, &[]).unwrap();
+        assert!(
+            extract_case_region(&brain, &filtered, &filtered.settings)
+                .unwrap()
+                .is_none(),
+            "{yaml}"
+        );
+    }
     // A file that is not NRRD.
     let mut nifti = case("brain1", "");
     nifti.image = PathBuf::from("brain1_image.nii.gz");

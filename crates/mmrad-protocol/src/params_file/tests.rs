@@ -1,7 +1,7 @@
 //! Tests of the PyRadiomics parameter-file reader: shipped params, PyRadiomics' own examples, errors and overrides.
 
 use mmrad_features::texture::WeightingNorm;
-use mmrad_features::{ExtractionSettings, FeatureClass, Interpolator, ResegmentMode};
+use mmrad_features::{ExtractionSettings, FeatureClass, Interpolator, ResegmentMode, Sigma};
 use mmrad_testkit::repo_data;
 
 use super::*;
@@ -73,13 +73,61 @@ fn shared_params_a_original_all() {
 }
 
 #[test]
-fn shared_params_b_needs_filters() {
-    let error = load("params/b_resampled_log_wavelet.yaml")
-        .unwrap_err()
-        .to_string();
+fn shared_params_b_has_log_and_wavelet_specs() {
+    let params = load("params/b_resampled_log_wavelet.yaml").unwrap();
     assert_eq!(
-        error,
-        "imageType: image types `LoG`, `Wavelet` are not supported yet; only `Original` is"
+        params.image_types,
+        [ImageType::Original, ImageType::LoG, ImageType::Wavelet]
+    );
+    let log = &params.image_type_specs[1];
+    assert_eq!(log.image_type, ImageType::LoG);
+    assert_eq!(log.filter.sigma, [Sigma::float(1.0), Sigma::float(3.0)]);
+    assert_eq!(params.image_type_specs[2].filter.wavelet, "coif1");
+    assert_eq!(log.settings.resampled_pixel_spacing, Some([1.0, 1.0, 1.0]));
+}
+
+#[test]
+fn image_type_settings_override_setting_for_that_type_only() {
+    let params = ok(
+        "imageType: {Original: {}, LoG: {sigma: [1, 2.5], binWidth: 5}, Wavelet: {wavelet: haar, level: 2}}\n\
+         setting: {binWidth: 10, sigma: [9.0], gradientUseSpacing: false}",
+        &[],
+    );
+    let [original, log, wavelet] = &params.image_type_specs[..] else {
+        panic!("{:?}", params.image_type_specs);
+    };
+    assert_eq!(original.settings.bin_width, 10.0);
+    assert_eq!(log.settings.bin_width, 5.0);
+    // An integer sigma keeps its integer text (PyRadiomics' `str(1)`: `log-sigma-1-mm-3D`).
+    let texts: Vec<&str> = log.filter.sigma.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(texts, ["1", "2.5"]);
+    assert_eq!(original.filter.sigma, [Sigma::float(9.0)]);
+    assert_eq!(
+        (wavelet.filter.wavelet.as_str(), wavelet.filter.level),
+        ("haar", 2)
+    );
+    assert_eq!(wavelet.settings.bin_width, 10.0);
+    assert!(!wavelet.filter.gradient_use_spacing);
+}
+
+#[test]
+fn filter_settings_are_checked_and_named() {
+    err(
+        "imageType: {Wavelet: {wavelet: coif0}}",
+        &[],
+        "imageType.Wavelet.wavelet: unknown wavelet `coif0`; valid: haar",
+    );
+    err("setting: {level: 0}", &[], "setting.level: `0` is out of range");
+    err("imageType: {LoG: {binWidth: -1}}", &[], "imageType.LoG.binWidth");
+    err(
+        "imageType: {LoG: {sigmaa: [1.0]}}",
+        &[],
+        "imageType.LoG.sigmaa: unknown setting",
+    );
+    err(
+        "imageType: {Original: {}, LBP2D: {}}",
+        &[],
+        "imageType: image type `LBP2D` is not supported yet",
     );
 }
 
@@ -103,14 +151,13 @@ fn pyradiomics_example_params_yaml_has_a_duplicate_key() {
 }
 
 #[test]
-fn pyradiomics_example_ct_needs_filters() {
-    let error = load("params/pyradiomics_examples/exampleCT.yaml")
-        .unwrap_err()
-        .to_string();
-    assert!(
-        error.starts_with("imageType: image types `LoG`, `Wavelet` are not supported yet"),
-        "{error}"
+fn pyradiomics_example_ct_has_five_sigmas() {
+    let params = load("params/pyradiomics_examples/exampleCT.yaml").unwrap();
+    assert_eq!(
+        params.image_types,
+        [ImageType::Original, ImageType::LoG, ImageType::Wavelet]
     );
+    assert_eq!(params.image_type_specs[1].filter.sigma.len(), 5);
 }
 
 #[test]
@@ -435,13 +482,19 @@ fn interpolators_by_name_and_number() {
 }
 
 #[test]
-fn filter_settings_are_checked_then_noted() {
+fn filter_settings_are_read_and_lbp_settings_noted() {
     let params = ok(
-        "setting: {sigma: [1.0, 3.0], wavelet: coif1, label_channel: 0}",
+        "setting: {sigma: [1.0, 3.0], wavelet: coif1, label_channel: 0, lbp2DRadius: 2}",
         &[],
     );
-    assert_eq!(params.notes.len(), 2, "{:?}", params.notes);
-    assert!(params.notes[0].starts_with("setting.sigma: ignored"));
+    assert_eq!(params.filter.sigma, [Sigma::float(1.0), Sigma::float(3.0)]);
+    // `label_channel: 0` is the only channel mmrad reads: no note.
+    assert_eq!(params.notes.len(), 1, "{:?}", params.notes);
+    assert!(
+        params.notes[0].starts_with("setting.lbp2DRadius: ignored"),
+        "{:?}",
+        params.notes
+    );
     err(
         "setting: {sigma: [0]}",
         &[],

@@ -1,0 +1,525 @@
+//! PyRadiomics image types (`imageType:`): extraction over the original and filtered images, named as PyRadiomics.
+//!
+//! Order of operations, as PyRadiomics 3.1 `featureextractor.execute`:
+//! 1. The image is loaded once: normalised, then resampled onto the grid of the ROI bounding box plus `padDistance`
+//!    voxels (`resampledPixelSpacing`; when the spacing is already the requested one, only cropped with the padding),
+//!    or cropped with the padding (`preCrop`), or kept whole.
+//! 2. Shape features are computed once, from the original image's ROI (`original_shape_*`).
+//! 3. Each enabled image type, in parameter-file order, filters the loaded image (every sigma of `LoG`, every band
+//!    of `Wavelet`); each filtered image is cropped to the ROI bounding box and gets the intensity and texture classes
+//!    with the image type's own settings (`imageType: {LoG: {binWidth: 5}}` overrides `setting:`), named
+//!    `<image type name>_<class>_<feature>`: `original_firstorder_Mean`, `log-sigma-3-0-mm-3D_glcm_Contrast`,
+//!    `wavelet-LLH_glrlm_RunEntropy`, `square_...`, `squareroot_...`, `logarithm_...`, `exponential_...`,
+//!    `gradient_...`.
+//!
+//! A float32 image stays float32 in PyRadiomics (SimpleITK resamples it to float32, PyWavelets transforms it in
+//! float32): here the loaded image is rounded to f32 and the wavelet runs in emulated float32 when the input looks
+//! like a float32 image (see `stored_as_float32`).
+//!
+//! The ROI (masks, bounding box, resegmentation, checks, diagnostics) comes from [`prepare_roi`]; the loaded image is
+//! rebuilt here with the same grid arithmetic (see [`filter_input`]) and checked voxel for voxel against the ROI's
+//! cropped image, so the two can never silently disagree. LBP2D/LBP3D are not implemented (an error naming them).
+
+use ndarray::Array3;
+
+use mmrad_core::{Geometry, LabelMap, Volume};
+use mmrad_image::filters;
+use mmrad_image::{OutputCast, bounding_box, normalise, resample_labels_nearest, resample_volume};
+
+use crate::extract::{Extraction, FeatureClass, FeatureClassSelection, extract};
+use crate::roi::prepare_roi;
+use crate::settings::ExtractionSettings;
+use crate::{FeatureError, Result};
+
+/// A PyRadiomics image type (`imageType` keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ImageType {
+    Original,
+    LoG,
+    Wavelet,
+    Square,
+    SquareRoot,
+    Logarithm,
+    Exponential,
+    Gradient,
+    Lbp2D,
+    Lbp3D,
+}
+
+impl ImageType {
+    /// Every PyRadiomics 3.1 image type, in the order of its documentation.
+    pub const ALL: [ImageType; 10] = [
+        ImageType::Original,
+        ImageType::LoG,
+        ImageType::Wavelet,
+        ImageType::Square,
+        ImageType::SquareRoot,
+        ImageType::Logarithm,
+        ImageType::Exponential,
+        ImageType::Gradient,
+        ImageType::Lbp2D,
+        ImageType::Lbp3D,
+    ];
+
+    /// PyRadiomics' name (`Original`, `LoG`, `Wavelet`, ..., `LBP3D`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageType::Original => "Original",
+            ImageType::LoG => "LoG",
+            ImageType::Wavelet => "Wavelet",
+            ImageType::Square => "Square",
+            ImageType::SquareRoot => "SquareRoot",
+            ImageType::Logarithm => "Logarithm",
+            ImageType::Exponential => "Exponential",
+            ImageType::Gradient => "Gradient",
+            ImageType::Lbp2D => "LBP2D",
+            ImageType::Lbp3D => "LBP3D",
+        }
+    }
+
+    /// Parses PyRadiomics' (case-sensitive) name.
+    pub fn parse(name: &str) -> Option<ImageType> {
+        ImageType::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// Whether mmrad computes features on this image type (all but LBP2D and LBP3D).
+    pub fn is_supported(self) -> bool {
+        !matches!(self, ImageType::Lbp2D | ImageType::Lbp3D)
+    }
+}
+
+pub use mmrad_image::filters::WAVELET_NAMES;
+
+/// Whether PyWavelets knows the discrete wavelet `name` (`coif1`, `haar`, `db2`, `sym4`, `bior1.3`, ...).
+pub fn wavelet_is_known(name: &str) -> bool {
+    filters::wavelet_names().any(|known| known == name)
+}
+
+/// One LoG sigma: its value in mm and the text PyRadiomics puts in the image type name (`str(sigma)`: `3.0` for a
+/// float, `3` for an integer in the parameter file, giving `log-sigma-3-0-mm-3D` or `log-sigma-3-mm-3D`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sigma {
+    pub mm: f64,
+    pub text: String,
+}
+
+impl Sigma {
+    /// A sigma written as a float (`1.0` → text `1.0`).
+    pub fn float(mm: f64) -> Sigma {
+        Sigma {
+            mm,
+            text: format!("{mm:?}"),
+        }
+    }
+}
+
+/// Settings of the filtered image types, with PyRadiomics 3.1 defaults.
+///
+/// | Name | PyRadiomics | Default | Purpose |
+/// |---|---|---|---|
+/// | `sigma` | `sigma` | none | LoG widths in mm (no sigma: no LoG image) |
+/// | `wavelet` | `wavelet` | `coif1` | PyWavelets wavelet name |
+/// | `start_level` | `start_level` | 0 | first decomposition level whose bands are used |
+/// | `level` | `level` | 1 | number of levels whose bands are used |
+/// | `gradient_use_spacing` | `gradientUseSpacing` | true | gradient in intensity per mm (else per voxel) |
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilterSettings {
+    pub sigma: Vec<Sigma>,
+    pub wavelet: String,
+    pub start_level: usize,
+    pub level: usize,
+    pub gradient_use_spacing: bool,
+}
+
+impl Default for FilterSettings {
+    fn default() -> Self {
+        FilterSettings {
+            sigma: Vec::new(),
+            wavelet: "coif1".to_owned(),
+            start_level: 0,
+            level: 1,
+            gradient_use_spacing: true,
+        }
+    }
+}
+
+/// One enabled image type with its effective settings (`setting:` plus the type's own overrides).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageTypeSpec {
+    pub image_type: ImageType,
+    /// Feature settings for this type's images (bin width, texture settings, ...); the ROI is always prepared with
+    /// the settings given to [`extract_image_types`], as PyRadiomics loads the image once.
+    pub settings: ExtractionSettings,
+    pub filter: FilterSettings,
+}
+
+impl ImageTypeSpec {
+    /// The image type with the given settings and default filter settings.
+    pub fn new(image_type: ImageType, settings: ExtractionSettings) -> ImageTypeSpec {
+        ImageTypeSpec {
+            image_type,
+            settings,
+            filter: FilterSettings::default(),
+        }
+    }
+}
+
+/// Extracts features of every enabled image type, named and ordered as PyRadiomics does.
+///
+/// With `image_types` = `[Original]` (with the same settings, whatever its `label`) this is exactly [`extract`].
+///
+/// # Errors
+/// Everything [`extract`] rejects; an unsupported image type (LBP2D, LBP3D); an unknown wavelet or a level of 0;
+/// a filter without a scale (`Square` etc. on an image that is zero everywhere). A sigma PyRadiomics skips (too large
+/// for the image, or the image smaller than 4 voxels along an axis) is not an error: it is skipped with a
+/// `diagnostics_Warning_LoG` entry, as PyRadiomics logs a warning.
+pub fn extract_image_types(
+    image: &Volume,
+    mask: &LabelMap,
+    settings: &ExtractionSettings,
+    image_types: &[ImageTypeSpec],
+    classes: &FeatureClassSelection,
+) -> Result<Extraction> {
+    if let Some(unsupported) = image_types.iter().find(|t| !t.image_type.is_supported()) {
+        return Err(FeatureError::Unsupported {
+            what: format!("imageType.{}", unsupported.image_type.name()),
+            hint: "mmrad does not compute local binary pattern images yet; remove it from `imageType`"
+                .to_owned(),
+        });
+    }
+    if let [only] = image_types
+        && only.image_type == ImageType::Original
+        && (ExtractionSettings {
+            label: settings.label,
+            ..only.settings.clone()
+        }) == *settings
+    {
+        return extract(image, mask, settings, classes);
+    }
+    let roi = prepare_roi(image, mask, settings)?;
+    let (loaded, offset) = filter_input(image, mask, settings)?;
+    let mut local_box = roi.bounding_box;
+    for axis in 0..3 {
+        for end in 0..2 {
+            local_box[axis][end] -= offset[axis];
+        }
+    }
+    if mmrad_image::crop(&loaded.data, &local_box) != roi.image {
+        return Err(FeatureError::Shape {
+            what: "the image filters see (internal: the filter grid differs from the ROI grid)".to_owned(),
+            expected: format!("{:?}", roi.image.dim()),
+            found: format!("{:?}", mmrad_image::crop(&loaded.data, &local_box).dim()),
+        });
+    }
+    // SimpleITK keeps a float32 image float32 through resampling, and PyWavelets then transforms it in float32.
+    let float32 = !settings.normalize && stored_as_float32(&image.data);
+    let mut loaded = loaded;
+    if float32 {
+        loaded.data.mapv_inplace(|v| f64::from(v as f32));
+    }
+    let geometry = Geometry {
+        ndim: mask.geometry.ndim,
+        ..loaded.geometry.clone()
+    };
+    let mut out = Extraction::default();
+    if settings.additional_info {
+        out.diagnostics.extend(roi.diagnostics.iter().cloned());
+    }
+    // The cropped ROI is extracted again with everything the ROI pipeline did switched off.
+    let plain = |s: &ExtractionSettings| ExtractionSettings {
+        label: 1,
+        normalize: false,
+        resegment_range: None,
+        resegment_shape: false,
+        pre_crop: false,
+        correct_mask: false,
+        additional_info: false,
+        resampled_pixel_spacing: None,
+        geometry_tolerance: None,
+        ..s.clone()
+    };
+    let as_labels = |m: &Array3<bool>| LabelMap::new(m.mapv(i64::from), geometry.clone());
+
+    // 2. Shape, once, from the original image's ROI.
+    let (shape_classes, intensity_classes): (Vec<_>, Vec<_>) = classes
+        .classes
+        .iter()
+        .cloned()
+        .partition(|(c, _)| matches!(c, FeatureClass::Shape | FeatureClass::Shape2D));
+    if !shape_classes.is_empty() {
+        let shape = extract(
+            &Volume::new(roi.image.clone(), geometry.clone()),
+            &as_labels(&roi.shape_mask),
+            &plain(settings),
+            &FeatureClassSelection {
+                classes: shape_classes,
+            },
+        )?;
+        out.features.extend(shape.features);
+        out.diagnostics.extend(shape.diagnostics);
+    }
+
+    // 3. Every image type, every image it yields.
+    let intensity = FeatureClassSelection {
+        classes: intensity_classes,
+    };
+    if intensity.classes.is_empty() {
+        return Ok(out);
+    }
+    let intensity_mask = as_labels(&roi.mask);
+    for spec in image_types {
+        for (name, filtered) in filtered_images(&loaded, float32, spec, &mut out.diagnostics)? {
+            let cropped = if name == "original" {
+                roi.image.clone()
+            } else {
+                mmrad_image::crop(&filtered, &local_box)
+            };
+            let features = extract(
+                &Volume::new(cropped, geometry.clone()),
+                &intensity_mask,
+                &plain(&spec.settings),
+                &intensity,
+            )?;
+            out.features
+                .extend(features.features.into_iter().map(|(feature, value)| {
+                    let suffix = feature.strip_prefix("original_").unwrap_or(&feature);
+                    (format!("{name}_{suffix}"), value)
+                }));
+            out.diagnostics.extend(features.diagnostics);
+        }
+    }
+    Ok(out)
+}
+
+/// The images one image type yields, with PyRadiomics' image type names, in PyRadiomics' order.
+fn filtered_images(
+    loaded: &Volume,
+    float32: bool,
+    spec: &ImageTypeSpec,
+    diagnostics: &mut Vec<(String, String)>,
+) -> Result<Vec<(String, Array3<f64>)>> {
+    let filter_error = |e: mmrad_image::ImageError| FeatureError::InvalidSetting {
+        name: "imageType",
+        value: format!("{}: {e}", spec.image_type.name()),
+        expected: "settings the filter accepts",
+    };
+    let one = |name: &str, data: Array3<f64>| Ok(vec![(name.to_owned(), data)]);
+    match spec.image_type {
+        ImageType::Original => one("original", Array3::zeros((0, 0, 0))),
+        ImageType::Square => one("square", filters::square(&loaded.data).map_err(filter_error)?),
+        ImageType::SquareRoot => one(
+            "squareroot",
+            filters::square_root(&loaded.data).map_err(filter_error)?,
+        ),
+        ImageType::Logarithm => one(
+            "logarithm",
+            filters::logarithm(&loaded.data).map_err(filter_error)?,
+        ),
+        ImageType::Exponential => one(
+            "exponential",
+            filters::exponential(&loaded.data).map_err(filter_error)?,
+        ),
+        ImageType::Gradient => one(
+            "gradient",
+            filters::gradient_magnitude(loaded, spec.filter.gradient_use_spacing).data,
+        ),
+        ImageType::LoG => {
+            let ndim = if loaded.geometry.ndim == 2 { 2 } else { 3 };
+            let (nz, ny, nx) = loaded.data.dim();
+            let size = &[nx, ny, nz][..ndim];
+            let spacing = &loaded.geometry.spacing[..ndim];
+            let mut out = Vec::new();
+            for sigma in &spec.filter.sigma {
+                let name = format!("log-sigma-{}-mm-3D", sigma.text.replace('.', "-"));
+                match filters::log_sigma_applies(size, spacing, sigma.mm) {
+                    Ok(()) => out.push((
+                        name,
+                        filters::laplacian_of_gaussian(loaded, sigma.mm)
+                            .map_err(filter_error)?
+                            .data,
+                    )),
+                    Err(reason) => diagnostics.push((
+                        "diagnostics_Warning_LoG".to_owned(),
+                        format!("{name}: {reason}; skipped"),
+                    )),
+                }
+            }
+            Ok(out)
+        }
+        ImageType::Wavelet => {
+            let force = spec.settings.force_2d.then_some(spec.settings.force_2d_dimension);
+            let axes = filters::wavelet_axes(loaded.geometry.ndim.clamp(2, 3), force);
+            let precision = if float32 {
+                filters::Precision::F32
+            } else {
+                filters::Precision::F64
+            };
+            let bands = filters::wavelet_decompositions(
+                &loaded.data,
+                &spec.filter.wavelet,
+                spec.filter.start_level,
+                spec.filter.level,
+                &axes,
+                precision,
+            )
+            .map_err(filter_error)?;
+            Ok(bands.into_iter().map(|b| (b.name, b.data)).collect())
+        }
+        ImageType::Lbp2D | ImageType::Lbp3D => Ok(Vec::new()),
+    }
+}
+
+/// The image PyRadiomics' filters see (`featureextractor.loadImage`) and the offset of its grid in the grid of
+/// `roi.bounding_box`: the normalised image, resampled onto the padded ROI grid (or cropped with `padDistance` when
+/// already at the requested spacing, or with `preCrop`), else the whole image.
+///
+/// The resampling grid repeats `roi::resample_pair` (PyRadiomics `resampleImage`); the caller checks the result
+/// against [`prepare_roi`]'s cropped image voxel for voxel.
+fn filter_input(
+    image: &Volume,
+    mask: &LabelMap,
+    settings: &ExtractionSettings,
+) -> Result<(Volume, [usize; 3])> {
+    let mut normalised = image.clone();
+    if settings.normalize {
+        normalise(
+            &mut normalised.data,
+            settings.normalize_scale,
+            settings.remove_outliers,
+        )
+        .map_err(|e| FeatureError::NonFinite {
+            what: format!("normalisation ({e})"),
+        })?;
+    }
+    let pad = settings.pad_distance;
+    let crop_padded = |volume: Volume, bb: [[usize; 2]; 3]| -> (Volume, [usize; 3]) {
+        let (nz, ny, nx) = volume.data.dim();
+        let upper = [nz - 1, ny - 1, nx - 1];
+        let mut padded = bb;
+        for axis in 0..3 {
+            padded[axis] = [
+                bb[axis][0].saturating_sub(pad),
+                (bb[axis][1] + pad).min(upper[axis]),
+            ];
+        }
+        let offset = [padded[0][0], padded[1][0], padded[2][0]];
+        let origin_index = [offset[2] as f64, offset[1] as f64, offset[0] as f64];
+        let geometry = Geometry {
+            origin: volume.geometry.index_to_physical(origin_index),
+            ..volume.geometry.clone()
+        };
+        (
+            Volume::new(mmrad_image::crop(&volume.data, &padded), geometry),
+            offset,
+        )
+    };
+    let morphological_box = |labels: &Array3<i64>| {
+        bounding_box(&labels.mapv(|v| v == settings.label)).ok_or(FeatureError::EmptyRoi {
+            label: Some(settings.label),
+        })
+    };
+    let Some(requested) = settings.resampled_pixel_spacing else {
+        if settings.pre_crop {
+            let bb = morphological_box(&mask.data)?;
+            return Ok(crop_padded(normalised, bb));
+        }
+        return Ok((normalised, [0, 0, 0]));
+    };
+    let roi_box = morphological_box(&mask.data)?;
+    let mask_spacing = mask.geometry.spacing;
+    let lower = [roi_box[2][0] as f64, roi_box[1][0] as f64, roi_box[0][0] as f64];
+    let size = [
+        (roi_box[2][1] - roi_box[2][0] + 1) as f64,
+        (roi_box[1][1] - roi_box[1][0] + 1) as f64,
+        (roi_box[0][1] - roi_box[0][0] + 1) as f64,
+    ];
+    let mut spacing = [0.0; 3];
+    for k in 0..3 {
+        spacing[k] = if requested[k] == 0.0 || size[k] == 1.0 {
+            mask_spacing[k]
+        } else {
+            requested[k]
+        };
+    }
+    let image_spacing = normalised.geometry.spacing;
+    let all_close = (0..3).all(|k| (image_spacing[k] - spacing[k]).abs() <= 1e-8 + 1e-5 * spacing[k].abs());
+    if all_close {
+        // PyRadiomics resamples only the mask onto the image grid, then crops both with the padding.
+        let resampled =
+            resample_labels_nearest(mask, &normalised.geometry, normalised.data.dim()).map_err(|e| {
+                FeatureError::RoiOutsideImage {
+                    detail: e.to_string(),
+                }
+            })?;
+        let bb = morphological_box(&resampled.data)?;
+        return Ok(crop_padded(normalised, bb));
+    }
+    let pad = pad as f64;
+    let mask_size = mask.size_xyz();
+    let mut new_size = [0_usize; 3];
+    let mut origin_index = [0.0; 3];
+    for k in 0..3 {
+        let ratio = mask_spacing[k] / spacing[k];
+        let max_upper = (mask_size[k] as f64 * ratio).ceil() - 1.0;
+        let lower_new = ((lower[k] - 0.5) * ratio - pad).floor().max(0.0);
+        let upper_new = ((lower[k] + size[k] - 0.5) * ratio + pad).ceil().min(max_upper);
+        new_size[k] = (upper_new - lower_new + 1.0).max(1.0) as usize;
+        origin_index[k] = 0.5 * (spacing[k] - mask_spacing[k]) / mask_spacing[k] + lower_new / ratio;
+    }
+    let geometry = Geometry {
+        spacing,
+        origin: mask.geometry.index_to_physical(origin_index),
+        direction: mask.geometry.direction,
+        ndim: mask.geometry.ndim,
+    };
+    let shape = (new_size[2], new_size[1], new_size[0]);
+    let cast = integer_cast(&normalised.data);
+    let resampled =
+        resample_volume(&normalised, &geometry, shape, settings.interpolator, cast).map_err(|e| {
+            FeatureError::RoiOutsideImage {
+                detail: e.to_string(),
+            }
+        })?;
+    Ok((resampled, [0, 0, 0]))
+}
+
+/// Whether the image was (most likely) stored as float32: every value is a float32 value and not all are integers.
+///
+/// `Volume` does not record the pixel type; an integer image (all values integers) is transformed in float64 by
+/// PyWavelets, as is any image with a value float32 cannot hold. A float32 file holding only integers is read as an
+/// integer image here, and its wavelet bands then differ from PyWavelets' by float32 rounding.
+fn stored_as_float32(data: &Array3<f64>) -> bool {
+    let mut any_fraction = false;
+    for &v in data {
+        if !v.is_finite() || f64::from(v as f32) != v {
+            return false;
+        }
+        any_fraction |= v.fract() != 0.0;
+    }
+    any_fraction
+}
+
+/// The smallest of uint8, int16, uint16, int32 holding every value when all values are integers, else float
+/// (repeats `roi::integer_cast`).
+fn integer_cast(data: &Array3<f64>) -> OutputCast {
+    if data.iter().any(|v| v.fract() != 0.0 || !v.is_finite()) {
+        return OutputCast::Float;
+    }
+    let (min, max) = data
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    for (lo, hi) in [
+        (0_i64, 255_i64),
+        (-32768, 32767),
+        (0, 65535),
+        (i64::from(i32::MIN), i64::from(i32::MAX)),
+    ] {
+        if min >= lo as f64 && max <= hi as f64 {
+            return OutputCast::Integer { min: lo, max: hi };
+        }
+    }
+    OutputCast::Float
+}
