@@ -12,6 +12,7 @@
 //!   grouped calibration table with Wilson intervals, Hosmer–Lemeshow test, and the rest of `rms::val.prob`:
 //!   lowess-smoothed curve with Emax / E90 / Eavg (ICI), Spiegelhalter's z, expected/observed ratio.
 //! - [`smooth`]: Cleveland's lowess, as R's `lowess`.
+//! - [`optimism`]: Harrell's bootstrap optimism correction of a plain logistic model, as `rms::validate`.
 //! - [`threshold`]: ROC curve points, confusion metrics with Wilson intervals at a threshold, Youden-optimal and
 //!   fixed-sensitivity thresholds, decision-curve net benefit.
 //! - [`spread`](mod@spread): spread of a metric over CV repeats.
@@ -22,6 +23,7 @@
 pub mod bootstrap;
 pub mod calibration;
 pub mod discrimination;
+pub mod optimism;
 pub mod smooth;
 pub mod spread;
 pub mod summary;
@@ -37,6 +39,9 @@ pub use calibration::{
     expected_observed_ratio, hosmer_lemeshow, smooth_calibration, spiegelhalter, wilson_interval,
 };
 pub use discrimination::{DeLong, PairedDeLong, auc, delong, delong_paired};
+pub use optimism::{
+    OPTIMISM_INDEXES, Optimism, OptimismRow, logistic_optimism, logistic_optimism_with_samples,
+};
 pub use smooth::{LowessOptions, lowess, lowess_with_options};
 pub use spread::{Spread, spread};
 pub use summary::{Summary, SummaryOptions, summarize, summarize_with_options};
