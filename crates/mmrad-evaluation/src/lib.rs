@@ -17,8 +17,10 @@
 //!   fixed-sensitivity thresholds, decision-curve net benefit.
 //! - [`spread`](mod@spread): spread of a metric over CV repeats.
 //!
-//! This crate never reads files, the clock or the environment, and knows nothing of models: it only sees the
-//! scores they produced (out-of-fold scores in a study).
+//! This crate never reads files, the clock or the environment, and knows nothing of the study's models: it only
+//! sees the scores they produced (out-of-fold scores in a study). The one exception is [`optimism`], which refits
+//! a plain logistic model on bootstrap samples of its predictors (the reference form of Harrell's method; the
+//! study's whole-pipeline version belongs in mmrad-study).
 
 pub mod bootstrap;
 pub mod calibration;

@@ -187,7 +187,7 @@ fn clowess(x: &[f64], y: &[f64], span: f64, iterations: usize, delta: f64) -> Ve
         let mut absolute: Vec<f64> = residuals.iter().map(|r| r.abs()).collect();
         absolute.sort_by(f64::total_cmp);
         let half = n / 2;
-        let six_mad = if n % 2 == 0 {
+        let six_mad = if n.is_multiple_of(2) {
             3.0 * (absolute[half] + absolute[n - half - 1])
         } else {
             6.0 * absolute[half]

@@ -27,8 +27,11 @@ evaluation:
   thresholds: [youden, { sensitivity: 0.9 }, { probability: 0.3 }]
 "#;
 
-/// predictions.csv → model → case-mean probability per case with its outcome, and per-repeat scores.
-fn predictions(dir: &Path) -> BTreeMap<String, (Vec<(bool, f64)>, BTreeMap<usize, Vec<f64>>)> {
+/// A model's case-mean probability per case with its outcome, and its scores per repeat.
+type ModelPredictions = (Vec<(bool, f64)>, BTreeMap<usize, Vec<f64>>);
+
+/// predictions.csv → model → [`ModelPredictions`].
+fn predictions(dir: &Path) -> BTreeMap<String, ModelPredictions> {
     let text = std::fs::read_to_string(dir.join("predictions.csv")).unwrap();
     let mut per_repeat: BTreeMap<String, BTreeMap<usize, Vec<(bool, f64)>>> = BTreeMap::new();
     for line in text.lines().skip(1) {
