@@ -956,7 +956,8 @@ fn write_outputs(
     // manifest.json (last: it lists the hashes of everything above)
     let manifest = ManifestDto {
         mmrad_version: env!("CARGO_PKG_VERSION"),
-        output_format_version: 1,
+        // 2: metrics.csv gained eo_ratio, emax, e90, eavg, spiegelhalter_p (+ auc_boot_lo/hi), and thresholds.csv.
+        output_format_version: 2,
         name: &plan.name,
         protocol: FileDto {
             path: options
