@@ -94,7 +94,13 @@ fn smoke_study_outputs_columns_and_determinism_across_threads() {
     let expected_headers = [
         (
             "metrics.csv",
-            "model,modalities,n,events,auc,auc_lo,auc_hi,brier,brier_scaled,cal_intercept,cal_intercept_free,cal_slope,hl_p",
+            "model,modalities,n,events,auc,auc_lo,auc_hi,brier,brier_scaled,cal_intercept,cal_intercept_free,cal_slope,hl_p,\
+             eo_ratio,emax,e90,eavg,spiegelhalter_p",
+        ),
+        (
+            "thresholds.csv",
+            "model,rule,threshold,tp,fp,tn,fn,sensitivity,sensitivity_lo,sensitivity_hi,specificity,specificity_lo,\
+             specificity_hi,ppv,ppv_lo,ppv_hi,npv,npv_lo,npv_hi,accuracy,accuracy_lo,accuracy_hi",
         ),
         (
             "calibration.csv",

@@ -1,5 +1,7 @@
 //! Calibration of predicted probabilities: Brier score (+ scaled), calibration-in-the-large, calibration slope
-//! and free intercept, grouped calibration table with Wilson intervals, Hosmer–Lemeshow test.
+//! and free intercept, grouped calibration table with Wilson intervals, Hosmer–Lemeshow test, and the rest of
+//! what `rms::val.prob` reports: the lowess-smoothed calibration curve with Emax, E90 and Eavg (ICI),
+//! Spiegelhalter's z test, and the expected/observed ratio.
 //!
 //! Recalibration models are fitted with [`mmrad_stats::logistic_irls`] to a relative deviance change of 1e-10
 //! plus one polishing Newton step (coefficients converged far below 1e-8). Probabilities of exactly 0 or 1 are
@@ -7,9 +9,10 @@
 //! and the calibration table use the probabilities as given.
 
 use mmrad_stats::logistic::logit;
-use mmrad_stats::{IrlsOptions, LogisticFit, chi2_sf, logistic_irls, quantiles};
+use mmrad_stats::{IrlsOptions, LogisticFit, chi2_sf, logistic_irls, normal_sf, quantiles};
 use ndarray::{Array1, Array2};
 
+use crate::smooth::{LowessOptions, lowess_with_options};
 use crate::{Error, Result, Z_95};
 
 /// Probabilities are clipped to `[PROBABILITY_CLIP, 1 - PROBABILITY_CLIP]` before taking logits.
@@ -236,6 +239,109 @@ pub fn hosmer_lemeshow(p: &[f64], y: &[bool], groups: usize) -> Result<HosmerLem
     let df = table.len() - 2;
     let p_value = chi2_sf(stat, df as f64)?;
     Ok(HosmerLemeshow { stat, df, p: p_value })
+}
+
+/// The smoothed calibration curve and its error summaries, as `rms::val.prob` reports them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmoothCalibration {
+    /// `max |p - s(p)|` over the cases, `s` the lowess-smoothed observed rate (`f = 2/3`, no robustness
+    /// iterations, `delta` 1 % of the range: `lowess(p, y, iter = 0)`).
+    pub emax: f64,
+    /// Type-7 90 % quantile of `|p - s(p)|`.
+    pub e90: f64,
+    /// `mean |p - s(p)|`; this is the integrated calibration index (ICI) of Austin & Steyerberg (2019), Stat Med
+    /// 38:4051, with val.prob's lowess in place of their loess.
+    pub eavg: f64,
+    /// `s(p)` at each case, in case order (tied predictions share the mean of their fits, as `approx(ties = mean)`).
+    pub smoothed: Vec<f64>,
+}
+
+/// Spiegelhalter's (1986) z test of calibration, `rms::val.prob`'s `S:z` and `S:p`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spiegelhalter {
+    /// `Σ (y - p)(1 - 2p) / √Σ (1 - 2p)² p (1 - p)`.
+    pub z: f64,
+    /// Two-sided `2 Φ(-|z|)`.
+    pub p: f64,
+}
+
+/// Lowess-smoothed calibration curve with Emax, E90 and Eavg (ICI) exactly as `rms::val.prob` computes them.
+///
+/// # Errors
+/// As [`brier`].
+///
+/// # Examples
+/// ```
+/// let p = [0.1, 0.3, 0.2, 0.8, 0.6, 0.4, 0.7, 0.2, 0.9, 0.5];
+/// let y = [false, false, true, true, false, false, true, false, true, true];
+/// let curve = mmrad_evaluation::smooth_calibration(&p, &y)?;
+/// assert!(curve.eavg <= curve.e90 && curve.e90 <= curve.emax);
+/// # Ok::<(), mmrad_evaluation::Error>(())
+/// ```
+pub fn smooth_calibration(p: &[f64], y: &[bool]) -> Result<SmoothCalibration> {
+    crate::check_scores("p", p, y)?;
+    crate::check_probabilities("p", p)?;
+    let outcome: Vec<f64> = y.iter().map(|&v| f64::from(u8::from(v))).collect();
+    let options = LowessOptions {
+        iterations: 0,
+        ..LowessOptions::default()
+    };
+    let fitted = lowess_with_options(p, &outcome, &options)?;
+    // `approx(..., ties = mean)`: tied predictions take the mean of their fitted values.
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let mut smoothed = fitted.clone();
+    for group in order.chunk_by(|&a, &b| p[a] == p[b]) {
+        let mean = group.iter().map(|&i| fitted[i]).sum::<f64>() / group.len() as f64;
+        for &i in group {
+            smoothed[i] = mean;
+        }
+    }
+    let errors: Vec<f64> = p.iter().zip(&smoothed).map(|(pi, si)| (pi - si).abs()).collect();
+    let e90 = quantiles(&errors, &[0.9])?.first().copied().unwrap_or(f64::NAN);
+    Ok(SmoothCalibration {
+        emax: errors.iter().copied().fold(0.0, f64::max),
+        e90,
+        eavg: errors.iter().sum::<f64>() / errors.len() as f64,
+        smoothed,
+    })
+}
+
+/// Spiegelhalter's z test that the predictions are calibrated.
+///
+/// # Errors
+/// As [`brier`]; [`Error::Undefined`] when every prediction is 0, ½ or 1 (the variance `Σ (1 - 2p)² p (1 - p)`
+/// is zero).
+pub fn spiegelhalter(p: &[f64], y: &[bool]) -> Result<Spiegelhalter> {
+    crate::check_scores("p", p, y)?;
+    crate::check_probabilities("p", p)?;
+    let (mut numerator, mut variance) = (0.0, 0.0);
+    for (&pi, &yi) in p.iter().zip(y) {
+        let lever = 1.0 - 2.0 * pi;
+        numerator += (f64::from(u8::from(yi)) - pi) * lever;
+        variance += lever * lever * pi * (1.0 - pi);
+    }
+    if variance <= 0.0 {
+        return Err(Error::Undefined {
+            what: "the Spiegelhalter z test",
+            reason: "every prediction is 0, 0.5 or 1, so the statistic has zero variance".to_string(),
+        });
+    }
+    let z = numerator / variance.sqrt();
+    Ok(Spiegelhalter {
+        z,
+        p: (2.0 * normal_sf(z.abs())).min(1.0),
+    })
+}
+
+/// Expected over observed events, `Σ p / Σ y`; 1 is ideal, above 1 means risk over-estimated.
+///
+/// # Errors
+/// As [`brier`] (both classes are required, so the denominator is positive).
+pub fn expected_observed_ratio(p: &[f64], y: &[bool]) -> Result<f64> {
+    let events = crate::check_scores("p", p, y)?;
+    crate::check_probabilities("p", p)?;
+    Ok(p.iter().sum::<f64>() / events as f64)
 }
 
 /// Wilson score interval for `events` successes in `n` trials at normal quantile `z`, clipped to `[0, 1]`;

@@ -6,28 +6,51 @@
 //! Modules, in reading order:
 //! - [`summary`]: [`summarize`], all headline metrics of one score vector in one call.
 //! - [`discrimination`]: AUC (Mann–Whitney with ties), DeLong variance and 95 % CI, paired DeLong test.
+//! - [`bootstrap`](mod@bootstrap): percentile bootstrap CI of the AUC and the paired bootstrap test (pROC's
+//!   stratified scheme; samples with fewer than 2 events or non-events are redrawn and counted).
 //! - [`calibration`](mod@calibration): Brier score (+ scaled), calibration-in-the-large, calibration slope and free intercept,
-//!   grouped calibration table with Wilson intervals, Hosmer–Lemeshow test.
-//! - [`threshold`]: confusion metrics at a threshold, Youden-optimal threshold, decision-curve net benefit.
-//! - [`spread`](mod@spread): spread of a metric over CV repeats, stratified bootstrap CI of the AUC.
+//!   grouped calibration table with Wilson intervals, Hosmer–Lemeshow test, and the rest of `rms::val.prob`:
+//!   lowess-smoothed curve with Emax / E90 / Eavg (ICI), Spiegelhalter's z, expected/observed ratio.
+//! - [`smooth`]: Cleveland's lowess, as R's `lowess`.
+//! - [`optimism`]: Harrell's bootstrap optimism correction of a plain logistic model, as `rms::validate`.
+//! - [`threshold`]: ROC curve points, confusion metrics with Wilson intervals at a threshold, Youden-optimal and
+//!   fixed-sensitivity thresholds, decision-curve net benefit.
+//! - [`spread`](mod@spread): spread of a metric over CV repeats.
 //!
-//! This crate never reads files, the clock or the environment, and knows nothing of models: it only sees the
-//! scores they produced (out-of-fold scores in a study).
+//! This crate never reads files, the clock or the environment, and knows nothing of the study's models: it only
+//! sees the scores they produced (out-of-fold scores in a study). The one exception is [`optimism`], which refits
+//! a plain logistic model on bootstrap samples of its predictors (the reference form of Harrell's method; the
+//! study's whole-pipeline version belongs in mmrad-study).
 
+pub mod bootstrap;
 pub mod calibration;
 pub mod discrimination;
+pub mod optimism;
+pub mod smooth;
 pub mod spread;
 pub mod summary;
 pub mod threshold;
 
+pub use bootstrap::{
+    BootstrapCi, BootstrapOptions, PairedBootstrap, bootstrap_auc_ci, bootstrap_auc_ci_with_options,
+    bootstrap_paired,
+};
 pub use calibration::{
-    Calibration, CalibrationGroup, HosmerLemeshow, PROBABILITY_CLIP, brier, brier_scaled, calibration,
-    calibration_in_the_large, calibration_slope, calibration_table, hosmer_lemeshow, wilson_interval,
+    Calibration, CalibrationGroup, HosmerLemeshow, PROBABILITY_CLIP, SmoothCalibration, Spiegelhalter, brier,
+    brier_scaled, calibration, calibration_in_the_large, calibration_slope, calibration_table,
+    expected_observed_ratio, hosmer_lemeshow, smooth_calibration, spiegelhalter, wilson_interval,
 };
 pub use discrimination::{DeLong, PairedDeLong, auc, delong, delong_paired};
-pub use spread::{BootstrapCi, Spread, bootstrap_auc_ci, spread};
+pub use optimism::{
+    OPTIMISM_INDEXES, Optimism, OptimismRow, logistic_optimism, logistic_optimism_with_samples,
+};
+pub use smooth::{LowessOptions, lowess, lowess_with_options};
+pub use spread::{Spread, spread};
 pub use summary::{Summary, SummaryOptions, summarize, summarize_with_options};
-pub use threshold::{NetBenefit, ThresholdMetrics, net_benefit, threshold_metrics, youden_threshold};
+pub use threshold::{
+    NetBenefit, RocPoint, ThresholdCis, ThresholdMetrics, net_benefit, probability_threshold, roc_curve,
+    sensitivity_threshold, threshold_metrics, youden_threshold,
+};
 
 /// Errors of the evaluation functions; each names the offending index, value or count.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

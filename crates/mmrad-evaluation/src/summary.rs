@@ -1,6 +1,9 @@
 //! [`summarize`]: the headline metrics of one probability vector against outcomes, in one call.
 
-use crate::calibration::{brier, brier_scaled, calibration_in_the_large, calibration_slope, hosmer_lemeshow};
+use crate::calibration::{
+    brier, brier_scaled, calibration_in_the_large, calibration_slope, expected_observed_ratio,
+    hosmer_lemeshow, smooth_calibration, spiegelhalter,
+};
 use crate::discrimination::delong;
 use crate::{Error, Result};
 
@@ -43,6 +46,16 @@ pub struct Summary {
     pub hl_stat: f64,
     pub hl_df: usize,
     pub hl_p: f64,
+    /// Expected over observed events `Σ p / Σ y`.
+    pub eo_ratio: f64,
+    /// Largest, 90th-percentile and mean absolute difference between the predictions and their
+    /// lowess-smoothed observed rate (`rms::val.prob`'s Emax, E90, Eavg; `eavg` is the ICI).
+    pub emax: f64,
+    pub e90: f64,
+    pub eavg: f64,
+    /// Spiegelhalter's calibration z and two-sided p.
+    pub spiegelhalter_z: f64,
+    pub spiegelhalter_p: f64,
     /// One sentence per statistic reported as NaN.
     pub diagnostics: Vec<String>,
 }
@@ -65,7 +78,8 @@ pub fn summarize(scores: &[f64], y: &[bool]) -> Result<Summary> {
     summarize_with_options(scores, y, &SummaryOptions::default())
 }
 
-/// AUC with DeLong CI, Brier (+ scaled), calibration intercepts and slope, Hosmer–Lemeshow.
+/// AUC with DeLong CI, Brier (+ scaled), calibration intercepts and slope, Hosmer–Lemeshow, E/O, the smoothed
+/// calibration errors (Emax, E90, Eavg) and Spiegelhalter's test.
 ///
 /// # Errors
 /// [`Error::LengthMismatch`], [`Error::NonFinite`] (naming the index), [`Error::OneClass`],
@@ -110,6 +124,14 @@ pub fn summarize_with_options(scores: &[f64], y: &[bool], options: &SummaryOptio
             (f64::NAN, 0, f64::NAN)
         }
     };
+    let smooth = smooth_calibration(scores, y)?;
+    let (spiegelhalter_z, spiegelhalter_p) = match spiegelhalter(scores, y) {
+        Ok(s) => (s.z, s.p),
+        Err(err) => {
+            undefined(&mut diagnostics, "spiegelhalter_z, spiegelhalter_p", err)?;
+            (f64::NAN, f64::NAN)
+        }
+    };
     Ok(Summary {
         n: y.len(),
         events,
@@ -125,6 +147,12 @@ pub fn summarize_with_options(scores: &[f64], y: &[bool], options: &SummaryOptio
         hl_stat,
         hl_df,
         hl_p,
+        eo_ratio: expected_observed_ratio(scores, y)?,
+        emax: smooth.emax,
+        e90: smooth.e90,
+        eavg: smooth.eavg,
+        spiegelhalter_z,
+        spiegelhalter_p,
         diagnostics,
     })
 }

@@ -1,12 +1,14 @@
-//! Threshold-based metrics: confusion counts at a threshold, the Youden-optimal threshold, and decision-curve
-//! net benefit (Vickers & Elkin 2006, Med Decis Making 26:565).
+//! Threshold-based metrics: the ROC curve points, confusion counts at a threshold with Wilson intervals, the
+//! Youden-optimal and fixed-sensitivity thresholds, and decision-curve net benefit (Vickers & Elkin 2006, Med
+//! Decis Making 26:565).
 //!
 //! A case is called positive when its score is at or above the threshold (`score ≥ t`), as pROC
 //! (`controls < t ≤ cases`) and the decision-curve packages do.
 
 use mmrad_stats::ranks::average_ranks;
 
-use crate::{Error, Result};
+use crate::calibration::wilson_interval;
+use crate::{Error, Result, Z_95};
 
 /// Confusion counts and rates at one threshold.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,6 +28,134 @@ pub struct ThresholdMetrics {
     pub npv: f64,
     /// `(TP + TN) / n`.
     pub accuracy: f64,
+}
+
+/// Wilson score 95 % intervals of the rates of a [`ThresholdMetrics`] (`(lo, hi)`; `(NaN, NaN)` for a rate with
+/// an empty denominator, which is then NaN itself).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ThresholdCis {
+    pub sensitivity: (f64, f64),
+    pub specificity: (f64, f64),
+    pub ppv: (f64, f64),
+    pub npv: (f64, f64),
+    pub accuracy: (f64, f64),
+}
+
+/// One point of the empirical ROC curve.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RocPoint {
+    /// Cases with `score ≥ threshold` are called positive.
+    pub threshold: f64,
+    pub sensitivity: f64,
+    pub specificity: f64,
+}
+
+impl ThresholdMetrics {
+    /// Wilson score 95 % intervals (`z = 1.959963984540054`) of sensitivity, specificity, PPV, NPV and
+    /// accuracy; the same interval as R's `prop.test(x, n, correct = FALSE)`.
+    pub fn wilson_cis(&self) -> ThresholdCis {
+        let (tp, fp, tn, fn_) = (
+            self.true_positives,
+            self.false_positives,
+            self.true_negatives,
+            self.false_negatives,
+        );
+        ThresholdCis {
+            sensitivity: wilson_interval(tp, tp + fn_, Z_95),
+            specificity: wilson_interval(tn, tn + fp, Z_95),
+            ppv: wilson_interval(tp, tp + fp, Z_95),
+            npv: wilson_interval(tn, tn + fn_, Z_95),
+            accuracy: wilson_interval(tp + tn, tp + fp + tn + fn_, Z_95),
+        }
+    }
+}
+
+/// The empirical ROC curve as pROC `coords(roc, "all")` lists it (direction `<`): thresholds `-∞`, the midpoints
+/// between consecutive distinct scores, and `+∞`, ascending, so sensitivity falls from 1 to 0.
+///
+/// # Errors
+/// [`Error::LengthMismatch`], [`Error::NonFinite`], [`Error::OneClass`].
+///
+/// # Examples
+/// ```
+/// let curve = mmrad_evaluation::roc_curve(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true])?;
+/// assert_eq!(curve.len(), 5);
+/// assert_eq!((curve[0].sensitivity, curve[0].specificity), (1.0, 0.0));
+/// # Ok::<(), mmrad_evaluation::Error>(())
+/// ```
+pub fn roc_curve(scores: &[f64], y: &[bool]) -> Result<Vec<RocPoint>> {
+    crate::check_scores("scores", scores, y)?;
+    Ok(candidate_thresholds(scores, true)
+        .into_iter()
+        .map(|threshold| {
+            let m = counts(scores, y, threshold);
+            RocPoint {
+                threshold,
+                sensitivity: m.sensitivity,
+                specificity: m.specificity,
+            }
+        })
+        .collect())
+}
+
+/// The highest threshold of [`roc_curve`] whose sensitivity is at least `target`, so the most specific rule that
+/// reaches it; `-∞` (everyone positive) when only that rule does.
+///
+/// # Errors
+/// As [`roc_curve`]; [`Error::InvalidArgument`] when `target` is outside `(0, 1]`.
+pub fn sensitivity_threshold(scores: &[f64], y: &[bool], target: f64) -> Result<ThresholdMetrics> {
+    crate::check_scores("scores", scores, y)?;
+    if !(target > 0.0 && target <= 1.0) {
+        return Err(Error::InvalidArgument {
+            name: "sensitivity",
+            value: target,
+            reason: "a target sensitivity must be in (0, 1]",
+        });
+    }
+    let mut best = counts(scores, y, f64::NEG_INFINITY);
+    for threshold in candidate_thresholds(scores, false) {
+        let metrics = counts(scores, y, threshold);
+        if metrics.sensitivity >= target {
+            best = metrics;
+        } else {
+            // Sensitivity only falls as the threshold rises.
+            break;
+        }
+    }
+    Ok(best)
+}
+
+/// Confusion counts and rates at a fixed probability threshold, which must lie in `(0, 1)`.
+///
+/// # Errors
+/// As [`threshold_metrics`]; [`Error::InvalidArgument`] when `threshold` is outside `(0, 1)`.
+pub fn probability_threshold(p: &[f64], y: &[bool], threshold: f64) -> Result<ThresholdMetrics> {
+    crate::check_scores("p", p, y)?;
+    crate::check_probabilities("p", p)?;
+    if !(threshold > 0.0 && threshold < 1.0) {
+        return Err(Error::InvalidArgument {
+            name: "threshold",
+            value: threshold,
+            reason: "a probability threshold must be in (0, 1)",
+        });
+    }
+    Ok(counts(p, y, threshold))
+}
+
+/// Midpoints between consecutive distinct scores, ascending; with `-∞` and `+∞` around them when `ends`.
+fn candidate_thresholds(scores: &[f64], ends: bool) -> Vec<f64> {
+    let mut distinct = scores.to_vec();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup();
+    let mut thresholds = Vec::with_capacity(distinct.len() + 1);
+    if ends {
+        thresholds.push(f64::NEG_INFINITY);
+    }
+    thresholds.extend(distinct.windows(2).map(|pair| (pair[0] + pair[1]) / 2.0));
+    if ends {
+        thresholds.push(f64::INFINITY);
+    }
+    thresholds
 }
 
 /// Decision-curve net benefit at one threshold probability `t`.

@@ -29,7 +29,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 ///   clinical: { candidates: [age, er, pr, her2, ki67, ct_stage], univariate_p_max: 0.05 }
 ///   combined: { of: [clinical, fusion], nomogram: true }
 /// validation: { scheme: stratified_kfold, folds: 5, repeats: 10 }
-/// evaluation: { auc_ci: delong, calibration: { groups: 10 }, pool: mean_over_repeats }
+/// evaluation: { auc_ci: delong, calibration: { groups: 10 }, pool: mean_over_repeats, thresholds: [youden, { sensitivity: 0.9 }] }
 /// expected: [ { model: combined, metric: auc, min: 0.85 } ]
 /// ```
 #[derive(Debug, Deserialize)]
@@ -410,6 +410,14 @@ pub struct EvaluationDto {
     /// 0.99, with treat-all and treat-none (default `false`).
     #[serde(default)]
     pub dca: bool,
+    /// Stratified percentile bootstrap CI of the AUC (`auc_boot_lo`, `auc_boot_hi` in `metrics.csv`), e.g.
+    /// `{ n: 1000 }`; absent (default) = off.
+    #[serde(default)]
+    pub bootstrap: Option<BootstrapDto>,
+    /// Threshold rules of `thresholds.csv`: `youden`, `{ sensitivity: 0.9 }` (the most specific threshold reaching
+    /// that sensitivity) or `{ probability: 0.3 }`; one rule or a list (default `youden`).
+    #[serde(default = "default_thresholds")]
+    pub thresholds: ThresholdsDto,
 }
 
 impl Default for EvaluationDto {
@@ -419,8 +427,41 @@ impl Default for EvaluationDto {
             calibration: CalibrationDto::default(),
             pool: default_pool(),
             dca: false,
+            bootstrap: None,
+            thresholds: default_thresholds(),
         }
     }
+}
+
+fn default_thresholds() -> ThresholdsDto {
+    ThresholdsDto::One(ThresholdRuleDto::Name("youden".into()))
+}
+
+/// `evaluation.bootstrap`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BootstrapDto {
+    /// Bootstrap samples (at least 100).
+    pub n: usize,
+    /// Resample events and non-events separately (pROC's default; default `true`).
+    #[serde(default = "default_true")]
+    pub stratified: bool,
+}
+
+/// `evaluation.thresholds`: one rule or a list of rules.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ThresholdsDto {
+    One(ThresholdRuleDto),
+    Many(Vec<ThresholdRuleDto>),
+}
+
+/// One threshold rule: a name (`youden`) or a one-key map (`sensitivity: 0.9`, `probability: 0.3`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ThresholdRuleDto {
+    Name(String),
+    Map(std::collections::BTreeMap<String, f64>),
 }
 
 fn default_auc_ci() -> String {

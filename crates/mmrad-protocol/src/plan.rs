@@ -194,12 +194,46 @@ pub enum Validation {
 }
 
 /// Evaluation settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EvaluationPlan {
+    /// Risk groups of `calibration.csv` and the Hosmer–Lemeshow test.
     pub calibration_groups: usize,
     pub pool: Pooling,
     /// Write `dca.csv` (net benefit at thresholds 0.01..=0.99 by 0.01).
     pub dca: bool,
+    /// Bootstrap CI of the AUC (`None` = off).
+    pub bootstrap: Option<BootstrapPlan>,
+    /// Rules of `thresholds.csv`, in protocol order.
+    pub thresholds: Vec<ThresholdRule>,
+}
+
+/// `evaluation.bootstrap`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BootstrapPlan {
+    pub replicates: usize,
+    pub stratified: bool,
+}
+
+/// How a threshold of `thresholds.csv` is chosen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ThresholdRule {
+    /// Maximises sensitivity + specificity.
+    Youden,
+    /// The most specific threshold whose sensitivity reaches this target, in (0, 1].
+    Sensitivity(f64),
+    /// A fixed probability in (0, 1).
+    Probability(f64),
+}
+
+impl ThresholdRule {
+    /// The rule as written in `thresholds.csv` (`youden`, `sensitivity=0.9`, `probability=0.3`).
+    pub fn label(self) -> String {
+        match self {
+            ThresholdRule::Youden => "youden".to_owned(),
+            ThresholdRule::Sensitivity(target) => format!("sensitivity={target}"),
+            ThresholdRule::Probability(t) => format!("probability={t}"),
+        }
+    }
 }
 
 /// How repeats are pooled into `metrics.csv`.
@@ -232,11 +266,15 @@ pub enum Metric {
     CalIntercept,
     CalSlope,
     HlP,
+    EoRatio,
+    Emax,
+    Eavg,
+    SpiegelhalterP,
 }
 
 impl Metric {
     /// Every metric with its `metrics.csv` column name.
-    pub const ALL: [(Metric, &'static str); 8] = [
+    pub const ALL: [(Metric, &'static str); 12] = [
         (Metric::Auc, "auc"),
         (Metric::AucLo, "auc_lo"),
         (Metric::AucHi, "auc_hi"),
@@ -245,6 +283,10 @@ impl Metric {
         (Metric::CalIntercept, "cal_intercept"),
         (Metric::CalSlope, "cal_slope"),
         (Metric::HlP, "hl_p"),
+        (Metric::EoRatio, "eo_ratio"),
+        (Metric::Emax, "emax"),
+        (Metric::Eavg, "eavg"),
+        (Metric::SpiegelhalterP, "spiegelhalter_p"),
     ];
 
     /// The `metrics.csv` column name.

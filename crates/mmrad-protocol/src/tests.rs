@@ -58,6 +58,8 @@ fn base_protocol_is_valid_with_defaults() {
             calibration_groups: 10,
             pool: Pooling::MeanOverRepeats,
             dca: false,
+            bootstrap: None,
+            thresholds: vec![ThresholdRule::Youden],
         }
     );
     assert_eq!(
@@ -71,6 +73,73 @@ fn base_protocol_is_valid_with_defaults() {
     );
     assert_eq!(plan.combined.unwrap().radiomics, CombinedRadiomics::FusionScore);
     assert_eq!(plan.expected[0].metric, Metric::Auc);
+}
+
+#[test]
+fn bootstrap_and_threshold_rules() {
+    let text = BASE.replacen(
+        "models:",
+        "evaluation: { bootstrap: { n: 500 }, thresholds: [youden, { sensitivity: 0.9 }, { probability: 0.25 }] }\nmodels:",
+        1,
+    );
+    let evaluation = parse(&text, Path::new("/p")).unwrap().evaluation;
+    assert_eq!(
+        evaluation.bootstrap,
+        Some(BootstrapPlan {
+            replicates: 500,
+            stratified: true
+        })
+    );
+    assert_eq!(
+        evaluation.thresholds,
+        [
+            ThresholdRule::Youden,
+            ThresholdRule::Sensitivity(0.9),
+            ThresholdRule::Probability(0.25)
+        ]
+    );
+    assert_eq!(ThresholdRule::Sensitivity(0.9).label(), "sensitivity=0.9");
+    let single = BASE.replacen(
+        "models:",
+        "evaluation: { thresholds: { sensitivity: 0.8 } }\nmodels:",
+        1,
+    );
+    assert_eq!(
+        parse(&single, Path::new("/p")).unwrap().evaluation.thresholds,
+        [ThresholdRule::Sensitivity(0.8)]
+    );
+    for (to, expected) in [
+        (
+            "evaluation: { bootstrap: { n: 50 } }\nmodels:",
+            "evaluation.bootstrap.n",
+        ),
+        (
+            "evaluation: { thresholds: yuden }\nmodels:",
+            "did you mean `youden`?",
+        ),
+        (
+            "evaluation: { thresholds: [youden, { probability: 1.0 }] }\nmodels:",
+            "evaluation.thresholds[1].probability",
+        ),
+        (
+            "evaluation: { thresholds: { probability: 0 } }\nmodels:",
+            "outside (0, 1)",
+        ),
+        (
+            "evaluation: { thresholds: { sensitivity: 1.5 } }\nmodels:",
+            "evaluation.thresholds.sensitivity",
+        ),
+        (
+            "evaluation: { thresholds: { specificity: 0.9 } }\nmodels:",
+            "unknown threshold rule `specificity`",
+        ),
+        (
+            "evaluation: { thresholds: { sensitivity: 0.9, probability: 0.2 } }\nmodels:",
+            "exactly one key",
+        ),
+    ] {
+        check_err("models:", to, expected);
+    }
 }
 
 #[test]

@@ -6,7 +6,7 @@ use mmrad_core::Modality;
 
 use crate::dto::{
     ClinicalDto, CohortDto, CombinedDto, EvaluationDto, ExpectationDto, FusionDto, LambdaDto, LassoDto,
-    ProtocolDto, SelectionStepDto, ValidationDto,
+    ProtocolDto, SelectionStepDto, ThresholdRuleDto, ThresholdsDto, ValidationDto,
 };
 use crate::plan::*;
 use crate::{Error, Result};
@@ -836,11 +836,82 @@ fn evaluation(e: &EvaluationDto) -> Result<EvaluationPlan> {
             ));
         }
     };
+    let bootstrap = match &e.bootstrap {
+        None => None,
+        Some(b) if b.n < 100 => {
+            return Err(Error::invalid(
+                "evaluation.bootstrap.n",
+                format!(
+                    "`{}` bootstrap samples; a percentile interval needs at least 100",
+                    b.n
+                ),
+                "use 1000 (or 2000, pROC's default)",
+            ));
+        }
+        Some(b) => Some(BootstrapPlan {
+            replicates: b.n,
+            stratified: b.stratified,
+        }),
+    };
+    let rules: Vec<&ThresholdRuleDto> = match &e.thresholds {
+        ThresholdsDto::One(rule) => vec![rule],
+        ThresholdsDto::Many(rules) => rules.iter().collect(),
+    };
+    let thresholds = rules
+        .iter()
+        .enumerate()
+        .map(|(idx, rule)| threshold_rule(rule, idx, matches!(e.thresholds, ThresholdsDto::Many(_))))
+        .collect::<Result<Vec<_>>>()?;
     Ok(EvaluationPlan {
         calibration_groups: e.calibration.groups,
         pool,
         dca: e.dca,
+        bootstrap,
+        thresholds,
     })
+}
+
+fn threshold_rule(rule: &ThresholdRuleDto, idx: usize, list: bool) -> Result<ThresholdRule> {
+    let path = if list {
+        format!("evaluation.thresholds[{idx}]")
+    } else {
+        "evaluation.thresholds".to_owned()
+    };
+    let help = "write `youden`, `{ sensitivity: 0.9 }` or `{ probability: 0.3 }`";
+    match rule {
+        ThresholdRuleDto::Name(name) if name == "youden" => Ok(ThresholdRule::Youden),
+        ThresholdRuleDto::Name(name) => Err(unknown(&path, "threshold rule", name, &["youden"])),
+        ThresholdRuleDto::Map(map) => {
+            let mut entries = map.iter();
+            let (Some((key, &value)), None) = (entries.next(), entries.next()) else {
+                return Err(Error::invalid(
+                    path,
+                    format!("a threshold rule has exactly one key; found {}", map.len()),
+                    help,
+                ));
+            };
+            match key.as_str() {
+                "sensitivity" if value > 0.0 && value <= 1.0 => Ok(ThresholdRule::Sensitivity(value)),
+                "sensitivity" => Err(Error::invalid(
+                    format!("{path}.sensitivity"),
+                    format!("target sensitivity `{value}` is outside (0, 1]"),
+                    "use for example 0.9",
+                )),
+                "probability" if value > 0.0 && value < 1.0 => Ok(ThresholdRule::Probability(value)),
+                "probability" => Err(Error::invalid(
+                    format!("{path}.probability"),
+                    format!("threshold probability `{value}` is outside (0, 1)"),
+                    "use a probability strictly between 0 and 1, for example 0.3",
+                )),
+                other => Err(unknown(
+                    &path,
+                    "threshold rule",
+                    other,
+                    &["sensitivity", "probability"],
+                )),
+            }
+        }
+    }
 }
 
 fn expectation(e: &ExpectationDto, idx: usize, model_ids: &[String]) -> Result<Expectation> {

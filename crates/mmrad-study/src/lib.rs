@@ -32,7 +32,7 @@ pub mod run;
 pub mod tools;
 
 pub use cohort::{Cohort, Dropped};
-pub use run::{RunOptions, RunSummary, run_study};
+pub use run::{ModelMetrics, RunOptions, RunSummary, ThresholdRow, run_study};
 
 use std::path::PathBuf;
 

@@ -310,7 +310,12 @@ pub fn fit_modalities(
 
 /// A stable random-stream key of a modality: FNV-1a of its name.
 fn modality_stream(modality: &mmrad_core::Modality) -> u64 {
-    modality.as_str().bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+    name_stream(modality.as_str())
+}
+
+/// A stable random-stream key of a name (modality or model id): FNV-1a of its bytes.
+pub(crate) fn name_stream(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
 }

@@ -19,13 +19,13 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use mmrad_core::SeededRng;
-use mmrad_evaluation::{CalibrationGroup, SummaryOptions};
+use mmrad_evaluation::{BootstrapOptions, CalibrationGroup, SummaryOptions, ThresholdMetrics};
 use mmrad_modeling::CiMethod;
-use mmrad_protocol::{Expectation, Metric, Plan, Pooling, Validation};
+use mmrad_protocol::{Expectation, Metric, Plan, Pooling, ThresholdRule, Validation};
 
 use crate::cohort::{self, Cohort, Dropped};
 use crate::output::{Csv, Field, Written, sha256_hex};
-use crate::pipeline::{FoldData, FoldFit, LogisticOn, fit_fold, fit_fold_with, predict};
+use crate::pipeline::{FoldData, FoldFit, LogisticOn, fit_fold, fit_fold_with, name_stream, predict};
 use crate::{Error, Result, fit_error};
 
 /// How to run.
@@ -57,6 +57,14 @@ pub struct Metrics {
     pub cal_slope: f64,
     pub hl_stat: f64,
     pub hl_p: f64,
+    /// Expected over observed events.
+    pub eo_ratio: f64,
+    /// `rms::val.prob`'s Emax, E90 and Eavg (the ICI) of the lowess-smoothed calibration curve.
+    pub emax: f64,
+    pub e90: f64,
+    pub eavg: f64,
+    pub spiegelhalter_z: f64,
+    pub spiegelhalter_p: f64,
 }
 
 impl Metrics {
@@ -71,6 +79,10 @@ impl Metrics {
             Metric::CalIntercept => self.cal_intercept,
             Metric::CalSlope => self.cal_slope,
             Metric::HlP => self.hl_p,
+            Metric::EoRatio => self.eo_ratio,
+            Metric::Emax => self.emax,
+            Metric::Eavg => self.eavg,
+            Metric::SpiegelhalterP => self.spiegelhalter_p,
         }
     }
 
@@ -88,6 +100,12 @@ impl Metrics {
             cal_slope: s.cal_slope,
             hl_stat: s.hl_stat,
             hl_p: s.hl_p,
+            eo_ratio: s.eo_ratio,
+            emax: s.emax,
+            e90: s.e90,
+            eavg: s.eavg,
+            spiegelhalter_z: s.spiegelhalter_z,
+            spiegelhalter_p: s.spiegelhalter_p,
         }
     }
 
@@ -108,6 +126,12 @@ impl Metrics {
             cal_slope: mean(|m| m.cal_slope),
             hl_stat: mean(|m| m.hl_stat),
             hl_p: mean(|m| m.hl_p),
+            eo_ratio: mean(|m| m.eo_ratio),
+            emax: mean(|m| m.emax),
+            e90: mean(|m| m.e90),
+            eavg: mean(|m| m.eavg),
+            spiegelhalter_z: mean(|m| m.spiegelhalter_z),
+            spiegelhalter_p: mean(|m| m.spiegelhalter_p),
         }
     }
 }
@@ -123,6 +147,18 @@ pub struct ModelMetrics {
     pub per_repeat: Vec<Metrics>,
     /// Sample standard deviation of the AUC over repeats (NaN for one repeat).
     pub auc_sd: f64,
+    /// Stratified percentile bootstrap CI of the AUC of the case-mean out-of-fold probabilities (when
+    /// `evaluation.bootstrap` is set).
+    pub bootstrap: Option<mmrad_evaluation::BootstrapCi>,
+}
+
+/// One row of `thresholds.csv`: a threshold rule applied to a model's case-mean out-of-fold probabilities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThresholdRow {
+    pub model: String,
+    pub rule: ThresholdRule,
+    /// `None` when the rule is undefined for these predictions (a warning says why).
+    pub metrics: Option<ThresholdMetrics>,
 }
 
 /// The result of an `expected:` check.
@@ -144,6 +180,8 @@ pub struct RunSummary {
     pub calibration: Vec<(String, Vec<CalibrationGroup>)>,
     /// Per model id (when `evaluation.dca`): net benefit at [`DCA_THRESHOLDS`], pooled over repeats as the metrics.
     pub dca: Vec<(String, Vec<mmrad_evaluation::NetBenefit>)>,
+    /// Per model id and rule of `evaluation.thresholds`, in that order.
+    pub thresholds: Vec<ThresholdRow>,
     pub checks: Vec<Check>,
     pub warnings: Vec<String>,
     pub dropped: Vec<Dropped>,
@@ -247,7 +285,8 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
     let mut metrics = Vec::new();
     let mut calibration = Vec::new();
     let mut dca = Vec::new();
-    let thresholds = dca_thresholds();
+    let mut thresholds: Vec<ThresholdRow> = Vec::new();
+    let dca_grid = dca_thresholds();
     for (model_idx, model) in model_ids.iter().enumerate() {
         let evaluate = |scores: &[f64]| {
             mmrad_evaluation::summarize_with_options(scores, &cohort.y, &summary_options)
@@ -266,28 +305,85 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
             Pooling::CaseMean => evaluate(&case_mean)?,
         };
         let aucs: Vec<f64> = per_repeat.iter().map(|m| m.auc).collect();
+        let bootstrap = match plan.evaluation.bootstrap {
+            None => None,
+            Some(b) => {
+                let options = BootstrapOptions {
+                    replicates: b.replicates,
+                    stratified: b.stratified,
+                    ..BootstrapOptions::default()
+                };
+                // The model's stream is keyed by its name, so it is the same in any subset of models.
+                let mut rng = SeededRng::derive(plan.seed, &[3, name_stream(model)]);
+                let ci = mmrad_evaluation::bootstrap_auc_ci_with_options(
+                    &case_mean, &cohort.y, &options, &mut rng,
+                )
+                .map_err(|e| fit_error(format!("bootstrap AUC CI of model `{model}`"), e))?;
+                if ci.redraws > 0 {
+                    warnings.push(format!(
+                        "model `{model}`: {} bootstrap samples had fewer than 2 events or non-events and were drawn \
+                         again",
+                        ci.redraws
+                    ));
+                }
+                Some(ci)
+            }
+        };
         metrics.push(ModelMetrics {
             model: model.clone(),
             modalities: model_modalities(plan, model),
             pooled,
             per_repeat,
             auc_sd: sample_sd(&aucs),
+            bootstrap,
         });
+        for &rule in &plan.evaluation.thresholds {
+            let chosen = match rule {
+                ThresholdRule::Youden => mmrad_evaluation::youden_threshold(&case_mean, &cohort.y),
+                ThresholdRule::Sensitivity(target) => {
+                    mmrad_evaluation::sensitivity_threshold(&case_mean, &cohort.y, target)
+                }
+                ThresholdRule::Probability(t) => {
+                    mmrad_evaluation::probability_threshold(&case_mean, &cohort.y, t)
+                }
+            };
+            let metrics = match chosen {
+                Ok(m) => Some(m),
+                Err(err @ mmrad_evaluation::Error::Undefined { .. }) => {
+                    warnings.push(format!(
+                        "model `{model}`: threshold rule `{}` left empty in thresholds.csv: {err}",
+                        rule.label()
+                    ));
+                    None
+                }
+                Err(err) => {
+                    return Err(fit_error(
+                        format!("threshold `{}` of model `{model}`", rule.label()),
+                        err,
+                    ));
+                }
+            };
+            thresholds.push(ThresholdRow {
+                model: model.clone(),
+                rule,
+                metrics,
+            });
+        }
         let table = mmrad_evaluation::calibration_table(&case_mean, &cohort.y, groups)
             .map_err(|e| fit_error(format!("calibration table of model `{model}`"), e))?;
         calibration.push((model.clone(), table));
         if plan.evaluation.dca {
             let curve = |p: &[f64]| {
-                mmrad_evaluation::net_benefit(p, &cohort.y, &thresholds)
+                mmrad_evaluation::net_benefit(p, &cohort.y, &dca_grid)
                     .map_err(|e| fit_error(format!("decision curve of model `{model}`"), e))
             };
             let pooled = match plan.evaluation.pool {
                 Pooling::MeanOverRepeats => {
                     let curves: Vec<_> = oof.iter().map(|r| curve(&r[model_idx])).collect::<Result<_>>()?;
                     let k = curves.len().max(1) as f64;
-                    (0..thresholds.len())
+                    (0..dca_grid.len())
                         .map(|t| mmrad_evaluation::NetBenefit {
-                            threshold: thresholds[t],
+                            threshold: dca_grid[t],
                             model: curves.iter().map(|c| c[t].model).sum::<f64>() / k,
                             treat_all: curves.iter().map(|c| c[t].treat_all).sum::<f64>() / k,
                         })
@@ -338,6 +434,7 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
         metrics,
         calibration,
         dca,
+        thresholds,
         checks,
         warnings,
         dropped: cohort.dropped.clone(),
@@ -451,7 +548,7 @@ fn sample_sd(values: &[f64]) -> f64 {
     (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
 }
 
-const METRIC_COLUMNS: [&str; 13] = [
+const METRIC_COLUMNS: [&str; 18] = [
     "model",
     "modalities",
     "n",
@@ -465,7 +562,15 @@ const METRIC_COLUMNS: [&str; 13] = [
     "cal_intercept_free",
     "cal_slope",
     "hl_p",
+    "eo_ratio",
+    "emax",
+    "e90",
+    "eavg",
+    "spiegelhalter_p",
 ];
+
+/// Columns appended to `metrics.csv` (not `metrics_repeats.csv`) when `evaluation.bootstrap` is set.
+const BOOTSTRAP_COLUMNS: [&str; 2] = ["auc_boot_lo", "auc_boot_hi"];
 
 fn metric_fields(m: &Metrics) -> Vec<Field> {
     vec![
@@ -480,7 +585,58 @@ fn metric_fields(m: &Metrics) -> Vec<Field> {
         m.cal_intercept_free.into(),
         m.cal_slope.into(),
         m.hl_p.into(),
+        m.eo_ratio.into(),
+        m.emax.into(),
+        m.e90.into(),
+        m.eavg.into(),
+        m.spiegelhalter_p.into(),
     ]
+}
+
+const THRESHOLD_COLUMNS: [&str; 22] = [
+    "model",
+    "rule",
+    "threshold",
+    "tp",
+    "fp",
+    "tn",
+    "fn",
+    "sensitivity",
+    "sensitivity_lo",
+    "sensitivity_hi",
+    "specificity",
+    "specificity_lo",
+    "specificity_hi",
+    "ppv",
+    "ppv_lo",
+    "ppv_hi",
+    "npv",
+    "npv_lo",
+    "npv_hi",
+    "accuracy",
+    "accuracy_lo",
+    "accuracy_hi",
+];
+
+fn threshold_fields(m: &ThresholdMetrics) -> Vec<Field> {
+    let cis = m.wilson_cis();
+    let mut fields: Vec<Field> = vec![
+        m.threshold.into(),
+        m.true_positives.into(),
+        m.false_positives.into(),
+        m.true_negatives.into(),
+        m.false_negatives.into(),
+    ];
+    for (rate, (lo, hi)) in [
+        (m.sensitivity, cis.sensitivity),
+        (m.specificity, cis.specificity),
+        (m.ppv, cis.ppv),
+        (m.npv, cis.npv),
+        (m.accuracy, cis.accuracy),
+    ] {
+        fields.extend([rate.into(), lo.into(), hi.into()]);
+    }
+    fields
 }
 
 /// Names of the terms of each logistic model of the plan (intercept first).
@@ -548,13 +704,20 @@ fn write_outputs(
     let model_ids = plan.model_ids();
 
     // metrics.csv and metrics_repeats.csv
-    let mut csv = Csv::new(&METRIC_COLUMNS);
+    let mut header: Vec<&str> = METRIC_COLUMNS.to_vec();
+    if plan.evaluation.bootstrap.is_some() {
+        header.extend_from_slice(&BOOTSTRAP_COLUMNS);
+    }
+    let mut csv = Csv::new(&header);
     let mut by_repeat_header = vec!["repeat"];
     by_repeat_header.extend_from_slice(&METRIC_COLUMNS);
     let mut by_repeat = Csv::new(&by_repeat_header);
     for m in &summary.metrics {
         let mut row: Vec<Field> = vec![m.model.as_str().into(), m.modalities.as_str().into()];
         row.extend(metric_fields(&m.pooled));
+        if let Some(ci) = &m.bootstrap {
+            row.extend([ci.lo.into(), ci.hi.into()]);
+        }
         csv.row(row);
         for (repeat, r) in m.per_repeat.iter().enumerate() {
             let mut row: Vec<Field> = vec![
@@ -612,6 +775,18 @@ fn write_outputs(
         }
         written.write(dir, "dca.csv", csv.as_str().as_bytes())?;
     }
+
+    // thresholds.csv
+    let mut csv = Csv::new(&THRESHOLD_COLUMNS);
+    for row in &summary.thresholds {
+        let mut fields: Vec<Field> = vec![row.model.as_str().into(), row.rule.label().into()];
+        match &row.metrics {
+            Some(m) => fields.extend(threshold_fields(m)),
+            None => fields.extend((2..THRESHOLD_COLUMNS.len()).map(|_| Field::Text(String::new()))),
+        }
+        csv.row(fields);
+    }
+    written.write(dir, "thresholds.csv", csv.as_str().as_bytes())?;
 
     // predictions.csv (case order within repeat and model; fold ids included)
     let mut csv = Csv::new(&["case_id", "outcome", "repeat", "fold", "model", "score"]);
@@ -781,7 +956,8 @@ fn write_outputs(
     // manifest.json (last: it lists the hashes of everything above)
     let manifest = ManifestDto {
         mmrad_version: env!("CARGO_PKG_VERSION"),
-        output_format_version: 1,
+        // 2: metrics.csv gained eo_ratio, emax, e90, eavg, spiegelhalter_p (+ auc_boot_lo/hi), and thresholds.csv.
+        output_format_version: 2,
         name: &plan.name,
         protocol: FileDto {
             path: options
