@@ -12,6 +12,7 @@ pub mod dicom;
 pub mod mask;
 pub mod nifti;
 pub mod nrrd;
+pub mod words;
 
 use std::path::{Path, PathBuf};
 

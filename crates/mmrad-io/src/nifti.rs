@@ -8,12 +8,14 @@
 //! identity RAS direction (diag(−1, −1, 1) in LPS) and zero origin. Intensities are rescaled by
 //! `scl_slope`/`scl_inter`.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use ::nifti::{IntoNdArray, NiftiHeader, NiftiObject, ReaderOptions};
 use mmrad_core::{Geometry, LabelMap, Volume};
 
+use crate::nrrd::ScalarType;
+use crate::words::VolumeWords;
 use crate::{Error, RawImage, Result, Samples};
 
 /// Reads a NIfTI-1 file into a [`RawImage`] (samples in x-fastest order).
@@ -70,6 +72,84 @@ pub fn read_nifti(path: &Path) -> Result<RawImage> {
         samples: Samples::Float(values),
         geometry,
     })
+}
+
+/// Reads a single-file NIfTI-1 (`.nii`, `.nii.gz`) into [`VolumeWords`] without converting the samples; `None` for
+/// what [`read_nifti`] must read (big-endian data, types other than the integer and float scalars, more than three
+/// dimensions, a header that does not parse or data shorter than declared: [`read_nifti`] reports those).
+///
+/// # Errors
+/// The file cannot be read or decompressed; a degenerate transform.
+pub fn read_nifti_words(path: &Path) -> Result<Option<VolumeWords>> {
+    let io_error = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let raw = std::fs::read(path).map_err(io_error)?;
+    let mut data = if raw.starts_with(&[0x1f, 0x8b]) {
+        // The gzip trailer's ISIZE is the decompressed size modulo 2^32: a capacity hint, not trusted further.
+        let hint = raw
+            .len()
+            .checked_sub(4)
+            .and_then(|at| raw.get(at..))
+            .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+        let mut out = Vec::with_capacity(hint.min(1 << 31));
+        flate2::read::MultiGzDecoder::new(raw.as_slice())
+            .read_to_end(&mut out)
+            .map_err(io_error)?;
+        out
+    } else {
+        raw
+    };
+    let Ok(header) = NiftiHeader::from_reader(data.as_slice()) else {
+        return Ok(None);
+    };
+    if header.endianness != ::nifti::Endianness::Little || &header.magic != b"n+1\0" {
+        return Ok(None);
+    }
+    let Ok(dims) = header.dim() else {
+        return Ok(None);
+    };
+    if dims.len() > 3 && dims[3..].iter().any(|&d| d != 1) {
+        return Ok(None);
+    }
+    let mut size_xyz = [1_usize; 3];
+    for (axis, &d) in dims.iter().enumerate().take(3) {
+        size_xyz[axis] = usize::from(d);
+    }
+    let scalar = match header.datatype {
+        2 => ScalarType::U8,
+        4 => ScalarType::I16,
+        8 => ScalarType::I32,
+        16 => ScalarType::F32,
+        64 => ScalarType::F64,
+        256 => ScalarType::I8,
+        512 => ScalarType::U16,
+        768 => ScalarType::U32,
+        1024 => ScalarType::I64,
+        1280 => ScalarType::U64,
+        _ => return Ok(None),
+    };
+    let n_bytes = size_xyz.iter().product::<usize>() * scalar.size();
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let offset = header.vox_offset.max(0.0) as usize;
+    if offset < 348 || data.len() < offset + n_bytes {
+        return Ok(None);
+    }
+    data.drain(..offset);
+    data.truncate(n_bytes);
+    // As the `nifti` crate converts: to f64, then `v · slope + inter` in f64 unless the slope is 0. For integer
+    // words an identity scale changes nothing; for floats it turns -0 into +0, so it is kept.
+    let (slope, inter) = (f64::from(header.scl_slope), f64::from(header.scl_inter));
+    let scale = if slope == 0.0 || (!scalar.is_float() && slope == 1.0 && inter == 0.0) {
+        None
+    } else {
+        Some((slope, inter))
+    };
+    let geometry = geometry_of(path, &header)?;
+    Ok(Some(VolumeWords::new(
+        path, size_xyz, geometry, scalar, data, scale,
+    )))
 }
 
 /// The LPS geometry of a NIfTI header (see the module doc for the qform/sform rule).

@@ -14,11 +14,12 @@ use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use mmrad_core::{Geometry, LabelMap, Volume};
 
+use crate::words::VolumeWords;
 use crate::{Error, RawImage, Result, Samples};
 
 /// Scalar types a NRRD file may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ScalarType {
+pub(crate) enum ScalarType {
     I8,
     U8,
     I16,
@@ -59,7 +60,7 @@ impl ScalarType {
         Some(t)
     }
 
-    fn size(self) -> usize {
+    pub(crate) fn size(self) -> usize {
         match self {
             ScalarType::I8 | ScalarType::U8 => 1,
             ScalarType::I16 | ScalarType::U16 => 2,
@@ -68,7 +69,7 @@ impl ScalarType {
         }
     }
 
-    fn is_float(self) -> bool {
+    pub(crate) fn is_float(self) -> bool {
         matches!(self, ScalarType::F32 | ScalarType::F64)
     }
 }
@@ -137,25 +138,12 @@ fn with_payload<T>(path: &Path, decode: impl FnOnce(&Header, &[u8]) -> Result<T>
     Ok((header, value))
 }
 
-/// A NRRD file decoded to its stored words (little-endian, binary encodings), kept undecoded so that a caller can
-/// convert only a region of a large volume: on a 512² CT, whole-volume `f64`/`i64` arrays cost more than the
-/// features. Built by [`read_nrrd_words`].
-#[derive(Debug, Clone)]
-pub struct NrrdWords {
-    path: PathBuf,
-    size_xyz: [usize; 3],
-    geometry: Geometry,
-    scalar: ScalarType,
-    /// The `size · word` bytes of the samples, x fastest.
-    body: Vec<u8>,
-}
-
-/// Reads a NRRD file into [`NrrdWords`]; `None` for what the region path does not handle (ascii, big-endian),
+/// Reads a NRRD file into [`VolumeWords`]; `None` for what the region path does not handle (ascii, big-endian),
 /// which [`read_nrrd`] reads.
 ///
 /// # Errors
 /// As [`read_nrrd`].
-pub fn read_nrrd_words(path: &Path) -> Result<Option<NrrdWords>> {
+pub fn read_nrrd_words(path: &Path) -> Result<Option<VolumeWords>> {
     let (header, body) = with_payload(path, |header, payload| {
         if header.encoding == Encoding::Ascii || (header.big_endian && header.scalar.size() > 1) {
             return Ok(None);
@@ -167,251 +155,14 @@ pub fn read_nrrd_words(path: &Path) -> Result<Option<NrrdWords>> {
         return Ok(None);
     };
     let (size_xyz, geometry) = geometry_of(path, &header)?;
-    Ok(Some(NrrdWords {
-        path: path.to_path_buf(),
+    Ok(Some(VolumeWords::new(
+        path,
         size_xyz,
         geometry,
-        scalar: header.scalar,
+        header.scalar,
         body,
-    }))
-}
-
-/// A box `[[z_lo, z_hi], [y_lo, y_hi], [x_lo, x_hi]]` (inclusive) of a volume.
-pub type IndexBox = [[usize; 2]; 3];
-
-/// One pass over a label image: bounding box and voxel count of one label, and whether any voxel is non-zero.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LabelExtent {
-    pub bounding_box: Option<IndexBox>,
-    pub count: usize,
-    pub any_nonzero: bool,
-}
-
-/// A stored word type, read little-endian.
-trait Word: Copy {
-    const SIZE: usize;
-    fn read(bytes: &[u8]) -> Self;
-    fn to_f64(self) -> f64;
-    /// The value as i64 (integer types; saturating for u64 beyond i64::MAX, truncating for floats).
-    fn to_i64(self) -> i64;
-}
-
-macro_rules! word {
-    ($t:ty, $n:expr) => {
-        impl Word for $t {
-            const SIZE: usize = $n;
-            fn read(bytes: &[u8]) -> Self {
-                let mut word = [0_u8; $n];
-                word.copy_from_slice(&bytes[..$n]);
-                <$t>::from_le_bytes(word)
-            }
-            #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
-            fn to_f64(self) -> f64 {
-                self as f64
-            }
-            #[allow(
-                clippy::cast_possible_truncation,
-                clippy::cast_possible_wrap,
-                clippy::cast_lossless
-            )]
-            fn to_i64(self) -> i64 {
-                self as i64
-            }
-        }
-    };
-}
-word!(i8, 1);
-word!(u8, 1);
-word!(i16, 2);
-word!(u16, 2);
-word!(i32, 4);
-word!(u32, 4);
-word!(i64, 8);
-word!(u64, 8);
-word!(f32, 4);
-word!(f64, 8);
-
-/// Calls `$f::<word type>($args)` for the stored scalar type.
-macro_rules! dispatch {
-    ($scalar:expr, $f:ident($($arg:expr),*)) => {
-        match $scalar {
-            ScalarType::I8 => $f::<i8>($($arg),*),
-            ScalarType::U8 => $f::<u8>($($arg),*),
-            ScalarType::I16 => $f::<i16>($($arg),*),
-            ScalarType::U16 => $f::<u16>($($arg),*),
-            ScalarType::I32 => $f::<i32>($($arg),*),
-            ScalarType::U32 => $f::<u32>($($arg),*),
-            ScalarType::I64 => $f::<i64>($($arg),*),
-            ScalarType::U64 => $f::<u64>($($arg),*),
-            ScalarType::F32 => $f::<f32>($($arg),*),
-            ScalarType::F64 => $f::<f64>($($arg),*),
-        }
-    };
-}
-
-impl NrrdWords {
-    /// Size `(x, y, z)`.
-    pub fn size_xyz(&self) -> [usize; 3] {
-        self.size_xyz
-    }
-
-    /// LPS geometry of the whole volume.
-    pub fn geometry(&self) -> &Geometry {
-        &self.geometry
-    }
-
-    /// Whether the stored type is an integer type (then sums of values are exact in any order).
-    pub fn is_integer(&self) -> bool {
-        !self.scalar.is_float()
-    }
-
-    /// Sum, minimum and maximum of all values as f64.
-    pub fn sum_min_max(&self) -> (f64, f64, f64) {
-        // Integer samples: i64 accumulators (exact, and they vectorise); an int32 volume of 2^32 voxels could
-        // overflow, so the sum is checked.
-        fn run_int<W: Word>(body: &[u8]) -> Option<(f64, f64, f64)> {
-            let mut sum = 0_i64;
-            let (mut lo, mut hi) = (i64::MAX, i64::MIN);
-            for chunk in body.chunks(W::SIZE * 4096) {
-                let mut part = 0_i64;
-                for bytes in chunk.chunks_exact(W::SIZE) {
-                    let v = W::read(bytes).to_i64();
-                    part += v;
-                    lo = lo.min(v);
-                    hi = hi.max(v);
-                }
-                sum = sum.checked_add(part)?;
-            }
-            #[allow(clippy::cast_precision_loss)]
-            Some((sum as f64, lo as f64, hi as f64))
-        }
-        if self.is_integer() && !matches!(self.scalar, ScalarType::U64 | ScalarType::I64) {
-            let exact = match self.scalar {
-                ScalarType::I8 => run_int::<i8>(&self.body),
-                ScalarType::U8 => run_int::<u8>(&self.body),
-                ScalarType::I16 => run_int::<i16>(&self.body),
-                ScalarType::U16 => run_int::<u16>(&self.body),
-                ScalarType::I32 => run_int::<i32>(&self.body),
-                _ => run_int::<u32>(&self.body),
-            };
-            if let Some(result) = exact {
-                return result;
-            }
-        }
-        fn run<W: Word>(body: &[u8]) -> (f64, f64, f64) {
-            body.chunks_exact(W::SIZE).fold(
-                (0.0, f64::INFINITY, f64::NEG_INFINITY),
-                |(sum, lo, hi), bytes| {
-                    let v = W::read(bytes).to_f64();
-                    (sum + v, lo.min(v), hi.max(v))
-                },
-            )
-        }
-        dispatch!(self.scalar, run(&self.body))
-    }
-
-    /// Bounding box and count of the voxels whose value equals `label`.
-    pub fn label_extent(&self, label: i64) -> LabelExtent {
-        fn run<W: Word>(body: &[u8], [nx, ny, nz]: [usize; 3], label: f64) -> LabelExtent {
-            let mut bb = [[usize::MAX, 0]; 3];
-            let mut count = 0;
-            let mut any_nonzero = false;
-            for (row_index, row) in body.chunks_exact(nx * W::SIZE).enumerate() {
-                // Most rows of a mask are empty: an all-zero-bytes test vectorises, the per-word loop does not.
-                if row.iter().fold(0_u8, |acc, &b| acc | b) == 0 {
-                    continue;
-                }
-                let (z, y) = (row_index / ny, row_index % ny);
-                let mut first = None;
-                let mut last = 0;
-                for (x, bytes) in row.chunks_exact(W::SIZE).enumerate() {
-                    let v = W::read(bytes).to_f64();
-                    if v == label {
-                        first.get_or_insert(x);
-                        last = x;
-                        count += 1;
-                    }
-                    any_nonzero |= v != 0.0;
-                }
-                if let Some(first) = first {
-                    bb[0] = [bb[0][0].min(z), bb[0][1].max(z)];
-                    bb[1] = [bb[1][0].min(y), bb[1][1].max(y)];
-                    bb[2] = [bb[2][0].min(first), bb[2][1].max(last)];
-                }
-            }
-            debug_assert!(nz == 0 || count == 0 || bb[0][1] < nz);
-            LabelExtent {
-                bounding_box: (count > 0).then_some(bb),
-                count,
-                any_nonzero,
-            }
-        }
-        #[allow(clippy::cast_precision_loss)]
-        let label = label as f64;
-        dispatch!(self.scalar, run(&self.body, self.size_xyz, label))
-    }
-
-    /// The values inside `region` (clamped to the volume) as f64 `[z, y, x]`, and the region's geometry (origin at
-    /// its first voxel).
-    pub fn region_f64(&self, region: &IndexBox) -> (ndarray::Array3<f64>, Geometry) {
-        fn run<W: Word>(body: &[u8], size: [usize; 3], b: &IndexBox) -> ndarray::Array3<f64> {
-            let [nx, ny, _] = size;
-            let shape = (
-                b[0][1] - b[0][0] + 1,
-                b[1][1] - b[1][0] + 1,
-                b[2][1] - b[2][0] + 1,
-            );
-            let mut out = Vec::with_capacity(shape.0 * shape.1 * shape.2);
-            for z in b[0][0]..=b[0][1] {
-                for y in b[1][0]..=b[1][1] {
-                    let start = ((z * ny + y) * nx + b[2][0]) * W::SIZE;
-                    let end = ((z * ny + y) * nx + b[2][1] + 1) * W::SIZE;
-                    out.extend(
-                        body[start..end]
-                            .chunks_exact(W::SIZE)
-                            .map(|w| W::read(w).to_f64()),
-                    );
-                }
-            }
-            ndarray::Array3::from_shape_vec(shape, out).unwrap_or_else(|_| ndarray::Array3::zeros((0, 0, 0)))
-        }
-        let region = self.clamp(region);
-        let data = dispatch!(self.scalar, run(&self.body, self.size_xyz, &region));
-        let mut geometry = self.geometry.clone();
-        #[allow(clippy::cast_precision_loss)]
-        let corner = [region[2][0] as f64, region[1][0] as f64, region[0][0] as f64];
-        geometry.origin = self.geometry.index_to_physical(corner);
-        (data, geometry)
-    }
-
-    /// As [`NrrdWords::region_f64`], as integer labels.
-    ///
-    /// # Errors
-    /// A non-integral value in the region (a float label image must hold whole numbers).
-    pub fn region_labels(&self, region: &IndexBox) -> Result<LabelMap> {
-        let (values, geometry) = self.region_f64(region);
-        if let Some(&bad) = values
-            .iter()
-            .find(|v| !v.is_finite() || v.fract() != 0.0 || v.abs() > 9.0e15)
-        {
-            return Err(Error::NonIntegerLabel {
-                path: self.path.clone(),
-                value: bad,
-            });
-        }
-        #[allow(clippy::cast_possible_truncation)]
-        let labels = values.mapv(|v| v as i64);
-        Ok(LabelMap::new(labels, geometry))
-    }
-
-    fn clamp(&self, region: &IndexBox) -> IndexBox {
-        let [nx, ny, nz] = self.size_xyz;
-        let limits = [nz, ny, nx];
-        std::array::from_fn(|axis| {
-            let hi = region[axis][1].min(limits[axis].saturating_sub(1));
-            [region[axis][0].min(hi), hi]
-        })
-    }
+        None,
+    )))
 }
 
 fn header_error(path: &Path, message: impl Into<String>) -> Error {

@@ -257,21 +257,20 @@ pub fn extract_batch(
     Ok(assemble(input, &results))
 }
 
-/// The fast path of [`extract_case`] for NRRD label-map cases on the original image: decodes both files to their
-/// stored words and converts only the label's bounding box, instead of whole-volume `f64`/`i64` arrays (on a 512²
-/// CT those cost more than the features). `Ok(None)` when the case needs the whole image (normalisation,
-/// resampling, filters, float images, DICOM/NIfTI/SEG/RTSTRUCT, a geometry mismatch, an absent label): the general
-/// path then runs, and reports errors as before.
+/// The fast path of [`extract_case`] for NRRD/NIfTI label-map cases on the original image: decodes both files to
+/// their stored words and converts only the label's bounding box, instead of whole-volume `f64`/`i64` arrays (on a
+/// 512² CT those cost more than the features). `Ok(None)` when the case needs the whole image (normalisation,
+/// resampling, filters, DICOM/SEG/RTSTRUCT, data the word readers leave to the general readers, a geometry
+/// mismatch, an absent label, a label map with non-integer values): the general path then runs, and reports errors
+/// as before.
+///
+/// # Errors
+/// A file that cannot be read or decompressed.
 pub fn extract_case_region(
     case: &BatchCase,
     params: &ExtractionParams,
     settings: &mmrad_features::ExtractionSettings,
 ) -> std::result::Result<Option<Extraction>, String> {
-    let is_nrrd = |path: &std::path::Path| {
-        path.extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("nrrd") || e.eq_ignore_ascii_case("nhdr"))
-    };
     // The condition under which `extract_image_types` is exactly `extract`.
     let original_only = match params.image_type_specs.as_slice() {
         [only] => {
@@ -283,9 +282,7 @@ pub fn extract_case_region(
         }
         _ => false,
     };
-    if !is_nrrd(&case.image)
-        || !is_nrrd(&case.mask)
-        || !original_only
+    if !original_only
         || settings.normalize
         || settings.resampled_pixel_spacing.is_some()
         || !case.segment.is_empty()
@@ -293,18 +290,14 @@ pub fn extract_case_region(
     {
         return Ok(None);
     }
-    let read = |path: &std::path::Path| mmrad_io::nrrd::read_nrrd_words(path).map_err(|e| e.to_string());
+    let read = |path: &std::path::Path| mmrad_io::words::read_volume_words(path).map_err(|e| e.to_string());
     let Some(image) = read(&case.image)? else {
         return Ok(None);
     };
-    // Sums of integer samples are exact in any order, so the whole-image mean equals the general path's.
-    if !image.is_integer() {
-        return Ok(None);
-    }
     let Some(mask) = read(&case.mask)? else {
         return Ok(None);
     };
-    let dims = |w: &mmrad_io::nrrd::NrrdWords| {
+    let dims = |w: &mmrad_io::words::VolumeWords| {
         let [x, y, z] = w.size_xyz();
         (z, y, x)
     };
@@ -320,7 +313,7 @@ pub fn extract_case_region(
         return Ok(None);
     }
     let extent = mask.label_extent(settings.label);
-    let Some(region) = extent.bounding_box else {
+    let Some(region) = extent.bounding_box.filter(|_| !extent.any_non_integer) else {
         return Ok(None);
     };
     let (values, geometry) = image.region_f64(&region);

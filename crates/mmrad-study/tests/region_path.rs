@@ -1,4 +1,4 @@
-//! The batch fast path for NRRD cases (`extract_case_region`: only the label's bounding box decoded) gives the same
+//! The batch fast path for NRRD and NIfTI cases (`extract_case_region`: only the label's bounding box decoded) gives the same
 //! features and diagnostics, bit for bit, as reading both volumes whole and calling `mmrad_features::extract`,
 //! whose values the conformance tests check against PyRadiomics.
 
@@ -12,8 +12,15 @@ use mmrad_study::extract_batch::{BatchCase, extract_case, extract_case_region};
 use mmrad_testkit::shared;
 
 fn case(name: &str, label: &str) -> BatchCase {
-    let image = shared(&format!("pyradiomics/{name}_image.nrrd"));
-    let mask = shared(&format!("pyradiomics/{name}_label.nrrd"));
+    files(
+        &format!("pyradiomics/{name}_image.nrrd"),
+        &format!("pyradiomics/{name}_label.nrrd"),
+        label,
+    )
+}
+
+fn files(image: &str, mask: &str, label: &str) -> BatchCase {
+    let (image, mask) = (shared(image), shared(mask));
     BatchCase {
         line: 2,
         cells: vec![image.display().to_string(), mask.display().to_string()],
@@ -58,17 +65,52 @@ fn region_path_equals_the_whole_volume_path() {
             "setting: {minimumROIDimensions: 1, voxelArrayShift: 1000}",
         ),
     ];
-    for (name, yaml) in settings {
+    let sts = |patient: &str, modality: &str| {
+        files(
+            &format!("ibsi_validation_sts/nifti/{patient}/{modality}_image.nii.gz"),
+            &format!("ibsi_validation_sts/nifti/{patient}/{modality}_mask.nii.gz"),
+            "",
+        )
+    };
+    let cases = settings
+        .iter()
+        .map(|(name, yaml)| ((*name).to_owned(), case(name, ""), *yaml))
+        .chain([
+            (
+                "STS_001 CT".to_owned(),
+                sts("STS_001", "CT"),
+                "setting: {binWidth: 25}",
+            ),
+            (
+                "STS_002 MR".to_owned(),
+                sts("STS_002", "MR_T1"),
+                "setting: {binCount: 64}",
+            ),
+            (
+                "STS_003 PET".to_owned(),
+                sts("STS_003", "PET"),
+                "setting: {binWidth: 0.5}",
+            ),
+            (
+                "IBSI CT phantom".to_owned(),
+                files(
+                    "ibsi/ibsi_1_ct_radiomics_phantom/nifti/image/phantom.nii.gz",
+                    "ibsi/ibsi_1_ct_radiomics_phantom/nifti/mask/mask.nii.gz",
+                    "",
+                ),
+                "setting: {binWidth: 25}",
+            ),
+        ]);
+    for (name, case, yaml) in cases {
         let params = parse_params(yaml, &[]).unwrap();
-        let case = case(name, "");
         let fast = extract_case_region(&case, &params, &params.settings)
             .unwrap()
             .unwrap_or_else(|| panic!("{name}: the region path should apply"));
         let image = mmrad_io::read_image(&case.image).unwrap();
         let mask = mmrad_io::read_label_map(&case.mask).unwrap();
         let whole = mmrad_features::extract(&image, &mask, &params.settings, &params.classes).unwrap();
-        assert_same(name, &fast, &whole);
-        assert_same(name, &extract_case(&case, &params).unwrap(), &whole);
+        assert_same(&name, &fast, &whole);
+        assert_same(&name, &extract_case(&case, &params).unwrap(), &whole);
     }
 }
 
@@ -107,11 +149,11 @@ fn region_path_steps_aside_where_it_does_not_apply() {
             "{yaml}"
         );
     }
-    // A file that is not NRRD.
-    let mut nifti = case("brain1", "");
-    nifti.image = PathBuf::from("brain1_image.nii.gz");
+    // A file that is neither NRRD nor NIfTI (a DICOM folder, say) is not even opened.
+    let mut dicom = case("brain1", "");
+    dicom.image = PathBuf::from("series-folder");
     assert!(
-        extract_case_region(&nifti, &params, &params.settings)
+        extract_case_region(&dicom, &params, &params.settings)
             .unwrap()
             .is_none()
     );

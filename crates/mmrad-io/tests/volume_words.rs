@@ -1,9 +1,11 @@
-//! The NRRD region reader (`read_nrrd_words`) against the whole-volume reader, which `read_reference.rs` checks
-//! against numpy: same geometry, sums, label extents and region values on the PyRadiomics cases (raw and gzip).
+//! The region readers (`read_volume_words`, NRRD and NIfTI) against the whole-volume readers, which
+//! `read_reference.rs` checks against numpy: same geometry, the same sum bits as ndarray's `sum()`, label extents
+//! and region values, on the PyRadiomics cases (int16 NRRD), the IBSI soft-tissue sarcoma CT/MR/PET (float32 NIfTI)
+//! and the IBSI CT phantom.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use mmrad_io::nrrd::{IndexBox, read_nrrd_words};
+use mmrad_io::words::{IndexBox, read_volume_words};
 use mmrad_io::{read_image, read_label_map, write_label_map_nrrd, write_volume_nrrd};
 use mmrad_testkit::shared;
 
@@ -36,25 +38,64 @@ fn crop<T: Copy>(a: &ndarray::Array3<T>, b: &IndexBox) -> ndarray::Array3<T> {
 }
 
 #[test]
-fn words_match_the_whole_volume_reader_on_pyradiomics_cases() {
-    for case in ["brain1", "breast1", "lung2"] {
-        let image_path = shared(&format!("pyradiomics/{case}_image.nrrd"));
-        let label_path = shared(&format!("pyradiomics/{case}_label.nrrd"));
+fn words_match_the_whole_volume_readers() {
+    let cases = [
+        (
+            "pyradiomics/brain1_image.nrrd",
+            "pyradiomics/brain1_label.nrrd",
+            true,
+        ),
+        (
+            "pyradiomics/breast1_image.nrrd",
+            "pyradiomics/breast1_label.nrrd",
+            true,
+        ),
+        (
+            "pyradiomics/lung2_image.nrrd",
+            "pyradiomics/lung2_label.nrrd",
+            true,
+        ),
+        (
+            "ibsi_validation_sts/nifti/STS_001/CT_image.nii.gz",
+            "ibsi_validation_sts/nifti/STS_001/CT_mask.nii.gz",
+            false,
+        ),
+        (
+            "ibsi_validation_sts/nifti/STS_002/MR_T1_image.nii.gz",
+            "ibsi_validation_sts/nifti/STS_002/MR_T1_mask.nii.gz",
+            false,
+        ),
+        (
+            "ibsi_validation_sts/nifti/STS_003/PET_image.nii.gz",
+            "ibsi_validation_sts/nifti/STS_003/PET_mask.nii.gz",
+            false,
+        ),
+        (
+            "ibsi/ibsi_1_ct_radiomics_phantom/nifti/image/phantom.nii.gz",
+            "ibsi/ibsi_1_ct_radiomics_phantom/nifti/mask/mask.nii.gz",
+            false,
+        ),
+    ];
+    for (image_rel, label_rel, integer) in cases {
+        let case = image_rel;
+        let image_path = shared(image_rel);
+        let label_path = shared(label_rel);
         let image = read_image(&image_path).unwrap();
         let labels = read_label_map(&label_path).unwrap();
-        let words = read_nrrd_words(&image_path)
+        let words = read_volume_words(&image_path)
             .unwrap()
             .expect("binary little-endian");
-        let mask_words = read_nrrd_words(&label_path)
+        let mask_words = read_volume_words(&label_path)
             .unwrap()
             .expect("binary little-endian");
 
         let (nz, ny, nx) = image.data.dim();
         assert_eq!(words.size_xyz(), [nx, ny, nz], "{case}");
         assert_eq!(words.geometry(), &image.geometry, "{case}");
-        assert!(words.is_integer(), "{case}");
+        assert_eq!(words.is_integer(), integer, "{case}");
         let (sum, min, max) = words.sum_min_max();
-        assert_eq!(sum, image.data.iter().sum::<f64>(), "{case} sum");
+        // Bit for bit the sum the whole-volume extraction reports (ndarray's eight-way unrolled order).
+        assert_eq!(sum.to_bits(), image.data.sum().to_bits(), "{case} sum");
         assert_eq!(
             min,
             image.data.iter().copied().fold(f64::INFINITY, f64::min),
@@ -106,7 +147,7 @@ fn regions_are_clamped_and_float_images_are_not_integer() {
     let volume = mmrad_core::Volume::new(data.clone(), geometry.clone());
     let path = dir.join("float.nrrd");
     write_volume_nrrd(&volume, &path).unwrap();
-    let words = read_nrrd_words(&path).unwrap().unwrap();
+    let words = read_volume_words(&path).unwrap().unwrap();
     assert!(!words.is_integer());
     let (values, _) = words.region_f64(&[[1, 9], [2, 3], [4, 40]]);
     assert_eq!(values, crop(&data, &[[1, 2], [2, 3], [4, 4]]));
@@ -118,7 +159,7 @@ fn regions_are_clamped_and_float_images_are_not_integer() {
     labels[[1, 1, 1]] = 5;
     let path = dir.join("labels.nrrd");
     write_label_map_nrrd(&mmrad_core::LabelMap::new(labels.clone(), geometry), &path).unwrap();
-    let words = read_nrrd_words(&path).unwrap().unwrap();
+    let words = read_volume_words(&path).unwrap().unwrap();
     let extent = words.label_extent(2);
     assert_eq!(extent.bounding_box, Some([[0, 2], [0, 3], [0, 4]]));
     assert_eq!(extent.count, 2);
@@ -127,5 +168,37 @@ fn regions_are_clamped_and_float_images_are_not_integer() {
         words.region_labels(&[[0, 2], [0, 3], [0, 4]]).unwrap().data,
         labels
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn nifti_scaling_is_applied_as_the_whole_volume_reader_applies_it() {
+    let dir = std::env::temp_dir().join(format!("mmrad-nifti-words-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let labels = ndarray::Array3::from_shape_fn((3, 5, 7), |(z, y, x)| ((z * 35 + y * 7 + x) % 11) as i64);
+    let path = dir.join("scaled.nii");
+    mmrad_io::write_label_map_nifti(
+        &mmrad_core::LabelMap::new(labels, mmrad_core::Geometry::identity()),
+        &path,
+    )
+    .unwrap();
+    // scl_slope and scl_inter live at bytes 112..120 of the NIfTI-1 header.
+    for (slope, inter) in [(2.5_f32, -3.0_f32), (1.0, 0.0), (0.0, 7.0)] {
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[112..116].copy_from_slice(&slope.to_le_bytes());
+        bytes[116..120].copy_from_slice(&inter.to_le_bytes());
+        let scaled = dir.join("patched.nii");
+        std::fs::write(&scaled, &bytes).unwrap();
+        let whole = read_image(&scaled).unwrap();
+        let words = read_volume_words(&scaled)
+            .unwrap()
+            .expect("little-endian integer NIfTI");
+        let (values, _) = words.region_f64(&[[0, 2], [0, 4], [0, 6]]);
+        assert_eq!(values, whole.data, "slope {slope} inter {inter}");
+        let (sum, min, max) = words.sum_min_max();
+        assert_eq!(sum.to_bits(), whole.data.sum().to_bits(), "slope {slope}");
+        assert_eq!(min, whole.data.iter().copied().fold(f64::INFINITY, f64::min));
+        assert_eq!(max, whole.data.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+    }
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -1,0 +1,353 @@
+//! A volume file decoded to its stored little-endian words ([`VolumeWords`], from NRRD or NIfTI), so that a caller
+//! converts only a region: on a 512² CT, whole-volume `f64`/`i64` arrays cost more than the features.
+
+use std::path::{Path, PathBuf};
+
+use mmrad_core::{Geometry, LabelMap};
+
+use crate::nrrd::ScalarType;
+use crate::{Error, Result};
+
+/// A volume decoded to its stored words (little-endian), kept undecoded so that a caller can convert only a region.
+/// Built by [`read_volume_words`].
+#[derive(Debug, Clone)]
+pub struct VolumeWords {
+    path: PathBuf,
+    size_xyz: [usize; 3],
+    geometry: Geometry,
+    scalar: ScalarType,
+    /// The `size · word` bytes of the samples, x fastest.
+    body: Vec<u8>,
+    /// NIfTI `scl_slope`/`scl_inter`, applied in f64 after the word's conversion as the whole-volume reader does.
+    scale: Option<(f64, f64)>,
+}
+
+/// A stored value as the whole-volume readers give it.
+#[inline]
+fn scaled(v: f64, scale: Option<(f64, f64)>) -> f64 {
+    match scale {
+        Some((slope, inter)) => v * slope + inter,
+        None => v,
+    }
+}
+
+/// Reads a NRRD (`.nrrd`, `.nhdr`) or NIfTI (`.nii`, `.nii.gz`) file into [`VolumeWords`]; `None` for other files and
+/// for what the region path does not handle (ascii or big-endian data, NIfTI intensity scaling, more than three
+/// dimensions), which [`crate::read_image`] reads.
+///
+/// # Errors
+/// As [`crate::read_image`].
+pub fn read_volume_words(path: &Path) -> Result<Option<VolumeWords>> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if name.ends_with(".nrrd") || name.ends_with(".nhdr") {
+        crate::nrrd::read_nrrd_words(path)
+    } else if name.ends_with(".nii") || name.ends_with(".nii.gz") {
+        crate::nifti::read_nifti_words(path)
+    } else {
+        Ok(None)
+    }
+}
+
+/// A box `[[z_lo, z_hi], [y_lo, y_hi], [x_lo, x_hi]]` (inclusive) of a volume.
+pub type IndexBox = [[usize; 2]; 3];
+
+/// One pass over a label image: bounding box and voxel count of one label, whether any voxel is non-zero, and
+/// whether any is not a whole number (which the label-map readers reject).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LabelExtent {
+    pub bounding_box: Option<IndexBox>,
+    pub count: usize,
+    pub any_nonzero: bool,
+    pub any_non_integer: bool,
+}
+
+/// A stored word type, read little-endian.
+trait Word: Copy {
+    const SIZE: usize;
+    fn read(bytes: &[u8]) -> Self;
+    fn to_f64(self) -> f64;
+    /// The value as i64 (integer types; saturating for u64 beyond i64::MAX, truncating for floats).
+    fn to_i64(self) -> i64;
+}
+
+macro_rules! word {
+    ($t:ty, $n:expr) => {
+        impl Word for $t {
+            const SIZE: usize = $n;
+            fn read(bytes: &[u8]) -> Self {
+                let mut word = [0_u8; $n];
+                word.copy_from_slice(&bytes[..$n]);
+                <$t>::from_le_bytes(word)
+            }
+            #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_possible_wrap,
+                clippy::cast_lossless
+            )]
+            fn to_i64(self) -> i64 {
+                self as i64
+            }
+        }
+    };
+}
+word!(i8, 1);
+word!(u8, 1);
+word!(i16, 2);
+word!(u16, 2);
+word!(i32, 4);
+word!(u32, 4);
+word!(i64, 8);
+word!(u64, 8);
+word!(f32, 4);
+word!(f64, 8);
+
+/// Calls `$f::<word type>($args)` for the stored scalar type.
+macro_rules! dispatch {
+    ($scalar:expr, $f:ident($($arg:expr),*)) => {
+        match $scalar {
+            ScalarType::I8 => $f::<i8>($($arg),*),
+            ScalarType::U8 => $f::<u8>($($arg),*),
+            ScalarType::I16 => $f::<i16>($($arg),*),
+            ScalarType::U16 => $f::<u16>($($arg),*),
+            ScalarType::I32 => $f::<i32>($($arg),*),
+            ScalarType::U32 => $f::<u32>($($arg),*),
+            ScalarType::I64 => $f::<i64>($($arg),*),
+            ScalarType::U64 => $f::<u64>($($arg),*),
+            ScalarType::F32 => $f::<f32>($($arg),*),
+            ScalarType::F64 => $f::<f64>($($arg),*),
+        }
+    };
+}
+
+impl VolumeWords {
+    /// Words of `path`, `body` holding `size_xyz` samples of `scalar` (checked by the readers).
+    pub(crate) fn new(
+        path: &Path,
+        size_xyz: [usize; 3],
+        geometry: Geometry,
+        scalar: ScalarType,
+        body: Vec<u8>,
+        scale: Option<(f64, f64)>,
+    ) -> VolumeWords {
+        VolumeWords {
+            path: path.to_path_buf(),
+            size_xyz,
+            geometry,
+            scalar,
+            body,
+            scale,
+        }
+    }
+
+    /// Size `(x, y, z)`.
+    pub fn size_xyz(&self) -> [usize; 3] {
+        self.size_xyz
+    }
+
+    /// LPS geometry of the whole volume.
+    pub fn geometry(&self) -> &Geometry {
+        &self.geometry
+    }
+
+    /// Whether the stored type is an integer type (then sums of values are exact in any order).
+    pub fn is_integer(&self) -> bool {
+        !self.scalar.is_float()
+    }
+
+    /// Sum, minimum and maximum of all values as f64.
+    pub fn sum_min_max(&self) -> (f64, f64, f64) {
+        // Integer samples: i64 accumulators (exact, and they vectorise); an int32 volume of 2^32 voxels could
+        // overflow, so the sum is checked.
+        // The whole-volume path sums f64 values; that sum is this exact one while every partial sum is an integer
+        // below 2^53, which the sum of magnitudes bounds.
+        fn run_int<W: Word>(body: &[u8]) -> Option<(f64, f64, f64)> {
+            let (mut sum, mut magnitude) = (0_i64, 0_u64);
+            let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+            for chunk in body.chunks(W::SIZE * 4096) {
+                let (mut part, mut part_magnitude) = (0_i64, 0_u64);
+                for bytes in chunk.chunks_exact(W::SIZE) {
+                    let v = W::read(bytes).to_i64();
+                    part += v;
+                    part_magnitude += v.unsigned_abs();
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                }
+                sum = sum.checked_add(part)?;
+                magnitude = magnitude.checked_add(part_magnitude)?;
+            }
+            if magnitude >= 1 << 53 {
+                return None;
+            }
+            #[allow(clippy::cast_precision_loss)]
+            Some((sum as f64, lo as f64, hi as f64))
+        }
+        if self.is_integer()
+            && self.scale.is_none()
+            && !matches!(self.scalar, ScalarType::U64 | ScalarType::I64)
+        {
+            let exact = match self.scalar {
+                ScalarType::I8 => run_int::<i8>(&self.body),
+                ScalarType::U8 => run_int::<u8>(&self.body),
+                ScalarType::I16 => run_int::<i16>(&self.body),
+                ScalarType::U16 => run_int::<u16>(&self.body),
+                ScalarType::I32 => run_int::<i32>(&self.body),
+                _ => run_int::<u32>(&self.body),
+            };
+            if let Some(result) = exact {
+                return result;
+            }
+        }
+        // Float samples: the sum in the order of ndarray's `sum()` on a contiguous array (eight interleaved partial
+        // sums, paired, then the tail), which the whole-volume path uses, so that both give the same bits.
+        fn run<W: Word>(body: &[u8], scale: Option<(f64, f64)>) -> (f64, f64, f64) {
+            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+            let mut p = [0.0_f64; 8];
+            let blocks = body.len() / W::SIZE / 8 * 8 * W::SIZE;
+            let (head, tail) = body.split_at(blocks);
+            for block in head.chunks_exact(8 * W::SIZE) {
+                for (k, bytes) in block.chunks_exact(W::SIZE).enumerate() {
+                    let v = scaled(W::read(bytes).to_f64(), scale);
+                    p[k] += v;
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                }
+            }
+            let mut sum = 0.0;
+            for k in 0..4 {
+                sum += p[k] + p[k + 4];
+            }
+            for bytes in tail.chunks_exact(W::SIZE) {
+                let v = scaled(W::read(bytes).to_f64(), scale);
+                sum += v;
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
+            (sum, lo, hi)
+        }
+        dispatch!(self.scalar, run(&self.body, self.scale))
+    }
+
+    /// Bounding box and count of the voxels whose value equals `label`.
+    pub fn label_extent(&self, label: i64) -> LabelExtent {
+        fn run<W: Word>(
+            body: &[u8],
+            [nx, ny, nz]: [usize; 3],
+            label: f64,
+            scale: Option<(f64, f64)>,
+        ) -> LabelExtent {
+            let mut bb = [[usize::MAX, 0]; 3];
+            let mut count = 0;
+            let mut any_nonzero = false;
+            let mut any_non_integer = false;
+            let zero_maps_to_zero = scale.is_none_or(|(_, inter)| inter == 0.0);
+            for (row_index, row) in body.chunks_exact(nx * W::SIZE).enumerate() {
+                // Most rows of a mask are empty: an all-zero-bytes test vectorises, the per-word loop does not.
+                if zero_maps_to_zero && row.iter().fold(0_u8, |acc, &b| acc | b) == 0 {
+                    continue;
+                }
+                let (z, y) = (row_index / ny, row_index % ny);
+                let mut first = None;
+                let mut last = 0;
+                for (x, bytes) in row.chunks_exact(W::SIZE).enumerate() {
+                    let v = scaled(W::read(bytes).to_f64(), scale);
+                    if v == label {
+                        first.get_or_insert(x);
+                        last = x;
+                        count += 1;
+                    }
+                    any_nonzero |= v != 0.0;
+                    any_non_integer |= !v.is_finite() || v.fract() != 0.0;
+                }
+                if let Some(first) = first {
+                    bb[0] = [bb[0][0].min(z), bb[0][1].max(z)];
+                    bb[1] = [bb[1][0].min(y), bb[1][1].max(y)];
+                    bb[2] = [bb[2][0].min(first), bb[2][1].max(last)];
+                }
+            }
+            debug_assert!(nz == 0 || count == 0 || bb[0][1] < nz);
+            LabelExtent {
+                bounding_box: (count > 0).then_some(bb),
+                count,
+                any_nonzero,
+                any_non_integer,
+            }
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let label = label as f64;
+        dispatch!(self.scalar, run(&self.body, self.size_xyz, label, self.scale))
+    }
+
+    /// The values inside `region` (clamped to the volume) as f64 `[z, y, x]`, and the region's geometry (origin at
+    /// its first voxel).
+    pub fn region_f64(&self, region: &IndexBox) -> (ndarray::Array3<f64>, Geometry) {
+        fn run<W: Word>(
+            body: &[u8],
+            size: [usize; 3],
+            b: &IndexBox,
+            scale: Option<(f64, f64)>,
+        ) -> ndarray::Array3<f64> {
+            let [nx, ny, _] = size;
+            let shape = (
+                b[0][1] - b[0][0] + 1,
+                b[1][1] - b[1][0] + 1,
+                b[2][1] - b[2][0] + 1,
+            );
+            let mut out = Vec::with_capacity(shape.0 * shape.1 * shape.2);
+            for z in b[0][0]..=b[0][1] {
+                for y in b[1][0]..=b[1][1] {
+                    let start = ((z * ny + y) * nx + b[2][0]) * W::SIZE;
+                    let end = ((z * ny + y) * nx + b[2][1] + 1) * W::SIZE;
+                    out.extend(
+                        body[start..end]
+                            .chunks_exact(W::SIZE)
+                            .map(|w| scaled(W::read(w).to_f64(), scale)),
+                    );
+                }
+            }
+            ndarray::Array3::from_shape_vec(shape, out).unwrap_or_else(|_| ndarray::Array3::zeros((0, 0, 0)))
+        }
+        let region = self.clamp(region);
+        let data = dispatch!(self.scalar, run(&self.body, self.size_xyz, &region, self.scale));
+        let mut geometry = self.geometry.clone();
+        #[allow(clippy::cast_precision_loss)]
+        let corner = [region[2][0] as f64, region[1][0] as f64, region[0][0] as f64];
+        geometry.origin = self.geometry.index_to_physical(corner);
+        (data, geometry)
+    }
+
+    /// As [`VolumeWords::region_f64`], as integer labels.
+    ///
+    /// # Errors
+    /// A non-integral value in the region (a float label image must hold whole numbers).
+    pub fn region_labels(&self, region: &IndexBox) -> Result<LabelMap> {
+        let (values, geometry) = self.region_f64(region);
+        if let Some(&bad) = values
+            .iter()
+            .find(|v| !v.is_finite() || v.fract() != 0.0 || v.abs() > 9.0e15)
+        {
+            return Err(Error::NonIntegerLabel {
+                path: self.path.clone(),
+                value: bad,
+            });
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        let labels = values.mapv(|v| v as i64);
+        Ok(LabelMap::new(labels, geometry))
+    }
+
+    fn clamp(&self, region: &IndexBox) -> IndexBox {
+        let [nx, ny, nz] = self.size_xyz;
+        let limits = [nz, ny, nx];
+        std::array::from_fn(|axis| {
+            let hi = region[axis][1].min(limits[axis].saturating_sub(1));
+            [region[axis][0].min(hi), hi]
+        })
+    }
+}
