@@ -1,6 +1,7 @@
-//! `cargo xtask bench extract`: feature extraction with the release `mmrad extract` against PyRadiomics on the
-//! PyRadiomics test cases of `../shared/data/pyradiomics` (original image, the 107 default features, binWidth 25,
-//! label 1), single-threaded, in the same run; prints per-case times and the ratio (target ≥ 30×).
+//! `cargo xtask bench extract`: feature extraction with the release `mmrad extract` against PyRadiomics on the 19
+//! real cases of `../shared/data` (the PyRadiomics test cases and phantoms as NRRD, the IBSI soft-tissue sarcoma
+//! CT/MR/PET and the IBSI phantoms as NIfTI; original image, the 107 default features, binWidth 25, label 1),
+//! single-threaded, in the same run; prints per-case times and the ratio (target ≥ 30×).
 //!
 //! PyRadiomics is timed by `../shared/reference/extract_ref.py` (single thread, one untimed warm-up, per case the
 //! minimum of `runs` `RadiomicsFeatureExtractor.execute` calls on in-memory images, plus the SimpleITK read once).
@@ -44,6 +45,8 @@ struct Case {
     name: String,
     image: PathBuf,
     mask: PathBuf,
+    /// `nrrd` or `nifti`, as `extract_ref.py --format` names it.
+    format: &'static str,
 }
 
 /// PyRadiomics' timing of one case.
@@ -57,7 +60,7 @@ struct ReferenceTiming {
 pub(crate) fn run(runs: usize) -> anyhow::Result<ExitCode> {
     let root = project_root();
     let data = shared_data(&root)?;
-    let cases = find_cases(&data.join("pyradiomics"))?;
+    let cases = find_cases(&data)?;
     let work = std::env::temp_dir().join(format!("mmrad-bench-extract-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).with_context(|| format!("cannot create `{}`", work.display()))?;
@@ -166,36 +169,72 @@ pub(crate) fn run(runs: usize) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The `<name>_image.nrrd` / `<name>_label.nrrd` pairs of the PyRadiomics data folder, by name.
-fn find_cases(dir: &Path) -> anyhow::Result<Vec<Case>> {
-    let entries = std::fs::read_dir(dir).with_context(|| format!("cannot list `{}`", dir.display()))?;
+/// The real cases of the shared data folder: the PyRadiomics cases and phantoms (NRRD), the IBSI sarcoma patients
+/// and phantoms (NIfTI). A missing file is an error naming it.
+fn find_cases(data: &Path) -> anyhow::Result<Vec<Case>> {
     let mut cases = Vec::new();
-    for entry in entries {
-        let path = entry?.path();
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let Some(name) = file_name.strip_suffix("_image.nrrd") else {
-            continue;
-        };
-        let mask = dir.join(format!("{name}_label.nrrd"));
-        if mask.is_file() {
-            cases.push(Case {
-                name: name.to_owned(),
-                image: path.clone(),
-                mask,
-            });
+    let mut add = |name: String, image: PathBuf, mask: PathBuf, format: &'static str| {
+        cases.push(Case {
+            name,
+            image,
+            mask,
+            format,
+        });
+    };
+    let pyradiomics = data.join("pyradiomics");
+    for name in ["brain1", "brain2", "breast1", "lung1", "lung2"] {
+        add(
+            name.to_owned(),
+            pyradiomics.join(format!("{name}_image.nrrd")),
+            pyradiomics.join(format!("{name}_label.nrrd")),
+            "nrrd",
+        );
+    }
+    add(
+        "prostate".to_owned(),
+        pyradiomics.join("prostate_phantom_subvolume.nrrd"),
+        pyradiomics.join("prostate_phantom_subvolume-label.nrrd"),
+        "nrrd",
+    );
+    for size in ["37x37x37", "64x64x64"] {
+        add(
+            format!("test{}", &size[..2]),
+            pyradiomics.join(format!("test-image_{size}.nrrd")),
+            pyradiomics.join(format!("test-mask_{size}.nrrd")),
+            "nrrd",
+        );
+    }
+    for patient in ["STS_001", "STS_002", "STS_003"] {
+        for modality in ["CT", "MR_T1", "PET"] {
+            let dir = data.join("ibsi_validation_sts/nifti").join(patient);
+            add(
+                format!("{}_{}", &patient[4..], modality.trim_end_matches("_T1")),
+                dir.join(format!("{modality}_image.nii.gz")),
+                dir.join(format!("{modality}_mask.nii.gz")),
+                "nifti",
+            );
         }
     }
-    cases.sort_by(|a, b| a.name.cmp(&b.name));
-    if cases.is_empty() {
+    for (name, dir) in [
+        ("ibsi_ct", "ibsi/ibsi_1_ct_radiomics_phantom/nifti"),
+        ("ibsi_dig", "ibsi/ibsi_1_digital_phantom/nifti"),
+    ] {
+        let dir = data.join(dir);
+        add(
+            name.to_owned(),
+            dir.join("image/phantom.nii.gz"),
+            dir.join("mask/mask.nii.gz"),
+            "nifti",
+        );
+    }
+    if let Some(missing) = cases
+        .iter()
+        .flat_map(|c| [&c.image, &c.mask])
+        .find(|p| !p.is_file())
+    {
         return Err(Failure::failed(
-            format!(
-                "no `<case>_image.nrrd` + `<case>_label.nrrd` pairs in `{}`",
-                dir.display()
-            ),
-            None,
+            format!("benchmark input `{}` does not exist", missing.display()),
+            Some("point `MMRAD_SHARED_DATA` at the complete shared data folder".to_owned()),
         )
         .into());
     }
@@ -211,55 +250,67 @@ fn time_pyradiomics(
     work: &Path,
     runs: usize,
 ) -> anyhow::Result<(String, Vec<(String, ReferenceTiming)>)> {
-    let cases_dir = work.join("cases");
-    for case in cases {
-        let dir = cases_dir.join(&case.name);
-        std::fs::create_dir_all(&dir)?;
-        std::os::unix::fs::symlink(&case.image, dir.join("image.nrrd"))?;
-        std::os::unix::fs::symlink(&case.mask, dir.join("mask.nrrd"))?;
-    }
-    let timing_path = work.join("pyradiomics_timing.json");
-    eprintln!(
-        "timing PyRadiomics with `{}` ({} cases × {runs} runs)",
-        python.display(),
-        cases.len()
-    );
-    let status = Command::new(python)
-        .arg(script)
-        .arg("--cases")
-        .arg(&cases_dir)
-        .arg("--params")
-        .arg(params)
-        .arg("--out-csv")
-        .arg(work.join("pyradiomics.csv"))
-        .arg("--out-timing")
-        .arg(&timing_path)
-        .args(["--repeat", &runs.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .status()
-        .with_context(|| format!("could not start `{}`", python.display()))?;
-    if !status.success() {
-        return Err(Failure::failed(format!("`{}` failed ({status})", script.display()), None).into());
-    }
-    let text = std::fs::read_to_string(&timing_path)
-        .with_context(|| format!("cannot read `{}`", timing_path.display()))?;
-    let json: serde_json::Value = serde_json::from_str(&text)?;
-    let version = json["pyradiomics_version"].as_str().unwrap_or("?").to_owned();
+    let mut version = String::from("?");
     let mut per_case = Vec::new();
-    for case in cases {
-        let entry = &json["per_case"][case.name.as_str()];
-        if let (Some(extract_s), Some(read_s)) = (entry["extract_s"].as_f64(), entry["read_s"].as_f64()) {
-            per_case.push((
-                case.name.clone(),
-                ReferenceTiming {
-                    extract_s,
-                    read_s,
-                    n_features: entry["n_features"].as_u64().unwrap_or(0),
-                },
-            ));
-        } else {
-            eprintln!("PyRadiomics failed on `{}`: {}", case.name, entry["error"]);
+    for format in ["nrrd", "nifti"] {
+        let group: Vec<&Case> = cases.iter().filter(|c| c.format == format).collect();
+        if group.is_empty() {
+            continue;
+        }
+        let ext = if format == "nrrd" { "nrrd" } else { "nii.gz" };
+        let cases_dir = work.join(format!("cases_{format}"));
+        for case in &group {
+            let dir = cases_dir.join(&case.name);
+            std::fs::create_dir_all(&dir)?;
+            std::os::unix::fs::symlink(&case.image, dir.join(format!("image.{ext}")))?;
+            std::os::unix::fs::symlink(&case.mask, dir.join(format!("mask.{ext}")))?;
+        }
+        let timing_path = work.join(format!("pyradiomics_timing_{format}.json"));
+        eprintln!(
+            "timing PyRadiomics with `{}` ({} {format} cases × {runs} runs)",
+            python.display(),
+            group.len()
+        );
+        let status = Command::new(python)
+            .arg(script)
+            .arg("--cases")
+            .arg(&cases_dir)
+            .args(["--format", format])
+            .arg("--params")
+            .arg(params)
+            .arg("--out-csv")
+            .arg(work.join(format!("pyradiomics_{format}.csv")))
+            .arg("--out-timing")
+            .arg(&timing_path)
+            .args(["--repeat", &runs.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .with_context(|| format!("could not start `{}`", python.display()))?;
+        if !status.success() {
+            return Err(Failure::failed(format!("`{}` failed ({status})", script.display()), None).into());
+        }
+        let text = std::fs::read_to_string(&timing_path)
+            .with_context(|| format!("cannot read `{}`", timing_path.display()))?;
+        let json: serde_json::Value = serde_json::from_str(&text)?;
+        json["pyradiomics_version"]
+            .as_str()
+            .unwrap_or("?")
+            .clone_into(&mut version);
+        for case in group {
+            let entry = &json["per_case"][case.name.as_str()];
+            if let (Some(extract_s), Some(read_s)) = (entry["extract_s"].as_f64(), entry["read_s"].as_f64()) {
+                per_case.push((
+                    case.name.clone(),
+                    ReferenceTiming {
+                        extract_s,
+                        read_s,
+                        n_features: entry["n_features"].as_u64().unwrap_or(0),
+                    },
+                ));
+            } else {
+                eprintln!("PyRadiomics failed on `{}`: {}", case.name, entry["error"]);
+            }
         }
     }
     Ok((version, per_case))

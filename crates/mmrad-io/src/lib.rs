@@ -9,6 +9,7 @@
 //! This crate never computes features and never resamples: geometry is reported as stored.
 
 pub mod dicom;
+mod gzip;
 pub mod mask;
 pub mod nifti;
 pub mod nrrd;

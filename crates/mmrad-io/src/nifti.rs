@@ -88,16 +88,17 @@ pub fn read_nifti_words(path: &Path) -> Result<Option<VolumeWords>> {
     let raw = std::fs::read(path).map_err(io_error)?;
     let mut data = if raw.starts_with(&[0x1f, 0x8b]) {
         // The gzip trailer's ISIZE is the decompressed size modulo 2^32: a capacity hint, not trusted further.
-        let hint = raw
-            .len()
-            .checked_sub(4)
-            .and_then(|at| raw.get(at..))
-            .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
-        let mut out = Vec::with_capacity(hint.min(1 << 31));
-        flate2::read::MultiGzDecoder::new(raw.as_slice())
-            .read_to_end(&mut out)
-            .map_err(io_error)?;
-        out
+        let hint = crate::gzip::declared_size(&raw).unwrap_or(0);
+        match crate::gzip::inflate_at_most(&raw, hint) {
+            Some(out) => out,
+            None => {
+                let mut out = Vec::with_capacity(hint.min(1 << 31));
+                flate2::read::MultiGzDecoder::new(raw.as_slice())
+                    .read_to_end(&mut out)
+                    .map_err(io_error)?;
+                out
+            }
+        }
     } else {
         raw
     };

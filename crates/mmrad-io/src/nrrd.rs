@@ -416,9 +416,12 @@ fn decode_body<'a>(
     let expected = n_voxels * header.scalar.size();
     let decoded: Cow<'_, [u8]> = match header.encoding {
         Encoding::Gzip if header.byte_skip >= 0 => {
+            let wanted = usize::try_from(header.byte_skip).unwrap_or(0) + expected;
+            if let Some(out) = crate::gzip::inflate_at_most(data, wanted) {
+                return finish_body(path, header, Cow::Owned(out), expected);
+            }
             // A zeroed allocation comes from fresh (copy-on-write zero) pages: no memset of the whole volume, as
             // `read_to_end` would do before every read.
-            let wanted = usize::try_from(header.byte_skip).unwrap_or(0) + expected;
             let mut out = vec![0_u8; wanted];
             let mut decoder = GzDecoder::new(data);
             let mut filled = 0;
@@ -453,6 +456,16 @@ fn decode_body<'a>(
         }
         _ => Cow::Borrowed(data),
     };
+    finish_body(path, header, decoded, expected)
+}
+
+/// The `expected` bytes of the decoded payload after `byte skip`.
+fn finish_body<'a>(
+    path: &Path,
+    header: &Header,
+    decoded: Cow<'a, [u8]>,
+    expected: usize,
+) -> Result<Cow<'a, [u8]>> {
     let start = if header.byte_skip == -1 {
         decoded.len().saturating_sub(expected)
     } else {
