@@ -24,10 +24,10 @@ use ndarray::Array3;
 
 use mmrad_core::{Geometry, LabelMap, Volume};
 use mmrad_image::filters;
-use mmrad_image::{OutputCast, bounding_box, normalise, resample_labels_nearest, resample_volume};
+use mmrad_image::{bounding_box, normalise, resample_labels_nearest, resample_volume};
 
 use crate::extract::{Extraction, FeatureClass, FeatureClassSelection, extract};
-use crate::roi::prepare_roi;
+use crate::roi::{integer_cast, prepare_roi, resampled_grid};
 use crate::settings::ExtractionSettings;
 use crate::{FeatureError, Result};
 
@@ -427,24 +427,9 @@ fn filter_input(
         return Ok((normalised, [0, 0, 0]));
     };
     let roi_box = morphological_box(&mask.data)?;
-    let mask_spacing = mask.geometry.spacing;
-    let lower = [roi_box[2][0] as f64, roi_box[1][0] as f64, roi_box[0][0] as f64];
-    let size = [
-        (roi_box[2][1] - roi_box[2][0] + 1) as f64,
-        (roi_box[1][1] - roi_box[1][0] + 1) as f64,
-        (roi_box[0][1] - roi_box[0][0] + 1) as f64,
-    ];
-    let mut spacing = [0.0; 3];
-    for k in 0..3 {
-        spacing[k] = if requested[k] == 0.0 || size[k] == 1.0 {
-            mask_spacing[k]
-        } else {
-            requested[k]
-        };
-    }
-    let image_spacing = normalised.geometry.spacing;
-    let all_close = (0..3).all(|k| (image_spacing[k] - spacing[k]).abs() <= 1e-8 + 1e-5 * spacing[k].abs());
-    if all_close {
+    let Some((geometry, shape)) =
+        resampled_grid(mask, &roi_box, requested, normalised.geometry.spacing, pad as f64)
+    else {
         // PyRadiomics resamples only the mask onto the image grid, then crops both with the padding.
         let resampled =
             resample_labels_nearest(mask, &normalised.geometry, normalised.data.dim()).map_err(|e| {
@@ -454,26 +439,7 @@ fn filter_input(
             })?;
         let bb = morphological_box(&resampled.data)?;
         return Ok(crop_padded(normalised, bb));
-    }
-    let pad = pad as f64;
-    let mask_size = mask.size_xyz();
-    let mut new_size = [0_usize; 3];
-    let mut origin_index = [0.0; 3];
-    for k in 0..3 {
-        let ratio = mask_spacing[k] / spacing[k];
-        let max_upper = (mask_size[k] as f64 * ratio).ceil() - 1.0;
-        let lower_new = ((lower[k] - 0.5) * ratio - pad).floor().max(0.0);
-        let upper_new = ((lower[k] + size[k] - 0.5) * ratio + pad).ceil().min(max_upper);
-        new_size[k] = (upper_new - lower_new + 1.0).max(1.0) as usize;
-        origin_index[k] = 0.5 * (spacing[k] - mask_spacing[k]) / mask_spacing[k] + lower_new / ratio;
-    }
-    let geometry = Geometry {
-        spacing,
-        origin: mask.geometry.index_to_physical(origin_index),
-        direction: mask.geometry.direction,
-        ndim: mask.geometry.ndim,
     };
-    let shape = (new_size[2], new_size[1], new_size[0]);
     let cast = integer_cast(&normalised.data);
     let resampled =
         resample_volume(&normalised, &geometry, shape, settings.interpolator, cast).map_err(|e| {
@@ -498,28 +464,4 @@ fn stored_as_float32(data: &Array3<f64>) -> bool {
         any_fraction |= v.fract() != 0.0;
     }
     any_fraction
-}
-
-/// The smallest of uint8, int16, uint16, int32 holding every value when all values are integers, else float
-/// (repeats `roi::integer_cast`).
-fn integer_cast(data: &Array3<f64>) -> OutputCast {
-    if data.iter().any(|v| v.fract() != 0.0 || !v.is_finite()) {
-        return OutputCast::Float;
-    }
-    let (min, max) = data
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-            (lo.min(v), hi.max(v))
-        });
-    for (lo, hi) in [
-        (0_i64, 255_i64),
-        (-32768, 32767),
-        (0, 65535),
-        (i64::from(i32::MIN), i64::from(i32::MAX)),
-    ] {
-        if min >= lo as f64 && max <= hi as f64 {
-            return OutputCast::Integer { min: lo, max: hi };
-        }
-    }
-    OutputCast::Float
 }

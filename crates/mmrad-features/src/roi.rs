@@ -492,6 +492,36 @@ fn resample_pair(
         });
     };
     check_roi_inside(&mask.geometry, &roi_box, &image.geometry, image.size_xyz()).map_err(image_error)?;
+    let Some((geometry, shape)) = resampled_grid(
+        mask,
+        &roi_box,
+        requested,
+        image.geometry.spacing,
+        settings.pad_distance as f64,
+    ) else {
+        // Only the mask is resampled onto the image grid (then cropped with padding by the caller's checks).
+        let resampled =
+            resample_labels_nearest(mask, &image.geometry, image.data.dim()).map_err(image_error)?;
+        return Ok((image.clone(), resampled));
+    };
+    let cast = integer_cast(&image.data);
+    let resampled_image =
+        resample_volume(image, &geometry, shape, settings.interpolator, cast).map_err(image_error)?;
+    let resampled_mask = resample_labels_nearest(mask, &geometry, shape).map_err(image_error)?;
+    Ok((resampled_image, resampled_mask))
+}
+
+/// PyRadiomics' resampled grid (`imageoperations.resampleImage`) around the ROI's bounding box `roi_box` on the
+/// mask grid, padded by `pad` voxels: its geometry and `[z, y, x]` shape; `None` when the spacing to reach equals the
+/// image's (PyRadiomics then only resamples the mask onto the image grid). An axis of `requested` that is 0, or along
+/// which the ROI is one voxel thick, keeps the mask's spacing.
+pub(crate) fn resampled_grid(
+    mask: &LabelMap,
+    roi_box: &[[usize; 2]; 3],
+    requested: [f64; 3],
+    image_spacing: [f64; 3],
+    pad: f64,
+) -> Option<(Geometry, (usize, usize, usize))> {
     let mask_spacing = mask.geometry.spacing;
     // Bounding box as ITK reports it: lower index and size, (x, y, z).
     let lower = [roi_box[2][0] as f64, roi_box[1][0] as f64, roi_box[0][0] as f64];
@@ -500,23 +530,16 @@ fn resample_pair(
         (roi_box[1][1] - roi_box[1][0] + 1) as f64,
         (roi_box[0][1] - roi_box[0][0] + 1) as f64,
     ];
-    let mut spacing = [0.0; 3];
-    for k in 0..3 {
-        spacing[k] = if requested[k] == 0.0 || size[k] == 1.0 {
+    let spacing: [f64; 3] = std::array::from_fn(|k| {
+        if requested[k] == 0.0 || size[k] == 1.0 {
             mask_spacing[k]
         } else {
             requested[k]
-        };
+        }
+    });
+    if (0..3).all(|k| (image_spacing[k] - spacing[k]).abs() <= 1e-8 + 1e-5 * spacing[k].abs()) {
+        return None;
     }
-    let image_spacing = image.geometry.spacing;
-    let all_close = (0..3).all(|k| (image_spacing[k] - spacing[k]).abs() <= 1e-8 + 1e-5 * spacing[k].abs());
-    if all_close {
-        // Only the mask is resampled onto the image grid (then cropped with padding by the caller's checks).
-        let resampled =
-            resample_labels_nearest(mask, &image.geometry, image.data.dim()).map_err(image_error)?;
-        return Ok((image.clone(), resampled));
-    }
-    let pad = settings.pad_distance as f64;
     let mask_size = mask.size_xyz();
     let mut new_size = [0_usize; 3];
     let mut origin_index = [0.0; 3];
@@ -534,16 +557,11 @@ fn resample_pair(
         direction: mask.geometry.direction,
         ndim: mask.geometry.ndim,
     };
-    let shape = (new_size[2], new_size[1], new_size[0]);
-    let cast = integer_cast(&image.data);
-    let resampled_image =
-        resample_volume(image, &geometry, shape, settings.interpolator, cast).map_err(image_error)?;
-    let resampled_mask = resample_labels_nearest(mask, &geometry, shape).map_err(image_error)?;
-    Ok((resampled_image, resampled_mask))
+    Some((geometry, (new_size[2], new_size[1], new_size[0])))
 }
 
 /// The smallest of uint8, int16, uint16, int32 holding every value when all values are integers, else float.
-fn integer_cast(data: &Array3<f64>) -> OutputCast {
+pub(crate) fn integer_cast(data: &Array3<f64>) -> OutputCast {
     if data.iter().any(|v| v.fract() != 0.0 || !v.is_finite()) {
         return OutputCast::Float;
     }
