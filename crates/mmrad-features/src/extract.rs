@@ -8,7 +8,9 @@
 
 use mmrad_core::{LabelMap, Volume};
 
-use crate::discretise::{Binning, discretise};
+use rayon::prelude::*;
+
+use crate::discretise::{Binning, Discretised, discretise};
 use crate::roi::{PreparedRoi, WholeInput, prepare_roi, prepare_roi_region};
 use crate::settings::ExtractionSettings;
 use crate::texture::{self, TextureSettings};
@@ -171,6 +173,16 @@ pub fn extract_region(
     features_of(&roi, mask.geometry.is_2d(), settings, classes)
 }
 
+/// ROIs with at least this many voxels have their feature classes computed in parallel (rayon; the values do not
+/// depend on it). Below it the classes take well under a millisecond each, less than handing them out costs.
+const PARALLEL_CLASSES_MIN_VOXELS: usize = 20_000;
+
+/// What one feature class gives: its values in PyRadiomics' order, or a `diagnostics_Warning_*` entry when skipped.
+enum ClassOutput {
+    Values(Vec<(&'static str, f64)>),
+    Skipped(String, String),
+}
+
 /// The feature classes of a prepared ROI; `mask_is_2d` says the input was a 2D file.
 fn features_of(
     roi: &PreparedRoi,
@@ -178,23 +190,52 @@ fn features_of(
     settings: &ExtractionSettings,
     classes: &FeatureClassSelection,
 ) -> Result<Extraction> {
+    let parallel = roi.mask.iter().filter(|&&v| v).count() >= PARALLEL_CLASSES_MIN_VOXELS;
+    features_of_with(roi, mask_is_2d, settings, classes, parallel)
+}
+
+/// [`features_of`], the classes computed in parallel or one after the other.
+fn features_of_with(
+    roi: &PreparedRoi,
+    mask_is_2d: bool,
+    settings: &ExtractionSettings,
+    classes: &FeatureClassSelection,
+    parallel: bool,
+) -> Result<Extraction> {
     let mut out = Extraction::default();
     if settings.additional_info {
         out.diagnostics.extend(roi.diagnostics.iter().cloned());
     }
-    let shape_first = classes
+    let is_shape = |c: &FeatureClass| matches!(c, FeatureClass::Shape | FeatureClass::Shape2D);
+    // Shape classes first, as PyRadiomics computes them.
+    let ordered: Vec<&(FeatureClass, Vec<String>)> = classes
         .classes
         .iter()
-        .filter(|(c, _)| matches!(c, FeatureClass::Shape | FeatureClass::Shape2D));
-    let others = classes
-        .classes
-        .iter()
-        .filter(|(c, _)| !matches!(c, FeatureClass::Shape | FeatureClass::Shape2D));
+        .filter(|(c, _)| is_shape(c))
+        .chain(classes.classes.iter().filter(|(c, _)| !is_shape(c)))
+        .collect();
+    for (class, wanted) in &ordered {
+        let (defaults, deprecated) = class.feature_names();
+        if let Some(name) = wanted
+            .iter()
+            .find(|name| !defaults.contains(&name.as_str()) && !deprecated.contains(&name.as_str()))
+        {
+            return Err(FeatureError::UnknownFeature {
+                class: class.name(),
+                name: name.clone(),
+                valid: defaults
+                    .iter()
+                    .chain(deprecated)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+    }
     let binning = match settings.bin_count {
         Some(count) => Binning::Count(count),
         None => Binning::Width(settings.bin_width),
     };
-    let mut discretised = None;
     // PyRadiomics keeps a 2D file 2D: its array is (y, x), so `force2Ddimension` d names our axis d + 1 (0 drops y
     // and texture runs along x only); without force2D the one-slice volume already gives the 2D angles.
     let is_2d = mask_is_2d && roi.shape_mask.dim().0 == 1;
@@ -209,77 +250,104 @@ fn features_of(
         }
         texture_settings.force2d_dimension = settings.force_2d_dimension + 1;
     }
-    for (class, wanted) in shape_first.chain(others) {
-        let (defaults, deprecated) = class.feature_names();
-        for name in wanted {
-            if !defaults.contains(&name.as_str()) && !deprecated.contains(&name.as_str()) {
-                return Err(FeatureError::UnknownFeature {
-                    class: class.name(),
-                    name: name.clone(),
-                    valid: defaults
-                        .iter()
-                        .chain(deprecated)
-                        .copied()
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                });
-            }
-        }
-        let values: Vec<(&'static str, f64)> = match class {
+    let shape = |class: &FeatureClass| -> Result<ClassOutput> {
+        Ok(ClassOutput::Values(match class {
             FeatureClass::Shape if is_2d => {
-                out.diagnostics.push((
+                return Ok(ClassOutput::Skipped(
                     "diagnostics_Warning_shape".into(),
                     "shape needs a 3D input (use shape2D on a 2D image); skipped".into(),
                 ));
-                continue;
             }
             FeatureClass::Shape => shape::features(roi.shape_mask.view(), roi.spacing)?,
             FeatureClass::Shape2D if is_2d => shape2d::features(roi.shape_mask.view(), roi.spacing, 0)?,
+            FeatureClass::Shape2D if !settings.force_2d => {
+                return Ok(ClassOutput::Skipped(
+                    "diagnostics_Warning_shape2D".into(),
+                    "shape2D needs `force2D: true`; skipped".into(),
+                ));
+            }
             FeatureClass::Shape2D => {
-                if !settings.force_2d {
-                    out.diagnostics.push((
-                        "diagnostics_Warning_shape2D".into(),
-                        "shape2D needs `force2D: true`; skipped".into(),
-                    ));
-                    continue;
-                }
                 match shape2d::features(roi.shape_mask.view(), roi.spacing, settings.force_2d_dimension) {
                     Ok(values) => values,
                     Err(FeatureError::NotTwoDimensional { dimension, extent }) => {
-                        out.diagnostics.push((
+                        return Ok(ClassOutput::Skipped(
                             "diagnostics_Warning_shape2D".into(),
                             format!("the ROI spans {extent} slices along axis {dimension}; skipped"),
                         ));
-                        continue;
                     }
                     Err(other) => return Err(other),
                 }
             }
-            _ => {
-                if discretised.is_none() {
-                    discretised = Some(discretise(
-                        roi.image.view(),
-                        roi.mask.view(),
-                        roi.spacing,
-                        binning,
-                    )?);
-                }
-                let Some(d) = discretised.as_ref() else {
-                    continue;
-                };
-                match class {
-                    FeatureClass::FirstOrder => {
-                        firstorder::features(roi.image.view(), d, settings.voxel_array_shift)?
-                    }
-                    FeatureClass::Glcm => texture::glcm::features(d, &texture_settings)?,
-                    FeatureClass::Glrlm => texture::glrlm::features(d, &texture_settings)?,
-                    FeatureClass::Glszm => texture::glszm::features(d, &texture_settings)?,
-                    FeatureClass::Gldm => texture::gldm::features(d, &texture_settings)?,
-                    FeatureClass::Ngtdm => texture::ngtdm::features(d, &texture_settings)?,
-                    FeatureClass::Shape | FeatureClass::Shape2D => continue,
-                }
+            _ => Vec::new(),
+        }))
+    };
+    let texture = |class: &FeatureClass, d: &Discretised| -> Result<ClassOutput> {
+        Ok(ClassOutput::Values(match class {
+            FeatureClass::FirstOrder => {
+                firstorder::features(roi.image.view(), d, settings.voxel_array_shift)?
+            }
+            FeatureClass::Glcm => texture::glcm::features(d, &texture_settings)?,
+            FeatureClass::Glrlm => texture::glrlm::features(d, &texture_settings)?,
+            FeatureClass::Glszm => texture::glszm::features(d, &texture_settings)?,
+            FeatureClass::Gldm => texture::gldm::features(d, &texture_settings)?,
+            FeatureClass::Ngtdm => texture::ngtdm::features(d, &texture_settings)?,
+            FeatureClass::Shape | FeatureClass::Shape2D => Vec::new(),
+        }))
+    };
+    let n_shape = ordered.iter().filter(|(c, _)| is_shape(c)).count();
+    let (shape_classes, other_classes) = ordered.split_at(n_shape);
+    let discretise_roi = || {
+        (!other_classes.is_empty())
+            .then(|| discretise(roi.image.view(), roi.mask.view(), roi.spacing, binning))
+            .transpose()
+    };
+    let (shape_results, discretised, other_results) = if parallel {
+        let (shape_results, discretised) = rayon::join(
+            || {
+                shape_classes
+                    .par_iter()
+                    .map(|(c, _)| shape(c))
+                    .collect::<Vec<_>>()
+            },
+            discretise_roi,
+        );
+        let other_results = match &discretised {
+            Ok(Some(d)) => other_classes
+                .par_iter()
+                .map(|(c, _)| texture(c, d))
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        (shape_results, discretised, other_results)
+    } else {
+        let shape_results: Vec<_> = shape_classes.iter().map(|(c, _)| shape(c)).collect();
+        // As PyRadiomics fails: a shape error comes before a discretisation error.
+        if let Some(Err(_)) = shape_results.iter().find(|r| r.is_err()) {
+            (shape_results, Ok(None), Vec::new())
+        } else {
+            let discretised = discretise_roi();
+            let other_results = match &discretised {
+                Ok(Some(d)) => other_classes.iter().map(|(c, _)| texture(c, d)).collect(),
+                _ => Vec::new(),
+            };
+            (shape_results, discretised, other_results)
+        }
+    };
+    // Results in class order; the first error in that order is the one reported.
+    let mut results: Vec<Result<ClassOutput>> = shape_results;
+    if let Err(e) = discretised {
+        results.push(Err(e));
+    }
+    results.extend(other_results);
+    for ((class, wanted), result) in ordered.iter().zip(results) {
+        let values = match result? {
+            ClassOutput::Values(values) => values,
+            ClassOutput::Skipped(key, message) => {
+                out.diagnostics.push((key, message));
+                continue;
             }
         };
+        let (defaults, _) = class.feature_names();
         for (name, value) in values {
             let keep = if wanted.is_empty() {
                 defaults.contains(&name)
@@ -357,5 +425,47 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    #[test]
+    fn parallel_classes_give_the_same_bits_as_one_after_the_other() {
+        // A textured ellipsoid of ~27 000 voxels, above the parallel threshold.
+        let image = Array3::from_shape_fn((40, 44, 48), |(z, y, x)| {
+            ((z * 31 + y * 17 + x * 7) % 97) as f64 + (x as f64 * 0.37).sin() * 40.0
+        });
+        let labels = Array3::from_shape_fn((40, 44, 48), |(z, y, x)| {
+            let (dz, dy, dx) = (z as f64 - 19.5, y as f64 - 21.5, x as f64 - 23.5);
+            i64::from((dz / 18.0).powi(2) + (dy / 20.0).powi(2) + (dx / 22.0).powi(2) <= 1.0)
+        });
+        let geometry = Geometry::with_spacing([0.7, 0.8, 2.0]);
+        let (image, mask) = (
+            Volume::new(image, geometry.clone()),
+            LabelMap::new(labels, geometry),
+        );
+        let settings = ExtractionSettings {
+            bin_width: 5.0,
+            ..ExtractionSettings::default()
+        };
+        let roi = prepare_roi(&image, &mask, &settings).unwrap();
+        assert!(roi.mask.iter().filter(|&&v| v).count() >= PARALLEL_CLASSES_MIN_VOXELS);
+        let classes = FeatureClassSelection::all();
+        let one = features_of_with(&roi, false, &settings, &classes, false).unwrap();
+        for threads in [1, 2, 4] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let many = pool.install(|| features_of_with(&roi, false, &settings, &classes, true).unwrap());
+            assert_eq!(one.diagnostics, many.diagnostics);
+            assert_eq!(one.features.len(), many.features.len());
+            assert!(one.features.len() >= 100, "{}", one.features.len());
+            for ((name, a), (other, b)) in one.features.iter().zip(&many.features) {
+                assert_eq!(name, other);
+                assert!(
+                    a.to_bits() == b.to_bits(),
+                    "{name}: {a} vs {b} on {threads} threads"
+                );
+            }
+        }
     }
 }
