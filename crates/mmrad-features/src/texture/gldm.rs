@@ -5,7 +5,7 @@
 
 use ndarray::Array2;
 
-use super::{EPS, Prepared, Result, TextureSettings, generate_angles};
+use super::{Prepared, Result, TextureSettings, generate_angles, sums};
 use crate::discretise::Discretised;
 
 /// Features enabled by default, in PyRadiomics' `getFeatureNames` order.
@@ -107,78 +107,39 @@ impl Gldm {
 fn dependence_features(m: &Gldm) -> [f64; 14] {
     let n = m.levels.len();
     let nz = m.n_voxels as f64;
-    let mut pg = vec![0.0; n];
-    let mut pd = vec![0.0; m.n_dep];
-    let mut de = 0.0;
-    let mut sdlgle = 0.0;
-    let mut sdhgle = 0.0;
-    let mut ldlgle = 0.0;
-    let mut ldhgle = 0.0;
-    for i in 0..n {
-        let i2 = m.levels[i] * m.levels[i];
-        for c in 0..m.n_dep {
+    let entries = (0..n).flat_map(|i| {
+        (0..m.n_dep).filter_map(move |c| {
             let v = m.counts[i * m.n_dep + c];
-            if v == 0.0 {
-                continue;
-            }
-            let j = (c + 1) as f64;
-            let j2 = j * j;
-            pg[i] += v;
-            pd[c] += v;
-            let q = v / nz;
-            de -= q * (q + EPS).log2();
-            sdlgle += v / (i2 * j2);
-            sdhgle += v * i2 / j2;
-            ldlgle += v * j2 / i2;
-            ldhgle += v * i2 * j2;
-        }
-    }
-    let mut sde = 0.0;
-    let mut lde = 0.0;
-    let mut dn = 0.0;
-    let mut u_j = 0.0;
-    for (c, &v) in pd.iter().enumerate() {
-        let j = (c + 1) as f64;
-        sde += v / (j * j);
-        lde += v * j * j;
-        dn += v * v;
-        u_j += v / nz * j;
-    }
-    let dv: f64 = pd
-        .iter()
-        .enumerate()
-        .map(|(c, &v)| v / nz * ((c + 1) as f64 - u_j).powi(2))
-        .sum();
-    let mut gln = 0.0;
-    let mut lgle = 0.0;
-    let mut hgle = 0.0;
-    let mut u_i = 0.0;
-    for (i, &v) in pg.iter().enumerate() {
-        gln += v * v;
-        lgle += v / (m.levels[i] * m.levels[i]);
-        hgle += v * m.levels[i] * m.levels[i];
-        u_i += v / nz * m.levels[i];
-    }
-    let glv: f64 = pg
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| v / nz * (m.levels[i] - u_i).powi(2))
-        .sum();
+            (v != 0.0).then_some((i, (c + 1) as f64, v))
+        })
+    });
+    let joint = sums::joint(&m.levels, nz, entries);
+    let dependence_marginal: Vec<(f64, f64)> = (0..m.n_dep)
+        .map(|c| {
+            let v = (0..n)
+                .map(|i| m.counts[i * m.n_dep + c])
+                .filter(|&v| v != 0.0)
+                .fold(0.0, |a, v| a + v);
+            ((c + 1) as f64, v)
+        })
+        .collect();
+    let dependence = sums::sizes(&dependence_marginal, nz);
+    let grey = sums::grey(&joint.grey, &m.levels, nz);
     [
-        de,
-        dn / nz,
-        dn / (nz * nz),
-        dv,
-        gln / nz,
-        glv,
-        hgle / nz,
-        lde / nz,
-        ldhgle / nz,
-        ldlgle / nz,
-        lgle / nz,
-        sde / nz,
-        sdhgle / nz,
-        sdlgle / nz,
+        joint.entropy,
+        dependence.nonuniformity / nz,
+        dependence.nonuniformity / (nz * nz),
+        dependence.variance,
+        grey.nonuniformity / nz,
+        grey.variance,
+        grey.high / nz,
+        dependence.large / nz,
+        joint.large_high / nz,
+        joint.large_low / nz,
+        grey.low / nz,
+        dependence.small / nz,
+        joint.small_high / nz,
+        joint.small_low / nz,
     ]
 }
 

@@ -7,7 +7,7 @@
 
 use ndarray::Array3;
 
-use super::{EPS, Prepared, Result, TextureSettings, WeightingNorm, generate_angles, nanmean, spacing_zyx};
+use super::{Prepared, Result, TextureSettings, WeightingNorm, generate_angles, nanmean, spacing_zyx, sums};
 use crate::discretise::Discretised;
 
 /// Features enabled by default, in PyRadiomics' `getFeatureNames` order.
@@ -181,85 +181,42 @@ fn angle_features(p: &[f64], levels: &[f64], max_run: usize) -> [f64; 16] {
     let total: f64 = p.iter().sum();
     // PyRadiomics sets an empty angle's Nr to NaN, which propagates.
     let nr = if total == 0.0 { f64::NAN } else { total };
-    let mut pg = vec![0.0; n];
-    let mut pr = vec![0.0; max_run];
-    let mut re = 0.0;
-    let mut srlgle = 0.0;
-    let mut srhgle = 0.0;
-    let mut lrlgle = 0.0;
-    let mut lrhgle = 0.0;
-    for i in 0..n {
-        let i2 = levels[i] * levels[i];
-        for r in 0..max_run {
+    let entries = (0..n).flat_map(|i| {
+        (0..max_run).filter_map(move |r| {
             let v = p[i * max_run + r];
-            if v == 0.0 {
-                continue;
-            }
-            let j = (r + 1) as f64;
-            let j2 = j * j;
-            pg[i] += v;
-            pr[r] += v;
-            let q = v / nr;
-            re -= q * (q + EPS).log2();
-            srlgle += v / (i2 * j2);
-            srhgle += v * i2 / j2;
-            lrlgle += v * j2 / i2;
-            lrhgle += v * i2 * j2;
-        }
-    }
-    let mut sre = 0.0;
-    let mut lre = 0.0;
-    let mut rln = 0.0;
-    let mut np = 0.0;
-    let mut u_j = 0.0;
-    for (r, &v) in pr.iter().enumerate() {
-        let j = (r + 1) as f64;
-        sre += v / (j * j);
-        lre += v * j * j;
-        rln += v * v;
-        np += v * j;
-        u_j += v / nr * j;
-    }
-    let rv: f64 = pr
-        .iter()
-        .enumerate()
-        .map(|(r, &v)| v / nr * ((r + 1) as f64 - u_j).powi(2))
-        .sum();
-    let mut gln = 0.0;
-    let mut lglre = 0.0;
-    let mut hglre = 0.0;
-    let mut u_i = 0.0;
-    for (i, &v) in pg.iter().enumerate() {
-        gln += v * v;
-        lglre += v / (levels[i] * levels[i]);
-        hglre += v * levels[i] * levels[i];
-        u_i += v / nr * levels[i];
-    }
-    let glv: f64 = pg
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| v / nr * (levels[i] - u_i).powi(2))
-        .sum();
-    if total == 0.0 {
-        re = f64::NAN;
-    }
+            (v != 0.0).then_some((i, (r + 1) as f64, v))
+        })
+    });
+    let joint = sums::joint(levels, nr, entries);
+    let run_marginal: Vec<(f64, f64)> = (0..max_run)
+        .map(|r| {
+            let v = (0..n)
+                .map(|i| p[i * max_run + r])
+                .filter(|&v| v != 0.0)
+                .fold(0.0, |a, v| a + v);
+            ((r + 1) as f64, v)
+        })
+        .collect();
+    let runs = sums::sizes(&run_marginal, nr);
+    let grey = sums::grey(&joint.grey, levels, nr);
+    let re = if total == 0.0 { f64::NAN } else { joint.entropy };
     [
-        gln / nr,
-        gln / (nr * nr),
-        glv,
-        hglre / nr,
-        lre / nr,
-        lrhgle / nr,
-        lrlgle / nr,
-        lglre / nr,
+        grey.nonuniformity / nr,
+        grey.nonuniformity / (nr * nr),
+        grey.variance,
+        grey.high / nr,
+        runs.large / nr,
+        joint.large_high / nr,
+        joint.large_low / nr,
+        grey.low / nr,
         re,
-        rln / nr,
-        rln / (nr * nr),
-        nr / np,
-        rv,
-        sre / nr,
-        srhgle / nr,
-        srlgle / nr,
+        runs.nonuniformity / nr,
+        runs.nonuniformity / (nr * nr),
+        nr / runs.weighted,
+        runs.variance,
+        runs.small / nr,
+        joint.small_high / nr,
+        joint.small_low / nr,
     ]
 }
 

@@ -5,7 +5,7 @@
 
 use ndarray::Array2;
 
-use super::{EPS, Prepared, Result, TextureSettings, generate_angles};
+use super::{Prepared, Result, TextureSettings, generate_angles, sums};
 use crate::discretise::Discretised;
 
 /// Features enabled by default, in PyRadiomics' `getFeatureNames` order.
@@ -116,27 +116,13 @@ impl Glszm {
 
 /// The 16 size-zone features of a sparse (level, size, count) matrix, as PyRadiomics' GLSZM formulas.
 fn zone_features(entries: &[(usize, usize, f64)], levels: &[f64], n_voxels: f64) -> [f64; 16] {
-    let n = levels.len();
     let total: f64 = entries.iter().map(|e| e.2).sum();
     let nz = if total == 0.0 { 1.0 } else { total };
-    let mut pg = vec![0.0; n];
-    let mut ze = 0.0;
-    let mut salgle = 0.0;
-    let mut sahgle = 0.0;
-    let mut lalgle = 0.0;
-    let mut lahgle = 0.0;
-    for &(i, size, v) in entries {
-        let i2 = levels[i] * levels[i];
-        let j = size as f64;
-        let j2 = j * j;
-        pg[i] += v;
-        let q = v / nz;
-        ze -= q * (q + EPS).log2();
-        salgle += v / (i2 * j2);
-        sahgle += v * i2 / j2;
-        lalgle += v * j2 / i2;
-        lahgle += v * i2 * j2;
-    }
+    let joint = sums::joint(
+        levels,
+        nz,
+        entries.iter().map(|&(i, size, v)| (i, size as f64, v)),
+    );
     // Zone counts per size (ps), sizes ascending.
     let mut by_size: Vec<(usize, f64)> = entries.iter().map(|e| (e.1, e.2)).collect();
     by_size.sort_unstable_by_key(|e| e.0);
@@ -147,49 +133,25 @@ fn zone_features(entries: &[(usize, usize, f64)], levels: &[f64], n_voxels: f64)
             _ => ps.push((size as f64, v)),
         }
     }
-    let mut sae = 0.0;
-    let mut lae = 0.0;
-    let mut szn = 0.0;
-    let mut u_j = 0.0;
-    for &(j, v) in &ps {
-        sae += v / (j * j);
-        lae += v * j * j;
-        szn += v * v;
-        u_j += v / nz * j;
-    }
-    let zv: f64 = ps.iter().map(|&(j, v)| v / nz * (j - u_j).powi(2)).sum();
-    let mut gln = 0.0;
-    let mut lglze = 0.0;
-    let mut hglze = 0.0;
-    let mut u_i = 0.0;
-    for (i, &v) in pg.iter().enumerate() {
-        gln += v * v;
-        lglze += v / (levels[i] * levels[i]);
-        hglze += v * levels[i] * levels[i];
-        u_i += v / nz * levels[i];
-    }
-    let glv: f64 = pg
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| v / nz * (levels[i] - u_i).powi(2))
-        .sum();
+    let zones = sums::sizes(&ps, nz);
+    let grey = sums::grey(&joint.grey, levels, nz);
     [
-        gln / nz,
-        gln / (nz * nz),
-        glv,
-        hglze / nz,
-        lae / nz,
-        lahgle / nz,
-        lalgle / nz,
-        lglze / nz,
-        szn / nz,
-        szn / (nz * nz),
-        sae / nz,
-        sahgle / nz,
-        salgle / nz,
-        ze,
+        grey.nonuniformity / nz,
+        grey.nonuniformity / (nz * nz),
+        grey.variance,
+        grey.high / nz,
+        zones.large / nz,
+        joint.large_high / nz,
+        joint.large_low / nz,
+        grey.low / nz,
+        zones.nonuniformity / nz,
+        zones.nonuniformity / (nz * nz),
+        zones.small / nz,
+        joint.small_high / nz,
+        joint.small_low / nz,
+        joint.entropy,
         nz / n_voxels,
-        zv,
+        zones.variance,
     ]
 }
 

@@ -24,6 +24,7 @@ pub mod glszm;
 pub mod ngtdm;
 
 mod eigen;
+mod sums;
 
 use crate::discretise::Discretised;
 
