@@ -37,6 +37,7 @@ use crate::{FeatureError, Result};
 /// | `additional_info` | `additionalInfo` | true | emit `diagnostics_*` entries |
 /// | `resampled_pixel_spacing` | `resampledPixelSpacing` | `None` | resample image and mask (0 keeps an axis' spacing) |
 /// | `interpolator` | `interpolator` | B-spline | image interpolator when resampling (the mask uses nearest neighbour) |
+/// | `ibsi_compliant` | `ibsiCompliant` (mmrad only) | false | IBSI-1 definitions and `ibsi_*` names ([`crate::ibsi`]) |
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExtractionSettings {
     pub bin_width: f64,
@@ -64,6 +65,7 @@ pub struct ExtractionSettings {
     pub additional_info: bool,
     pub resampled_pixel_spacing: Option<[f64; 3]>,
     pub interpolator: Interpolator,
+    pub ibsi_compliant: bool,
 }
 
 impl Default for ExtractionSettings {
@@ -94,6 +96,7 @@ impl Default for ExtractionSettings {
             additional_info: true,
             resampled_pixel_spacing: None,
             interpolator: Interpolator::BSpline,
+            ibsi_compliant: false,
         }
     }
 }

@@ -15,6 +15,7 @@
 //! types or modes mmrad does not run (the `lbp*` settings, `label_channel`, ...) are type-checked and then reported in
 //! [`ExtractionParams::notes`]. Precedence follows PyRadiomics: defaults < `setting` < `-s key:value` overrides <
 //! `imageType.<Type>` settings (for that image type; `imageType.Original` settings apply to the ROI too, as before).
+//! One key is mmrad's own: `setting: {ibsiCompliant: true}` switches to IBSI-1 mode (`mmrad_features::ibsi`).
 
 use std::path::Path;
 
@@ -292,7 +293,8 @@ pub fn apply_override(params: &mut ExtractionParams, text: &str) -> Result<()> {
 /// Valid top-level keys.
 pub const TOP_LEVEL_KEYS: [&str; 4] = ["imageType", "featureClass", "setting", "voxelSetting"];
 
-/// Valid `setting` keys, in the order of PyRadiomics' schema.
+/// Valid `setting` keys, in the order of PyRadiomics' schema, then mmrad's own `ibsiCompliant` (IBSI-1 mode,
+/// `mmrad_features::ibsi`; PyRadiomics would reject the key).
 pub const SETTING_KEYS: &[&str] = &[
     "minimumROIDimensions",
     "minimumROISize",
@@ -331,6 +333,7 @@ pub const SETTING_KEYS: &[&str] = &[
     "symmetricalGLCM",
     "weightingNorm",
     "gldm_a",
+    "ibsiCompliant",
 ];
 
 /// Valid `voxelSetting` keys.
@@ -385,7 +388,7 @@ fn setting_kind(key: &str) -> Option<Kind> {
         | "lbp2DRadius"
         | "lbp3DIcosphereRadius" => Kind::Float,
         "correctMask" | "additionalInfo" | "normalize" | "force2D" | "resegmentShape" | "preCrop"
-        | "gradientUseSpacing" | "symmetricalGLCM" => Kind::Bool,
+        | "gradientUseSpacing" | "symmetricalGLCM" | "ibsiCompliant" => Kind::Bool,
         "resegmentMode" | "wavelet" | "lbp2DMethod" | "weightingNorm" => Kind::Str,
         "interpolator" => Kind::IntOrStr,
         "distances" => Kind::SeqInt,
@@ -446,6 +449,7 @@ fn apply_setting(out: &mut ExtractionParams, key: &str, node: &Node, path: &str)
         "minimumROISize" => s.minimum_roi_size = Some(int_in(node, path, 1, usize::MAX)?),
         "geometryTolerance" => s.geometry_tolerance = Some(float_above(node, path, 0.0)?),
         "correctMask" => s.correct_mask = boolean(node, path)?,
+        "ibsiCompliant" => s.ibsi_compliant = boolean(node, path)?,
         "additionalInfo" => s.additional_info = boolean(node, path)?,
         "label" => s.label = int_in(node, path, 1, i64::MAX)?,
         "label_channel" => {

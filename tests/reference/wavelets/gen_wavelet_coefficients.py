@@ -45,7 +45,7 @@ print()
 print("/// `(name, dec_lo, dec_hi, dec_lo as float32, dec_hi as float32)` for every `pywt.wavelist(kind='discrete')` name,")
 print("/// in PyWavelets' order.")
 print("#[rustfmt::skip]")
-print("#[allow(clippy::approx_constant, clippy::excessive_precision, clippy::unreadable_literal)]")
+print("#[allow(clippy::approx_constant, clippy::excessive_precision, clippy::unreadable_literal, clippy::type_complexity)]")
 print("pub(crate) const WAVELETS: &[(&str, &[f64], &[f64], &[f32], &[f32])] = &[")
 for name in pywt.wavelist(kind='discrete'):
     w = pywt.Wavelet(name)

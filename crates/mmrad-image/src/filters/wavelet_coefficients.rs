@@ -7,7 +7,7 @@
 /// `(name, dec_lo, dec_hi, dec_lo as float32, dec_hi as float32)` for every `pywt.wavelist(kind='discrete')` name,
 /// in PyWavelets' order.
 #[rustfmt::skip]
-#[allow(clippy::approx_constant, clippy::excessive_precision, clippy::unreadable_literal)]
+#[allow(clippy::approx_constant, clippy::excessive_precision, clippy::unreadable_literal, clippy::type_complexity)]
 pub(crate) const WAVELETS: &[(&str, &[f64], &[f64], &[f32], &[f32])] = &[
     ("bior1.1", &[0.7071067811865476, 0.7071067811865476], &[-0.7071067811865476, 0.7071067811865476], &[0.7071067690849304, 0.7071067690849304], &[-0.7071067690849304, 0.7071067690849304]),
     ("bior1.3", &[-0.08838834764831845, 0.08838834764831845, 0.7071067811865476, 0.7071067811865476, 0.08838834764831845, -0.08838834764831845], &[-0.0, 0.0, -0.7071067811865476, 0.7071067811865476, -0.0, 0.0], &[-0.0883883461356163, 0.0883883461356163, 0.7071067690849304, 0.7071067690849304, 0.0883883461356163, -0.0883883461356163], &[0.0, 0.0, -0.7071067690849304, 0.7071067690849304, 0.0, 0.0]),

@@ -227,6 +227,7 @@ setting:
   symmetricalGLCM: false
   weightingNorm: euclidean
   gldm_a: 1
+  ibsiCompliant: true
 ";
     let s = ok(text, &[]).settings;
     let expected = ExtractionSettings {
@@ -255,6 +256,7 @@ setting:
         additional_info: false,
         resampled_pixel_spacing: None,
         interpolator: Interpolator::Linear,
+        ibsi_compliant: true,
     };
     assert_eq!(s, expected);
 }
