@@ -185,7 +185,22 @@ pub fn extract_ibsi(image: &Volume, mask: &LabelMap, settings: &ExtractionSettin
     )?;
     let levels: Vec<u32> = roi_values(&g.grey, &roi.mask);
     stats::intensity_histogram(features, &levels, g.n_levels);
-    stats::intensity_volume_histogram(features, &levels, g.n_levels);
+    // IVH: integer intensities (CT in HU, the digital phantom) are used as they are, on a 1-unit grid spanning
+    // the re-segmentation range (else the ROI range); other data use the discretised levels 1..=Ng.
+    let values = roi_values(&roi.image, &roi.mask);
+    if values.iter().all(|v| v.fract() == 0.0) {
+        let (lo, hi) = match settings.resegment_range.as_deref() {
+            Some(&[a, b]) if settings.resegment_mode == mmrad_image::ResegmentMode::Absolute => (a, b),
+            _ => (
+                values.iter().copied().fold(f64::INFINITY, f64::min),
+                values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            ),
+        };
+        stats::intensity_volume_histogram(features, &values, lo, hi, 1.0);
+    } else {
+        let grey: Vec<f64> = levels.iter().map(|&l| f64::from(l)).collect();
+        stats::intensity_volume_histogram(features, &grey, 1.0, f64::from(g.n_levels), 1.0);
+    }
     texture::all(features, &g, &roi.shape_mask, spacing);
     Ok(out)
 }
@@ -304,8 +319,15 @@ fn morphology(
     Ok(())
 }
 
-/// Moran's I and Geary's C with inverse-distance weights over every pair of ROI voxels (O(N²)).
+/// ROIs larger than this get NaN for Moran's I and Geary's C (the exact sums are O(N²)).
+pub const MORAN_MAX_VOXELS: usize = 20_000;
+
+/// Moran's I and Geary's C with inverse-distance weights over every pair of ROI voxels (O(N²); NaN above
+/// [`MORAN_MAX_VOXELS`]).
 fn moran_geary(image: &Array3<f64>, mask: &Array3<bool>, spacing: [f64; 3]) -> (f64, f64) {
+    if mask.iter().filter(|&&m| m).count() > MORAN_MAX_VOXELS {
+        return (f64::NAN, f64::NAN);
+    }
     let voxels: Vec<([f64; 3], f64)> = image
         .indexed_iter()
         .zip(mask.iter())

@@ -129,18 +129,22 @@ pub fn intensity_histogram(out: &mut Vec<(String, f64)>, levels: &[u32], n_level
     push(out, "ih.min.grad.gl", None, (imin + 1) as f64);
 }
 
-/// IBSI intensity-volume histogram (`ivh.*`) on the discretised levels, intensity fraction `(i − 1)/(Ng − 1)`.
-pub fn intensity_volume_histogram(out: &mut Vec<(String, f64)>, levels: &[u32], n_levels: u32) {
-    let n = levels.len() as f64;
-    // ν(i): the fraction of the volume with level >= i.
-    let nu = |i: f64| levels.iter().filter(|&&g| f64::from(g) >= i).count() as f64 / n;
-    let span = f64::from(n_levels.max(2) - 1);
-    let volume_at = |fraction: f64| nu(1.0 + fraction * span - 1e-12);
+/// IBSI intensity-volume histogram (`ivh.*`) of `values` on the intensity grid `lo, lo + step, ..., hi`:
+/// intensity fraction `(i − lo)/(hi − lo)`, `ν(i)` the volume fraction with intensity `>= i`.
+pub fn intensity_volume_histogram(out: &mut Vec<(String, f64)>, values: &[f64], lo: f64, hi: f64, step: f64) {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len() as f64;
+    let nu = |i: f64| (sorted.len() - sorted.partition_point(|&v| v < i)) as f64 / n;
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    // A relative nudge keeps exact grid values on the inclusive side of the fraction threshold.
+    let volume_at = |fraction: f64| nu(lo + fraction * span - 1e-9 * span);
+    let steps = ((hi - lo) / step).round().max(0.0) as usize;
     let intensity_at = |fraction: f64| {
-        (1..=n_levels)
-            .map(f64::from)
+        (0..=steps)
+            .map(|k| lo + k as f64 * step)
             .find(|&i| nu(i) <= fraction)
-            .unwrap_or(f64::from(n_levels) + 1.0)
+            .unwrap_or(hi + step)
     };
     let (v10, v90) = (volume_at(0.1), volume_at(0.9));
     let (i10, i90) = (intensity_at(0.1), intensity_at(0.9));
