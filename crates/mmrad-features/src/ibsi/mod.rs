@@ -16,6 +16,7 @@
 //! [`AGGREGATIONS`]. Not implemented (no columns): morphology convex-hull densities and the area density of the
 //! enclosing ellipsoid; interpolation (resampling) and z-score normalisation are rejected in IBSI mode.
 
+pub mod hull;
 pub mod stats;
 pub mod texture;
 
@@ -310,6 +311,11 @@ fn morphology(
     // Approximate enclosing ellipsoid: semi-axes are half the PCA axis lengths.
     let ellipsoid = 4.0 * pi / 3.0 * (major / 2.0) * (minor / 2.0) * (least / 2.0);
     push(out, "morph.v.dens.aee", None, volume / ellipsoid);
+    let ellipsoid_area = hull::ellipsoid_area(major / 2.0, minor / 2.0, least / 2.0);
+    push(out, "morph.a.dens.aee", None, area / ellipsoid_area);
+    let (hull_volume, hull_area) = hull::convex_hull(morph_mask, spacing).unwrap_or((f64::NAN, f64::NAN));
+    push(out, "morph.v.dens.conv.hull", None, volume / hull_volume);
+    push(out, "morph.a.dens.conv.hull", None, area / hull_area);
     let values = roi_values(image, intensity_mask);
     let mean = values.iter().sum::<f64>() / values.len() as f64;
     push(out, "morph.integ.int", None, mean * volume);
