@@ -13,10 +13,12 @@
 //!
 //! Names: `ibsi_<tag>[_<aggregation>]` where `<tag>` is the IBSI manual's feature tag lower-cased with `.` replaced
 //! by `_` (`ibsi_cm_joint_max_3D_avg`, `ibsi_stat_kurt`, `ibsi_ih_p90`, `ibsi_ivh_v10`), and `<aggregation>` one of
-//! [`AGGREGATIONS`]. Not implemented (no columns): morphology convex-hull densities and the area density of the
-//! enclosing ellipsoid; interpolation (resampling) and z-score normalisation are rejected in IBSI mode.
+//! [`AGGREGATIONS`]. Z-score normalisation and interpolators other than linear are rejected in IBSI mode.
+//! `resampledPixelSpacing` interpolates on IBSI's centre-aligned grid ([`interpolate`]); `removeOutliers: n`
+//! removes voxels beyond μ ± nσ of the re-segmented ROI (IBSI outlier filtering; no `normalize` needed).
 
 pub mod hull;
+pub mod interpolate;
 pub mod stats;
 pub mod texture;
 
@@ -131,17 +133,16 @@ pub(crate) fn push(out: &mut Vec<(String, f64)>, tag: &str, aggregation: Option<
 ///
 /// # Errors
 /// What [`prepare_roi`] rejects, and [`FeatureError::Unsupported`] for settings IBSI mode does not implement yet
-/// (resampling, normalisation, `force2D`, `weightingNorm`, distances other than 1).
+/// (an interpolator other than linear, normalisation, `force2D`, `weightingNorm`, distances other than 1).
 pub fn extract_ibsi(image: &Volume, mask: &LabelMap, settings: &ExtractionSettings) -> Result<Extraction> {
     let unsupported = |what: &str, hint: &str| FeatureError::Unsupported {
         what: format!("`{what}` with `ibsiCompliant: true`"),
         hint: hint.into(),
     };
-    if settings.resampled_pixel_spacing.is_some() {
+    if settings.resampled_pixel_spacing.is_some() && settings.interpolator != mmrad_image::Interpolator::Linear {
         return Err(unsupported(
-            "resampledPixelSpacing",
-            "IBSI interpolation (centre-aligned grid, ROI partial-volume 0.5) is not implemented yet; \
-             resample beforehand or use PyRadiomics mode",
+            "interpolator",
+            "IBSI mode interpolates linearly only (`interpolator: sitkLinear`); tricubic spline is not implemented",
         ));
     }
     if settings.normalize {
@@ -156,7 +157,34 @@ pub fn extract_ibsi(image: &Volume, mask: &LabelMap, settings: &ExtractionSettin
             "IBSI mode always reports the 2D, 2.5D and 3D aggregations at distance 1; remove these settings",
         ));
     }
-    let roi = prepare_roi(image, mask, settings)?;
+    // IBSI interpolation replaces PyRadiomics' resampling: centre-aligned grid, ROI partial-volume threshold 0.5.
+    let interpolated;
+    let plain;
+    let (image, mask, settings) = match settings.resampled_pixel_spacing {
+        Some(spacing) => {
+            interpolated = interpolate::interpolate_linear(image, mask, settings.label, spacing);
+            plain = ExtractionSettings {
+                resampled_pixel_spacing: None,
+                ..settings.clone()
+            };
+            (&interpolated.0, &interpolated.1, &plain)
+        }
+        None => (image, mask, settings),
+    };
+    let mut roi = prepare_roi(image, mask, settings)?;
+    // IBSI outlier filtering (`removeOutliers: n`, which PyRadiomics applies only with `normalize`): voxels beyond
+    // μ ± nσ of the (range re-segmented) intensity mask leave it.
+    if let Some(n) = settings.remove_outliers {
+        let values = roi_values(&roi.image, &roi.mask);
+        let count = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / count;
+        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / count).sqrt();
+        Zip::from(&mut roi.mask).and(&roi.image).for_each(|m, &v| {
+            if *m && (v - mean).abs() > n * sd {
+                *m = false;
+            }
+        });
+    }
     let spacing = roi.spacing;
     let mut out = Extraction::default();
     if settings.additional_info {
