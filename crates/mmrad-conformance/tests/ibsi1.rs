@@ -270,19 +270,34 @@ fn ibsi1_ct_phantom_config_b() {
         bin_count: Some(32),
         ..interpolated([2.0, 2.0, 0.0])
     };
-    check("CT phantom config. B", "config. B", CT_IMAGE, CT_MASK, &settings, &MORAN);
+    check(
+        "CT phantom config. B",
+        "config. B",
+        CT_IMAGE,
+        CT_MASK,
+        &settings,
+        &MORAN,
+    );
 }
 
 #[test]
 fn ibsi1_ct_phantom_config_c() {
     // Configuration C: 3D, trilinear interpolation to 2 mm isotropic, re-segmentation [-1000, 400] HU, fixed bin
-    // size 25 HU.
+    // size 25 HU; the IVH on 2.5 HU bins.
     let settings = ExtractionSettings {
         resegment_range: Some(vec![-1000.0, 400.0]),
         bin_width: 25.0,
+        ibsi_ivh_bin_width: Some(2.5),
         ..interpolated([2.0, 2.0, 2.0])
     };
-    check("CT phantom config. C", "config. C", CT_IMAGE, CT_MASK, &settings, &MORAN);
+    check(
+        "CT phantom config. C",
+        "config. C",
+        CT_IMAGE,
+        CT_MASK,
+        &settings,
+        &MORAN,
+    );
 }
 
 #[test]
@@ -293,6 +308,35 @@ fn ibsi1_ct_phantom_config_d() {
         bin_count: Some(32),
         ..interpolated([2.0, 2.0, 2.0])
     };
-    check("CT phantom config. D", "config. D", CT_IMAGE, CT_MASK, &settings, &MORAN);
+    check(
+        "CT phantom config. D",
+        "config. D",
+        CT_IMAGE,
+        CT_MASK,
+        &settings,
+        &MORAN,
+    );
 }
 
+#[test]
+fn ibsi1_ct_phantom_config_e() {
+    // Configuration E: 3D, tricubic-spline interpolation to 2 mm isotropic (ITK's cubic B-spline on IBSI's grid; the
+    // ROI trilinear), re-segmentation [-1000, 400] HU combined with outlier filtering μ ± 3σ, fixed bin number 32;
+    // the IVH on 1000 fixed-number bins.
+    let settings = ExtractionSettings {
+        ibsi_ivh_bin_count: Some(1000),
+        resegment_range: Some(vec![-1000.0, 400.0]),
+        remove_outliers: Some(3.0),
+        bin_count: Some(32),
+        interpolator: mmrad_features::Interpolator::BSpline,
+        ..interpolated([2.0, 2.0, 2.0])
+    };
+    check(
+        "CT phantom config. E",
+        "config. E",
+        CT_IMAGE,
+        CT_MASK,
+        &settings,
+        &MORAN,
+    );
+}

@@ -79,25 +79,49 @@ fn linear(data: &Array3<f64>, g: &Grid) -> Array3<f64> {
     })
 }
 
-/// The image and the ROI of `label` on IBSI's centre-aligned grid with `spacing` (x, y, z; 0 keeps an axis).
-pub fn interpolate_linear(image: &Volume, mask: &LabelMap, label: i64, spacing: [f64; 3]) -> (Volume, LabelMap) {
+/// The image and the ROI of `label` on IBSI's centre-aligned grid with `spacing` (x, y, z; 0 keeps an axis): the
+/// image interpolated linearly, or with `bspline` by ITK's cubic B-spline (`mmrad_image::resample_volume`, IBSI's
+/// "tricubic spline"); the ROI always linearly, as IBSI configures it.
+///
+/// # Errors
+/// A singular direction matrix (B-spline only).
+pub fn interpolate(
+    image: &Volume,
+    mask: &LabelMap,
+    label: i64,
+    spacing: [f64; 3],
+    bspline: bool,
+) -> Result<(Volume, LabelMap), mmrad_image::ImageError> {
     let (nz, ny, nx) = image.data.dim();
     let g = grid(&image.geometry, [nx, ny, nz], spacing);
-    let mut data = linear(&image.data, &g);
+    let mut data = if bspline {
+        mmrad_image::resample_volume(
+            image,
+            &g.geometry,
+            (g.size[2], g.size[1], g.size[0]),
+            mmrad_image::Interpolator::BSpline,
+            mmrad_image::OutputCast::Float,
+        )?
+        .data
+    } else {
+        linear(&image.data, &g)
+    };
     if image.data.iter().all(|v| v.fract() == 0.0) {
         data.mapv_inplace(f64::round);
     }
     let indicator = mask.data.mapv(|l| f64::from(u8::from(l == label)));
     // Ties at exactly 0.5 are in (IBSI: fraction >= 0.5); the margin absorbs rounding of the weights.
     let roi = linear(&indicator, &g).mapv(|v| if v >= 0.5 - 1e-9 { label } else { 0 });
-    (
+    Ok((
         Volume::new(data, g.geometry.clone()),
         LabelMap::new(roi, g.geometry),
-    )
+    ))
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     #[test]
@@ -109,13 +133,13 @@ mod tests {
             Geometry::identity(),
         );
         let mask = LabelMap::new(Array3::from_elem((1, 1, 4), 1), Geometry::identity());
-        let (out, roi) = interpolate_linear(&image, &mask, 1, [3.0, 0.0, 0.0]);
+        let (out, roi) = interpolate(&image, &mask, 1, [3.0, 0.0, 0.0], false).unwrap();
         assert_eq!(out.data.iter().copied().collect::<Vec<_>>(), [0.0, 3.0]);
         assert_eq!(out.geometry.origin, [0.0, 0.0, 0.0]);
         assert!(roi.data.iter().all(|&l| l == 1));
         // 2 mm: ⌈4/2⌉ = 2 voxels at old positions 0.5 and 2.5 -> 0.5 and 2.5, rounded (integer input, half away
         // from zero) to 1 and 3. Origin shift -(1·2 − 3)/2 = 0.5.
-        let (out, _) = interpolate_linear(&image, &mask, 1, [2.0, 0.0, 0.0]);
+        let (out, _) = interpolate(&image, &mask, 1, [2.0, 0.0, 0.0], false).unwrap();
         assert_eq!(out.data.iter().copied().collect::<Vec<_>>(), [1.0, 3.0]);
         assert_eq!(out.geometry.origin, [0.5, 0.0, 0.0]);
     }

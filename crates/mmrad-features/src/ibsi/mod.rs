@@ -13,7 +13,7 @@
 //!
 //! Names: `ibsi_<tag>[_<aggregation>]` where `<tag>` is the IBSI manual's feature tag lower-cased with `.` replaced
 //! by `_` (`ibsi_cm_joint_max_3D_avg`, `ibsi_stat_kurt`, `ibsi_ih_p90`, `ibsi_ivh_v10`), and `<aggregation>` one of
-//! [`AGGREGATIONS`]. Z-score normalisation and interpolators other than linear are rejected in IBSI mode.
+//! [`AGGREGATIONS`]. Z-score normalisation and interpolators other than linear and B-spline are rejected in IBSI mode.
 //! `resampledPixelSpacing` interpolates on IBSI's centre-aligned grid ([`interpolate`]); `removeOutliers: n`
 //! removes voxels beyond μ ± nσ of the re-segmented ROI (IBSI outlier filtering; no `normalize` needed).
 
@@ -133,18 +133,23 @@ pub(crate) fn push(out: &mut Vec<(String, f64)>, tag: &str, aggregation: Option<
 ///
 /// # Errors
 /// What [`prepare_roi`] rejects, and [`FeatureError::Unsupported`] for settings IBSI mode does not implement yet
-/// (an interpolator other than linear, normalisation, `force2D`, `weightingNorm`, distances other than 1).
+/// (an interpolator other than linear or B-spline, normalisation, `force2D`, `weightingNorm`, distances other than 1).
 pub fn extract_ibsi(image: &Volume, mask: &LabelMap, settings: &ExtractionSettings) -> Result<Extraction> {
     let unsupported = |what: &str, hint: &str| FeatureError::Unsupported {
         what: format!("`{what}` with `ibsiCompliant: true`"),
         hint: hint.into(),
     };
-    if settings.resampled_pixel_spacing.is_some() && settings.interpolator != mmrad_image::Interpolator::Linear {
-        return Err(unsupported(
-            "interpolator",
-            "IBSI mode interpolates linearly only (`interpolator: sitkLinear`); tricubic spline is not implemented",
-        ));
-    }
+    let bspline = match settings.interpolator {
+        mmrad_image::Interpolator::Linear => false,
+        mmrad_image::Interpolator::BSpline => true,
+        _ if settings.resampled_pixel_spacing.is_none() => false,
+        _ => {
+            return Err(unsupported(
+                "interpolator",
+                "IBSI mode interpolates with `sitkLinear` or `sitkBSpline` (tricubic spline)",
+            ));
+        }
+    };
     if settings.normalize {
         return Err(unsupported(
             "normalize",
@@ -160,17 +165,22 @@ pub fn extract_ibsi(image: &Volume, mask: &LabelMap, settings: &ExtractionSettin
     // IBSI interpolation replaces PyRadiomics' resampling: centre-aligned grid, ROI partial-volume threshold 0.5.
     let interpolated;
     let plain;
-    let (image, mask, settings) = match settings.resampled_pixel_spacing {
-        Some(spacing) => {
-            interpolated = interpolate::interpolate_linear(image, mask, settings.label, spacing);
-            plain = ExtractionSettings {
-                resampled_pixel_spacing: None,
-                ..settings.clone()
-            };
-            (&interpolated.0, &interpolated.1, &plain)
-        }
-        None => (image, mask, settings),
-    };
+    let (image, mask, settings) =
+        match settings.resampled_pixel_spacing {
+            Some(spacing) => {
+                interpolated = interpolate::interpolate(image, mask, settings.label, spacing, bspline)
+                    .map_err(|e| FeatureError::Unsupported {
+                        what: format!("IBSI interpolation: {e}"),
+                        hint: "check the image's direction matrix".into(),
+                    })?;
+                plain = ExtractionSettings {
+                    resampled_pixel_spacing: None,
+                    ..settings.clone()
+                };
+                (&interpolated.0, &interpolated.1, &plain)
+            }
+            None => (image, mask, settings),
+        };
     let mut roi = prepare_roi(image, mask, settings)?;
     // IBSI outlier filtering (`removeOutliers: n`, which PyRadiomics applies only with `normalize`): voxels beyond
     // μ ± nσ of the (range re-segmented) intensity mask leave it.
@@ -214,17 +224,31 @@ pub fn extract_ibsi(image: &Volume, mask: &LabelMap, settings: &ExtractionSettin
     )?;
     let levels: Vec<u32> = roi_values(&g.grey, &roi.mask);
     stats::intensity_histogram(features, &levels, g.n_levels);
-    // IVH: integer intensities (CT in HU, the digital phantom) are used as they are, on a 1-unit grid spanning
-    // the re-segmentation range (else the ROI range); other data use the discretised levels 1..=Ng.
+    // IVH: with `ibsiIvhBinCount` n, the fixed-bin-number levels 1..=n; with `ibsiIvhBinWidth` w, intensities binned from the re-segmentation minimum (else the ROI minimum) and
+    // represented by their bin centres; else integer intensities (CT in HU, the digital phantom) as they are on a
+    // 1-unit grid spanning the re-segmentation range (else the ROI range); else the discretised levels 1..=Ng.
     let values = roi_values(&roi.image, &roi.mask);
-    if values.iter().all(|v| v.fract() == 0.0) {
-        let (lo, hi) = match settings.resegment_range.as_deref() {
-            Some(&[a, b]) if settings.resegment_mode == mmrad_image::ResegmentMode::Absolute => (a, b),
-            _ => (
-                values.iter().copied().fold(f64::INFINITY, f64::min),
-                values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            ),
-        };
+    let roi_min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let roi_max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let range = match settings.resegment_range.as_deref() {
+        Some(&[a, b]) if settings.resegment_mode == mmrad_image::ResegmentMode::Absolute => Some((a, b)),
+        _ => None,
+    };
+    if let Some(n) = settings.ibsi_ivh_bin_count {
+        let ivh = discretise_ibsi(&roi.image, &roi.mask, Some(n), 1.0, None)?;
+        let grey: Vec<f64> = roi_values(&ivh.grey, &roi.mask)
+            .iter()
+            .map(|&l| f64::from(l))
+            .collect();
+        stats::intensity_volume_histogram(features, &grey, 1.0, n as f64, 1.0);
+    } else if let Some(w) = settings.ibsi_ivh_bin_width {
+        let lo = minimum.unwrap_or(roi_min);
+        let centre = |v: f64| lo + (((v - lo) / w).floor() + 0.5) * w;
+        let binned: Vec<f64> = values.iter().map(|&v| centre(v)).collect();
+        let hi = centre(range.map_or(roi_max, |r| r.1));
+        stats::intensity_volume_histogram(features, &binned, lo + 0.5 * w, hi, w);
+    } else if values.iter().all(|v| v.fract() == 0.0) {
+        let (lo, hi) = range.unwrap_or((roi_min, roi_max));
         stats::intensity_volume_histogram(features, &values, lo, hi, 1.0);
     } else {
         let grey: Vec<f64> = levels.iter().map(|&l| f64::from(l)).collect();

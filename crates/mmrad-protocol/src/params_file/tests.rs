@@ -228,6 +228,8 @@ setting:
   weightingNorm: euclidean
   gldm_a: 1
   ibsiCompliant: true
+  ibsiIvhBinWidth: 2.5
+  ibsiIvhBinCount: 1000
 ";
     let s = ok(text, &[]).settings;
     let expected = ExtractionSettings {
@@ -257,6 +259,8 @@ setting:
         resampled_pixel_spacing: None,
         interpolator: Interpolator::Linear,
         ibsi_compliant: true,
+        ibsi_ivh_bin_width: Some(2.5),
+        ibsi_ivh_bin_count: Some(1000),
     };
     assert_eq!(s, expected);
 }
