@@ -173,7 +173,7 @@ pub fn extract_region(
 ) -> Result<Extraction> {
     if settings.ibsi_compliant {
         return Err(FeatureError::Unsupported {
-            what: "`ibsiCompliant: true` on an image region".into(),
+            what: "IBSI mode (ibsiCompliant: true) on an image region".into(),
             hint: "local intensity peaks read the image around the ROI: extract from the whole image (`extract`)"
                 .into(),
         });

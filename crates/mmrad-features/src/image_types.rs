@@ -199,7 +199,7 @@ pub fn extract_image_types(
     }
     if settings.ibsi_compliant {
         return Err(FeatureError::Unsupported {
-            what: "filtered image types with `ibsiCompliant: true`".into(),
+            what: "filtered image types in IBSI mode (ibsiCompliant: true)".into(),
             hint: "IBSI mode extracts the original image only (IBSI-2 filters are not implemented); \
                    keep `imageType: {Original: {}}`"
                 .into(),

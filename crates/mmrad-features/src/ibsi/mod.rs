@@ -136,7 +136,7 @@ pub(crate) fn push(out: &mut Vec<(String, f64)>, tag: &str, aggregation: Option<
 /// (an interpolator other than linear or B-spline, normalisation, `force2D`, `weightingNorm`, distances other than 1).
 pub fn extract_ibsi(image: &Volume, mask: &LabelMap, settings: &ExtractionSettings) -> Result<Extraction> {
     let unsupported = |what: &str, hint: &str| FeatureError::Unsupported {
-        what: format!("`{what}` with `ibsiCompliant: true`"),
+        what: format!("{what} in IBSI mode (ibsiCompliant: true)"),
         hint: hint.into(),
     };
     let bspline = match settings.interpolator {
@@ -158,7 +158,7 @@ pub fn extract_ibsi(image: &Volume, mask: &LabelMap, settings: &ExtractionSettin
     }
     if settings.force_2d || settings.weighting_norm.is_some() || settings.distances != [1] {
         return Err(unsupported(
-            "force2D / weightingNorm / distances",
+            "force2D, weightingNorm or distances other than [1]",
             "IBSI mode always reports the 2D, 2.5D and 3D aggregations at distance 1; remove these settings",
         ));
     }
@@ -429,4 +429,96 @@ fn moran_geary(image: &Array3<f64>, mask: &Array3<bool>, spacing: [f64; 3]) -> (
     let moran_i = n / w_sum * moran / ss;
     let geary_c = (n - 1.0) / (2.0 * w_sum) * geary / ss;
     (moran_i, geary_c)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use mmrad_core::Geometry;
+
+    /// A 3 × 3 × 3 ROI of values 1..=27 in a 5 × 5 × 5 image.
+    fn cube() -> (Volume, LabelMap) {
+        let image = Array3::from_shape_fn((5, 5, 5), |(z, y, x)| {
+            if (1..4).contains(&z) && (1..4).contains(&y) && (1..4).contains(&x) {
+                ((z - 1) * 9 + (y - 1) * 3 + x) as f64
+            } else {
+                0.0
+            }
+        });
+        let labels = image.mapv(|v| i64::from(v > 0.0));
+        (
+            Volume::new(image, Geometry::identity()),
+            LabelMap::new(labels, Geometry::identity()),
+        )
+    }
+
+    #[test]
+    fn closed_form_values_and_fixed_bin_number() {
+        let (image, mask) = cube();
+        let settings = ExtractionSettings {
+            ibsi_compliant: true,
+            bin_count: Some(27),
+            ..ExtractionSettings::default()
+        };
+        let out = crate::extract(&image, &mask, &settings, &crate::FeatureClassSelection::all()).unwrap();
+        let value = |n: &str| out.value(n).unwrap();
+        // Uniform 1..=27: mean 14, population variance (27² − 1)/12, excess kurtosis −6(n² + 1)/(5(n² − 1)).
+        assert!((value("ibsi_stat_mean") - 14.0).abs() < 1e-12);
+        assert!((value("ibsi_stat_var") - (729.0 - 1.0) / 12.0).abs() < 1e-9);
+        assert!((value("ibsi_stat_kurt") + 6.0 * 730.0 / (5.0 * 728.0)).abs() < 1e-12);
+        // 27 bins over [1, 27]: every value its own level; 27 zones of one voxel each.
+        assert_eq!(value("ibsi_ih_max"), 27.0);
+        assert_eq!(value("ibsi_szm_z_perc_3D"), 1.0);
+        assert_eq!(value("ibsi_morph_approx_vol"), 27.0);
+        // PyRadiomics mode on the same input has no IBSI column.
+        let pyradiomics = crate::extract(
+            &image,
+            &mask,
+            &ExtractionSettings::default(),
+            &crate::FeatureClassSelection::all(),
+        )
+        .unwrap();
+        assert!(pyradiomics.features.iter().all(|(n, _)| !n.starts_with("ibsi_")));
+    }
+
+    #[test]
+    fn unsupported_settings_are_named_errors() {
+        let (image, mask) = cube();
+        for (settings, needle) in [
+            (
+                ExtractionSettings {
+                    normalize: true,
+                    ..ExtractionSettings::default()
+                },
+                "normalize",
+            ),
+            (
+                ExtractionSettings {
+                    force_2d: true,
+                    ..ExtractionSettings::default()
+                },
+                "force2D",
+            ),
+            (
+                ExtractionSettings {
+                    resampled_pixel_spacing: Some([2.0; 3]),
+                    interpolator: mmrad_image::Interpolator::NearestNeighbor,
+                    ..ExtractionSettings::default()
+                },
+                "interpolator",
+            ),
+        ] {
+            let settings = ExtractionSettings {
+                ibsi_compliant: true,
+                ..settings
+            };
+            let err = extract_ibsi(&image, &mask, &settings).unwrap_err();
+            assert!(
+                matches!(&err, FeatureError::Unsupported { what, .. } if what.contains(needle)),
+                "{err}"
+            );
+        }
+    }
 }
