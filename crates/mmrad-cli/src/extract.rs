@@ -1,7 +1,7 @@
 //! `mmrad extract`: PyRadiomics-compatible feature extraction of one case (IMAGE MASK) or a batch CSV.
 //!
 //! ```text
-//! mmrad extract IMAGE MASK [-p params.yaml] [--label N] [-s key:value ...] [-o out.csv|.parquet]
+//! mmrad extract IMAGE MASK [-p params.yaml] [--label N] [-s key:value ...] [--mode pyradiomics|ibsi] [-o out.csv|.parquet]
 //! mmrad extract --batch cases.csv [-p params.yaml] [-j N] [--fail-fast] [-o features.csv|.parquet]
 //! ```
 //!
@@ -37,6 +37,10 @@ pub struct ExtractArgs {
     /// Setting override `key:value` (PyRadiomics `--setting`); lists as `key:a,b`. Repeatable.
     #[arg(short = 's', long = "setting", value_name = "KEY:VALUE")]
     settings: Vec<String>,
+    /// Feature definitions: `pyradiomics` (PyRadiomics 3.1, default) or `ibsi` (IBSI-1 reference manual, `ibsi_*`
+    /// columns; the same as `-s ibsiCompliant:true`).
+    #[arg(long, value_enum, default_value_t = Mode::Pyradiomics)]
+    mode: Mode,
     /// Cases extracted in parallel (batch only); the output does not depend on it.
     #[arg(short = 'j', long, default_value_t = 1)]
     jobs: usize,
@@ -49,6 +53,15 @@ pub struct ExtractArgs {
     /// Do not draw a progress bar.
     #[arg(short = 'q', long)]
     quiet: bool,
+}
+
+/// Feature definitions of `--mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    /// PyRadiomics 3.1 definitions and names.
+    Pyradiomics,
+    /// IBSI-1 definitions, aggregations and `ibsi_*` names.
+    Ibsi,
 }
 
 /// Runs `mmrad extract`, printing errors as `error:` / `  -->` / `  help:`.
@@ -142,6 +155,9 @@ fn run_inner(args: &ExtractArgs) -> Result<ExitCode, Failure> {
 /// The parameter file (or PyRadiomics' defaults) with `--label` and `-s` overrides applied.
 fn params(args: &ExtractArgs) -> Result<ExtractionParams, Failure> {
     let mut overrides = args.settings.clone();
+    if args.mode == Mode::Ibsi {
+        overrides.push("ibsiCompliant:true".to_owned());
+    }
     if let Some(label) = args.label {
         overrides.push(format!("label:{label}"));
     }

@@ -153,6 +153,10 @@ pub fn extract(
     settings: &ExtractionSettings,
     classes: &FeatureClassSelection,
 ) -> Result<Extraction> {
+    if settings.ibsi_compliant {
+        // IBSI mode computes every IBSI family it implements; the PyRadiomics class selection does not apply.
+        return crate::ibsi::extract_ibsi(image, mask, settings);
+    }
     let roi = prepare_roi(image, mask, settings)?;
     features_of(&roi, mask.geometry.is_2d(), settings, classes)
 }
@@ -169,6 +173,13 @@ pub fn extract_region(
     settings: &ExtractionSettings,
     classes: &FeatureClassSelection,
 ) -> Result<Extraction> {
+    if settings.ibsi_compliant {
+        return Err(FeatureError::Unsupported {
+            what: "IBSI mode (ibsiCompliant: true) on an image region".into(),
+            hint: "local intensity peaks read the image around the ROI: extract from the whole image (`extract`)"
+                .into(),
+        });
+    }
     let roi = prepare_roi_region(image, mask, whole, settings)?;
     features_of(&roi, mask.geometry.is_2d(), settings, classes)
 }

@@ -197,6 +197,14 @@ pub fn extract_image_types(
     {
         return extract(image, mask, settings, classes);
     }
+    if settings.ibsi_compliant {
+        return Err(FeatureError::Unsupported {
+            what: "filtered image types in IBSI mode (ibsiCompliant: true)".into(),
+            hint: "IBSI mode extracts the original image only (IBSI-2 filters are not implemented); \
+                   keep `imageType: {Original: {}}`"
+                .into(),
+        });
+    }
     let roi = prepare_roi(image, mask, settings)?;
     let (loaded, offset) = filter_input(image, mask, settings)?;
     let mut local_box = roi.bounding_box;

@@ -9,12 +9,14 @@
 //! - [`firstorder`]: the 18 first-order features (+ StandardDeviation on request).
 //! - [`shape`]: 3D shape from the marching-cubes mesh; [`shape2d`]: 2D shape from marching squares (`force2D`).
 //! - [`texture`]: GLCM, GLRLM, GLSZM, GLDM, NGTDM matrices and their features.
+//! - [`ibsi`]: IBSI-1 mode (`ibsiCompliant: true`): IBSI definitions, aggregations and families, `ibsi_*` names.
 //!
 //! This crate never reads files, never reads the clock or the environment, and draws no random numbers.
 
 pub mod discretise;
 pub mod extract;
 pub mod firstorder;
+pub mod ibsi;
 pub mod image_types;
 pub mod roi;
 pub mod settings;

@@ -37,6 +37,9 @@ use crate::{FeatureError, Result};
 /// | `additional_info` | `additionalInfo` | true | emit `diagnostics_*` entries |
 /// | `resampled_pixel_spacing` | `resampledPixelSpacing` | `None` | resample image and mask (0 keeps an axis' spacing) |
 /// | `interpolator` | `interpolator` | B-spline | image interpolator when resampling (the mask uses nearest neighbour) |
+/// | `ibsi_compliant` | `ibsiCompliant` (mmrad only) | false | IBSI-1 definitions and `ibsi_*` names ([`crate::ibsi`]) |
+/// | `ibsi_ivh_bin_width` | `ibsiIvhBinWidth` (mmrad only) | `None` | IBSI mode: IVH on bins of this width (centres) |
+/// | `ibsi_ivh_bin_count` | `ibsiIvhBinCount` (mmrad only) | `None` | IBSI mode: IVH on this many fixed-number bins |
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExtractionSettings {
     pub bin_width: f64,
@@ -64,6 +67,9 @@ pub struct ExtractionSettings {
     pub additional_info: bool,
     pub resampled_pixel_spacing: Option<[f64; 3]>,
     pub interpolator: Interpolator,
+    pub ibsi_compliant: bool,
+    pub ibsi_ivh_bin_width: Option<f64>,
+    pub ibsi_ivh_bin_count: Option<usize>,
 }
 
 impl Default for ExtractionSettings {
@@ -94,6 +100,9 @@ impl Default for ExtractionSettings {
             additional_info: true,
             resampled_pixel_spacing: None,
             interpolator: Interpolator::BSpline,
+            ibsi_compliant: false,
+            ibsi_ivh_bin_width: None,
+            ibsi_ivh_bin_count: None,
         }
     }
 }
@@ -117,6 +126,14 @@ impl ExtractionSettings {
         }
         if self.bin_count == Some(0) {
             return invalid("binCount", "0".into(), "an integer >= 1");
+        }
+        if let Some(w) = self.ibsi_ivh_bin_width
+            && !(w.is_finite() && w > 0.0)
+        {
+            return invalid("ibsiIvhBinWidth", w.to_string(), "a finite value > 0");
+        }
+        if self.ibsi_ivh_bin_count == Some(0) {
+            return invalid("ibsiIvhBinCount", "0".into(), "an integer >= 1");
         }
         if !self.voxel_array_shift.is_finite() {
             return invalid(

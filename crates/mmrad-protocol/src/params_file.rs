@@ -15,6 +15,7 @@
 //! types or modes mmrad does not run (the `lbp*` settings, `label_channel`, ...) are type-checked and then reported in
 //! [`ExtractionParams::notes`]. Precedence follows PyRadiomics: defaults < `setting` < `-s key:value` overrides <
 //! `imageType.<Type>` settings (for that image type; `imageType.Original` settings apply to the ROI too, as before).
+//! One key is mmrad's own: `setting: {ibsiCompliant: true}` switches to IBSI-1 mode (`mmrad_features::ibsi`).
 
 use std::path::Path;
 
@@ -292,7 +293,8 @@ pub fn apply_override(params: &mut ExtractionParams, text: &str) -> Result<()> {
 /// Valid top-level keys.
 pub const TOP_LEVEL_KEYS: [&str; 4] = ["imageType", "featureClass", "setting", "voxelSetting"];
 
-/// Valid `setting` keys, in the order of PyRadiomics' schema.
+/// Valid `setting` keys, in the order of PyRadiomics' schema, then mmrad's own `ibsiCompliant`,
+/// `ibsiIvhBinWidth` and `ibsiIvhBinCount` (IBSI-1 mode, `mmrad_features::ibsi`; PyRadiomics would reject these keys).
 pub const SETTING_KEYS: &[&str] = &[
     "minimumROIDimensions",
     "minimumROISize",
@@ -331,6 +333,9 @@ pub const SETTING_KEYS: &[&str] = &[
     "symmetricalGLCM",
     "weightingNorm",
     "gldm_a",
+    "ibsiCompliant",
+    "ibsiIvhBinWidth",
+    "ibsiIvhBinCount",
 ];
 
 /// Valid `voxelSetting` keys.
@@ -377,15 +382,17 @@ fn setting_kind(key: &str) -> Option<Kind> {
         | "lbp3DLevels"
         | "lbp3DIcosphereSubdivision"
         | "voxelArrayShift"
-        | "gldm_a" => Kind::Int,
+        | "gldm_a"
+        | "ibsiIvhBinCount" => Kind::Int,
         "geometryTolerance"
         | "binWidth"
         | "normalizeScale"
         | "removeOutliers"
         | "lbp2DRadius"
-        | "lbp3DIcosphereRadius" => Kind::Float,
+        | "lbp3DIcosphereRadius"
+        | "ibsiIvhBinWidth" => Kind::Float,
         "correctMask" | "additionalInfo" | "normalize" | "force2D" | "resegmentShape" | "preCrop"
-        | "gradientUseSpacing" | "symmetricalGLCM" => Kind::Bool,
+        | "gradientUseSpacing" | "symmetricalGLCM" | "ibsiCompliant" => Kind::Bool,
         "resegmentMode" | "wavelet" | "lbp2DMethod" | "weightingNorm" => Kind::Str,
         "interpolator" => Kind::IntOrStr,
         "distances" => Kind::SeqInt,
@@ -418,6 +425,8 @@ fn apply_setting(out: &mut ExtractionParams, key: &str, node: &Node, path: &str)
             | "label_channel"
             | "sigma"
             | "wavelet"
+            | "ibsiIvhBinWidth"
+            | "ibsiIvhBinCount"
     );
     if matches!(node, Node::Null) {
         if !nullable {
@@ -435,6 +444,8 @@ fn apply_setting(out: &mut ExtractionParams, key: &str, node: &Node, path: &str)
             "resampledPixelSpacing" => s.resampled_pixel_spacing = None,
             "resegmentRange" => s.resegment_range = None,
             "weightingNorm" => s.weighting_norm = None,
+            "ibsiIvhBinWidth" => s.ibsi_ivh_bin_width = None,
+            "ibsiIvhBinCount" => s.ibsi_ivh_bin_count = None,
             "sigma" => out.filter.sigma = Vec::new(),
             "wavelet" => out.filter.wavelet = FilterSettings::default().wavelet,
             _ => {}
@@ -446,6 +457,9 @@ fn apply_setting(out: &mut ExtractionParams, key: &str, node: &Node, path: &str)
         "minimumROISize" => s.minimum_roi_size = Some(int_in(node, path, 1, usize::MAX)?),
         "geometryTolerance" => s.geometry_tolerance = Some(float_above(node, path, 0.0)?),
         "correctMask" => s.correct_mask = boolean(node, path)?,
+        "ibsiCompliant" => s.ibsi_compliant = boolean(node, path)?,
+        "ibsiIvhBinWidth" => s.ibsi_ivh_bin_width = Some(float_above(node, path, 0.0)?),
+        "ibsiIvhBinCount" => s.ibsi_ivh_bin_count = Some(int_in(node, path, 1, usize::MAX)?),
         "additionalInfo" => s.additional_info = boolean(node, path)?,
         "label" => s.label = int_in(node, path, 1, i64::MAX)?,
         "label_channel" => {

@@ -285,6 +285,8 @@ pub fn extract_case_region(
     if !original_only
         || settings.normalize
         || settings.resampled_pixel_spacing.is_some()
+        // IBSI mode's local intensity peaks read the image around the ROI, which the region path does not decode.
+        || settings.ibsi_compliant
         || !case.segment.is_empty()
         || !case.roi.is_empty()
     {

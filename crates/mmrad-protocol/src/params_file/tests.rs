@@ -227,6 +227,9 @@ setting:
   symmetricalGLCM: false
   weightingNorm: euclidean
   gldm_a: 1
+  ibsiCompliant: true
+  ibsiIvhBinWidth: 2.5
+  ibsiIvhBinCount: 1000
 ";
     let s = ok(text, &[]).settings;
     let expected = ExtractionSettings {
@@ -255,6 +258,9 @@ setting:
         additional_info: false,
         resampled_pixel_spacing: None,
         interpolator: Interpolator::Linear,
+        ibsi_compliant: true,
+        ibsi_ivh_bin_width: Some(2.5),
+        ibsi_ivh_bin_count: Some(1000),
     };
     assert_eq!(s, expected);
 }

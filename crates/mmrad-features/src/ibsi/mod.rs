@@ -1,0 +1,524 @@
+//! IBSI-1 mode (`ibsiCompliant: true`): features with the IBSI reference manual's definitions and names.
+//!
+//! PyRadiomics mode never enters this module. IBSI mode reuses the ROI pipeline of [`crate::roi`] (geometry check,
+//! re-segmentation, crop) and the marching-cubes mesh of [`crate::shape`], then computes every family with IBSI's
+//! conventions where PyRadiomics differs:
+//! - discretisation ([`discretise_ibsi`]): fixed bin number `⌊Ng (X − Xmin)/(Xmax − Xmin)⌋ + 1` (`binCount`),
+//!   fixed bin size `⌊(X − Xmin)/w⌋ + 1` with `Xmin` the lower re-segmentation bound, else the ROI minimum
+//!   (`binWidth`); `Ng` is the number of bins, empty grey levels included (PyRadiomics drops them);
+//! - intensity statistics with excess kurtosis and IBSI's energy (no voxel volume) ([`stats`]);
+//! - intensity histogram, intensity-volume histogram and local intensity peaks ([`stats`]);
+//! - texture matrices with IBSI aggregation ([`texture`]): GLCM and GLRLM in 2D averaged / 2D slice-merged /
+//!   2.5D direction-merged / 2.5D merged / 3D averaged / 3D merged; GLSZM, GLDZM, NGTDM and NGLDM in 2D / 2.5D / 3D.
+//!
+//! Names: `ibsi_<tag>[_<aggregation>]` where `<tag>` is the IBSI manual's feature tag lower-cased with `.` replaced
+//! by `_` (`ibsi_cm_joint_max_3D_avg`, `ibsi_stat_kurt`, `ibsi_ih_p90`, `ibsi_ivh_v10`), and `<aggregation>` one of
+//! [`AGGREGATIONS`]. Z-score normalisation and interpolators other than linear and B-spline are rejected in IBSI mode.
+//! `resampledPixelSpacing` interpolates on IBSI's centre-aligned grid ([`interpolate`]); `removeOutliers: n`
+//! removes voxels beyond μ ± nσ of the re-segmented ROI (IBSI outlier filtering; no `normalize` needed).
+
+pub mod hull;
+pub mod interpolate;
+pub mod stats;
+pub mod texture;
+
+use mmrad_core::{LabelMap, Volume};
+use ndarray::{Array3, Zip};
+
+use crate::roi::prepare_roi;
+use crate::settings::ExtractionSettings;
+use crate::{Extraction, FeatureError, Result, shape};
+
+/// Aggregation suffixes, in output order: `(suffix, IBSI reference-table wording)`.
+pub const AGGREGATIONS: [(&str, &str); 9] = [
+    ("2D_avg", "2D, averaged"),
+    ("2D_smrg", "2D, slice-merged"),
+    ("2_5D_dmrg", "2.5D, direction-merged"),
+    ("2_5D_mrg", "2.5D, merged"),
+    ("3D_avg", "3D, averaged"),
+    ("3D_mrg", "3D, merged"),
+    ("2D", "2D"),
+    ("2_5D", "2.5D"),
+    ("3D", "3D"),
+];
+
+/// Discretised ROI in IBSI's convention.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IbsiGrey {
+    /// Grey level 1..=`n_levels` inside the intensity mask, 0 outside.
+    pub grey: Array3<u32>,
+    /// Number of grey levels `Ng` (empty levels included).
+    pub n_levels: u32,
+}
+
+/// Discretises the intensity-mask voxels with IBSI's fixed bin number or fixed bin size.
+///
+/// `bin_count` wins over `bin_width` (as in PyRadiomics). `minimum` is the lower re-segmentation bound (fixed bin
+/// size only); `None` uses the ROI minimum.
+///
+/// # Errors
+/// An empty ROI or non-finite intensities.
+pub fn discretise_ibsi(
+    image: &Array3<f64>,
+    mask: &Array3<bool>,
+    bin_count: Option<usize>,
+    bin_width: f64,
+    minimum: Option<f64>,
+) -> Result<IbsiGrey> {
+    let values: Vec<f64> = roi_values(image, mask);
+    if values.is_empty() {
+        return Err(FeatureError::EmptyRoi { label: None });
+    }
+    if values.iter().any(|v| !v.is_finite()) {
+        return Err(FeatureError::NonFinite {
+            what: "ROI intensities".into(),
+        });
+    }
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut grey = Array3::<u32>::zeros(image.dim());
+    let n_levels = match bin_count {
+        Some(n) => {
+            let n_f = n as f64;
+            Zip::from(&mut grey).and(image).and(mask).for_each(|g, &v, &m| {
+                if m {
+                    // A flat ROI has one grey level; X = Xmax falls in bin Ng.
+                    let bin = if hi > lo {
+                        (n_f * (v - lo) / (hi - lo)).floor() + 1.0
+                    } else {
+                        1.0
+                    };
+                    *g = bin.clamp(1.0, n_f) as u32;
+                }
+            });
+            n as u32
+        }
+        None => {
+            let start = minimum.unwrap_or(lo);
+            let mut top = 1u32;
+            Zip::from(&mut grey).and(image).and(mask).for_each(|g, &v, &m| {
+                if m {
+                    let bin = ((v - start) / bin_width).floor() + 1.0;
+                    *g = bin.max(1.0) as u32;
+                    top = top.max(*g);
+                }
+            });
+            top
+        }
+    };
+    Ok(IbsiGrey { grey, n_levels })
+}
+
+/// ROI values in (z, y, x) order.
+pub(crate) fn roi_values<T: Copy>(image: &Array3<T>, mask: &Array3<bool>) -> Vec<T> {
+    Zip::from(image).and(mask).fold(Vec::new(), |mut acc, &v, &m| {
+        if m {
+            acc.push(v);
+        }
+        acc
+    })
+}
+
+/// Pushes `ibsi_<tag>` (tag lower-cased, `.` → `_`) with an optional aggregation suffix.
+pub(crate) fn push(out: &mut Vec<(String, f64)>, tag: &str, aggregation: Option<&str>, value: f64) {
+    let mut name = format!("ibsi_{}", tag.to_lowercase().replace('.', "_"));
+    if let Some(a) = aggregation {
+        name.push('_');
+        name.push_str(a);
+    }
+    out.push((name, value));
+}
+
+/// Extracts every IBSI family implemented on the original image.
+///
+/// # Errors
+/// What [`prepare_roi`] rejects, and [`FeatureError::Unsupported`] for settings IBSI mode does not implement yet
+/// (an interpolator other than linear or B-spline, normalisation, `force2D`, `weightingNorm`, distances other than 1).
+pub fn extract_ibsi(image: &Volume, mask: &LabelMap, settings: &ExtractionSettings) -> Result<Extraction> {
+    let unsupported = |what: &str, hint: &str| FeatureError::Unsupported {
+        what: format!("{what} in IBSI mode (ibsiCompliant: true)"),
+        hint: hint.into(),
+    };
+    let bspline = match settings.interpolator {
+        mmrad_image::Interpolator::Linear => false,
+        mmrad_image::Interpolator::BSpline => true,
+        _ if settings.resampled_pixel_spacing.is_none() => false,
+        _ => {
+            return Err(unsupported(
+                "interpolator",
+                "IBSI mode interpolates with `sitkLinear` or `sitkBSpline` (tricubic spline)",
+            ));
+        }
+    };
+    if settings.normalize {
+        return Err(unsupported(
+            "normalize",
+            "IBSI defines no z-score normalisation; remove it",
+        ));
+    }
+    if settings.force_2d || settings.weighting_norm.is_some() || settings.distances != [1] {
+        return Err(unsupported(
+            "force2D, weightingNorm or distances other than [1]",
+            "IBSI mode always reports the 2D, 2.5D and 3D aggregations at distance 1; remove these settings",
+        ));
+    }
+    // IBSI interpolation replaces PyRadiomics' resampling: centre-aligned grid, ROI partial-volume threshold 0.5.
+    let interpolated;
+    let plain;
+    let (image, mask, settings) =
+        match settings.resampled_pixel_spacing {
+            Some(spacing) => {
+                interpolated = interpolate::interpolate(image, mask, settings.label, spacing, bspline)
+                    .map_err(|e| FeatureError::Unsupported {
+                        what: format!("IBSI interpolation: {e}"),
+                        hint: "check the image's direction matrix".into(),
+                    })?;
+                plain = ExtractionSettings {
+                    resampled_pixel_spacing: None,
+                    ..settings.clone()
+                };
+                (&interpolated.0, &interpolated.1, &plain)
+            }
+            None => (image, mask, settings),
+        };
+    let mut roi = prepare_roi(image, mask, settings)?;
+    // IBSI outlier filtering (`removeOutliers: n`, which PyRadiomics applies only with `normalize`): voxels beyond
+    // μ ± nσ of the (range re-segmented) intensity mask leave it.
+    if let Some(n) = settings.remove_outliers {
+        let values = roi_values(&roi.image, &roi.mask);
+        let count = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / count;
+        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / count).sqrt();
+        Zip::from(&mut roi.mask).and(&roi.image).for_each(|m, &v| {
+            if *m && (v - mean).abs() > n * sd {
+                *m = false;
+            }
+        });
+    }
+    let spacing = roi.spacing;
+    let mut out = Extraction::default();
+    if settings.additional_info {
+        out.diagnostics.extend(roi.diagnostics.iter().cloned());
+        out.diagnostics
+            .push(("diagnostics_Configuration_Mode".into(), "ibsi".into()));
+    }
+    let features = &mut out.features;
+    morphology(features, &roi.image, &roi.mask, &roi.shape_mask, spacing)?;
+    // Local intensity reads the image around the ROI: the sphere may leave the bounding box.
+    let b = roi.bounding_box;
+    let offset = [b[0][0], b[1][0], b[2][0]];
+    stats::local_intensity(features, &image.data, &roi.mask, offset, spacing);
+    stats::intensity_statistics(features, &roi_values(&roi.image, &roi.mask));
+    let minimum = match settings.resegment_mode {
+        mmrad_image::ResegmentMode::Absolute => {
+            settings.resegment_range.as_ref().and_then(|r| r.first().copied())
+        }
+        _ => None,
+    };
+    let g = discretise_ibsi(
+        &roi.image,
+        &roi.mask,
+        settings.bin_count,
+        settings.bin_width,
+        minimum,
+    )?;
+    let levels: Vec<u32> = roi_values(&g.grey, &roi.mask);
+    stats::intensity_histogram(features, &levels, g.n_levels);
+    // IVH: with `ibsiIvhBinCount` n, the fixed-bin-number levels 1..=n; with `ibsiIvhBinWidth` w, intensities binned from the re-segmentation minimum (else the ROI minimum) and
+    // represented by their bin centres; else integer intensities (CT in HU, the digital phantom) as they are on a
+    // 1-unit grid spanning the re-segmentation range (else the ROI range); else the discretised levels 1..=Ng.
+    let values = roi_values(&roi.image, &roi.mask);
+    let roi_min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let roi_max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let range = match settings.resegment_range.as_deref() {
+        Some(&[a, b]) if settings.resegment_mode == mmrad_image::ResegmentMode::Absolute => Some((a, b)),
+        _ => None,
+    };
+    if let Some(n) = settings.ibsi_ivh_bin_count {
+        let ivh = discretise_ibsi(&roi.image, &roi.mask, Some(n), 1.0, None)?;
+        let grey: Vec<f64> = roi_values(&ivh.grey, &roi.mask)
+            .iter()
+            .map(|&l| f64::from(l))
+            .collect();
+        stats::intensity_volume_histogram(features, &grey, 1.0, n as f64, 1.0);
+    } else if let Some(w) = settings.ibsi_ivh_bin_width {
+        let lo = minimum.unwrap_or(roi_min);
+        let centre = |v: f64| lo + (((v - lo) / w).floor() + 0.5) * w;
+        let binned: Vec<f64> = values.iter().map(|&v| centre(v)).collect();
+        let hi = centre(range.map_or(roi_max, |r| r.1));
+        stats::intensity_volume_histogram(features, &binned, lo + 0.5 * w, hi, w);
+    } else if values.iter().all(|v| v.fract() == 0.0) {
+        let (lo, hi) = range.unwrap_or((roi_min, roi_max));
+        stats::intensity_volume_histogram(features, &values, lo, hi, 1.0);
+    } else {
+        let grey: Vec<f64> = levels.iter().map(|&l| f64::from(l)).collect();
+        stats::intensity_volume_histogram(features, &grey, 1.0, f64::from(g.n_levels), 1.0);
+    }
+    texture::all(features, &g, &roi.shape_mask, spacing);
+    Ok(out)
+}
+
+/// Morphology from the mesh and voxel features of [`shape`] plus IBSI's own (centre of mass shift, densities,
+/// integrated intensity, Moran's I, Geary's C).
+fn morphology(
+    out: &mut Vec<(String, f64)>,
+    image: &Array3<f64>,
+    intensity_mask: &Array3<bool>,
+    morph_mask: &Array3<bool>,
+    spacing: [f64; 3],
+) -> Result<()> {
+    let shape_values = shape::features(morph_mask.view(), spacing)?;
+    let get = |name: &str| {
+        shape_values
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(f64::NAN, |(_, v)| *v)
+    };
+    let volume = get("MeshVolume");
+    let area = get("SurfaceArea");
+    let pi = std::f64::consts::PI;
+    push(out, "morph.vol", None, volume);
+    push(out, "morph.approx.vol", None, get("VoxelVolume"));
+    push(out, "morph.area", None, area);
+    push(out, "morph.av", None, area / volume);
+    push(out, "morph.comp.1", None, volume / (pi.sqrt() * area.powf(1.5)));
+    push(
+        out,
+        "morph.comp.2",
+        None,
+        36.0 * pi * volume * volume / area.powi(3),
+    );
+    let sph_dispr = area / (36.0 * pi * volume * volume).cbrt();
+    push(out, "morph.sph.dispr", None, sph_dispr);
+    push(out, "morph.sphericity", None, 1.0 / sph_dispr);
+    push(out, "morph.asphericity", None, sph_dispr - 1.0);
+    // Centre of mass shift: geometric centre of the morphological mask vs intensity-weighted centre.
+    let position = |(z, y, x): (usize, usize, usize)| {
+        [
+            x as f64 * spacing[0],
+            y as f64 * spacing[1],
+            z as f64 * spacing[2],
+        ]
+    };
+    let (mut geo, mut n_geo) = ([0.0; 3], 0.0);
+    let (mut wtd, mut w_sum) = ([0.0; 3], 0.0);
+    for ((idx, &m), (&i, &v)) in morph_mask
+        .indexed_iter()
+        .zip(intensity_mask.iter().zip(image.iter()))
+    {
+        let p = position(idx);
+        if m {
+            (0..3).for_each(|k| geo[k] += p[k]);
+            n_geo += 1.0;
+        }
+        if i {
+            (0..3).for_each(|k| wtd[k] += v * p[k]);
+            w_sum += v;
+        }
+    }
+    let shift = (0..3)
+        .map(|k| (geo[k] / n_geo - wtd[k] / w_sum).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    push(out, "morph.com", None, shift);
+    push(out, "morph.diam", None, get("Maximum3DDiameter"));
+    // PyRadiomics' axes come from the population covariance (1/N) of the voxel centres; the IBSI reference
+    // values match the sample covariance (1/(N − 1)), so every eigenvalue scales by N/(N − 1).
+    let n_voxels = morph_mask.iter().filter(|&&m| m).count() as f64;
+    let scale = if n_voxels > 1.0 {
+        (n_voxels / (n_voxels - 1.0)).sqrt()
+    } else {
+        f64::NAN
+    };
+    let (major, minor, least) = (
+        get("MajorAxisLength") * scale,
+        get("MinorAxisLength") * scale,
+        get("LeastAxisLength") * scale,
+    );
+    push(out, "morph.pca.major", None, major);
+    push(out, "morph.pca.minor", None, minor);
+    push(out, "morph.pca.least", None, least);
+    push(out, "morph.pca.elongation", None, minor / major);
+    push(out, "morph.pca.flatness", None, least / major);
+    // The mesh runs half-way between inside and outside voxel centres: its bounding box is the voxel box.
+    let mut lo = [usize::MAX; 3];
+    let mut hi = [0usize; 3];
+    for ((z, y, x), &m) in morph_mask.indexed_iter() {
+        if m {
+            for (k, c) in [x, y, z].into_iter().enumerate() {
+                lo[k] = lo[k].min(c);
+                hi[k] = hi[k].max(c);
+            }
+        }
+    }
+    let ext: Vec<f64> = (0..3).map(|k| (hi[k] + 1 - lo[k]) as f64 * spacing[k]).collect();
+    push(
+        out,
+        "morph.v.dens.aabb",
+        None,
+        volume / (ext[0] * ext[1] * ext[2]),
+    );
+    let aabb_area = 2.0 * (ext[0] * ext[1] + ext[1] * ext[2] + ext[0] * ext[2]);
+    push(out, "morph.a.dens.aabb", None, area / aabb_area);
+    // Approximate enclosing ellipsoid: semi-axes are half the PCA axis lengths.
+    let ellipsoid = 4.0 * pi / 3.0 * (major / 2.0) * (minor / 2.0) * (least / 2.0);
+    push(out, "morph.v.dens.aee", None, volume / ellipsoid);
+    let ellipsoid_area = hull::ellipsoid_area(major / 2.0, minor / 2.0, least / 2.0);
+    push(out, "morph.a.dens.aee", None, area / ellipsoid_area);
+    let (hull_volume, hull_area) = hull::convex_hull(morph_mask, spacing).unwrap_or((f64::NAN, f64::NAN));
+    push(out, "morph.v.dens.conv.hull", None, volume / hull_volume);
+    push(out, "morph.a.dens.conv.hull", None, area / hull_area);
+    let values = roi_values(image, intensity_mask);
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    push(out, "morph.integ.int", None, mean * volume);
+    let (moran, geary) = moran_geary(image, intensity_mask, spacing);
+    push(out, "morph.moran.i", None, moran);
+    push(out, "morph.geary.c", None, geary);
+    Ok(())
+}
+
+/// ROIs larger than this get NaN for Moran's I and Geary's C: the exact sums are O(N²) (45 000 voxels, 10⁹ pairs,
+/// take a few seconds).
+pub const MORAN_MAX_VOXELS: usize = 50_000;
+
+/// Moran's I and Geary's C with inverse-distance weights over every pair of ROI voxels (O(N²); NaN above
+/// [`MORAN_MAX_VOXELS`]).
+fn moran_geary(image: &Array3<f64>, mask: &Array3<bool>, spacing: [f64; 3]) -> (f64, f64) {
+    let voxels: Vec<([usize; 3], f64)> = image
+        .indexed_iter()
+        .zip(mask.iter())
+        .filter(|(_, m)| **m)
+        .map(|(((z, y, x), &v), _)| ([z, y, x], v))
+        .collect();
+    if voxels.len() > MORAN_MAX_VOXELS || voxels.len() < 2 {
+        return (f64::NAN, f64::NAN);
+    }
+    let n = voxels.len() as f64;
+    let mean = voxels.iter().map(|(_, v)| v).sum::<f64>() / n;
+    let ss = voxels.iter().map(|(_, v)| (v - mean).powi(2)).sum::<f64>();
+    // Weights depend on the offset only: a table of 1/distance indexed by (|dz|, |dy|, |dx|).
+    let (nz, ny, nx) = image.dim();
+    let mut inverse = vec![0.0; nz * ny * nx];
+    for dz in 0..nz {
+        for dy in 0..ny {
+            for dx in 0..nx {
+                let d = ((dx as f64 * spacing[0]).powi(2)
+                    + (dy as f64 * spacing[1]).powi(2)
+                    + (dz as f64 * spacing[2]).powi(2))
+                .sqrt();
+                inverse[(dz * ny + dy) * nx + dx] = if d > 0.0 { 1.0 / d } else { 0.0 };
+            }
+        }
+    }
+    let (mut w_sum, mut moran, mut geary) = (0.0, 0.0, 0.0);
+    for (a, &([za, ya, xa], va)) in voxels.iter().enumerate() {
+        let da = va - mean;
+        let (mut w_row, mut m_row, mut g_row) = (0.0, 0.0, 0.0);
+        for &([zb, yb, xb], vb) in &voxels[a + 1..] {
+            let w = inverse[(za.abs_diff(zb) * ny + ya.abs_diff(yb)) * nx + xa.abs_diff(xb)];
+            let db = vb - mean;
+            w_row += w;
+            m_row += w * db;
+            g_row += w * (da - db) * (da - db);
+        }
+        // Each unordered pair stands for both ordered pairs: the factor 2 cancels in both ratios.
+        w_sum += w_row;
+        moran += da * m_row;
+        geary += g_row;
+    }
+    let moran_i = n / w_sum * moran / ss;
+    let geary_c = (n - 1.0) / (2.0 * w_sum) * geary / ss;
+    (moran_i, geary_c)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use mmrad_core::Geometry;
+
+    /// A 3 × 3 × 3 ROI of values 1..=27 in a 5 × 5 × 5 image.
+    fn cube() -> (Volume, LabelMap) {
+        let image = Array3::from_shape_fn((5, 5, 5), |(z, y, x)| {
+            if (1..4).contains(&z) && (1..4).contains(&y) && (1..4).contains(&x) {
+                ((z - 1) * 9 + (y - 1) * 3 + x) as f64
+            } else {
+                0.0
+            }
+        });
+        let labels = image.mapv(|v| i64::from(v > 0.0));
+        (
+            Volume::new(image, Geometry::identity()),
+            LabelMap::new(labels, Geometry::identity()),
+        )
+    }
+
+    #[test]
+    fn closed_form_values_and_fixed_bin_number() {
+        let (image, mask) = cube();
+        let settings = ExtractionSettings {
+            ibsi_compliant: true,
+            bin_count: Some(27),
+            ..ExtractionSettings::default()
+        };
+        let out = crate::extract(&image, &mask, &settings, &crate::FeatureClassSelection::all()).unwrap();
+        let value = |n: &str| out.value(n).unwrap();
+        // Uniform 1..=27: mean 14, population variance (27² − 1)/12, excess kurtosis −6(n² + 1)/(5(n² − 1)).
+        assert!((value("ibsi_stat_mean") - 14.0).abs() < 1e-12);
+        assert!((value("ibsi_stat_var") - (729.0 - 1.0) / 12.0).abs() < 1e-9);
+        assert!((value("ibsi_stat_kurt") + 6.0 * 730.0 / (5.0 * 728.0)).abs() < 1e-12);
+        // 27 bins over [1, 27]: every value its own level; 27 zones of one voxel each.
+        assert_eq!(value("ibsi_ih_max"), 27.0);
+        assert_eq!(value("ibsi_szm_z_perc_3D"), 1.0);
+        assert_eq!(value("ibsi_morph_approx_vol"), 27.0);
+        // PyRadiomics mode on the same input has no IBSI column.
+        let pyradiomics = crate::extract(
+            &image,
+            &mask,
+            &ExtractionSettings::default(),
+            &crate::FeatureClassSelection::all(),
+        )
+        .unwrap();
+        assert!(pyradiomics.features.iter().all(|(n, _)| !n.starts_with("ibsi_")));
+    }
+
+    #[test]
+    fn unsupported_settings_are_named_errors() {
+        let (image, mask) = cube();
+        for (settings, needle) in [
+            (
+                ExtractionSettings {
+                    normalize: true,
+                    ..ExtractionSettings::default()
+                },
+                "normalize",
+            ),
+            (
+                ExtractionSettings {
+                    force_2d: true,
+                    ..ExtractionSettings::default()
+                },
+                "force2D",
+            ),
+            (
+                ExtractionSettings {
+                    resampled_pixel_spacing: Some([2.0; 3]),
+                    interpolator: mmrad_image::Interpolator::NearestNeighbor,
+                    ..ExtractionSettings::default()
+                },
+                "interpolator",
+            ),
+        ] {
+            let settings = ExtractionSettings {
+                ibsi_compliant: true,
+                ..settings
+            };
+            let err = extract_ibsi(&image, &mask, &settings).unwrap_err();
+            assert!(
+                matches!(&err, FeatureError::Unsupported { what, .. } if what.contains(needle)),
+                "{err}"
+            );
+        }
+    }
+}
