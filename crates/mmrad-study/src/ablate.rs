@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use mmrad_evaluation::SummaryOptions;
 use mmrad_modeling::CiMethod;
-use mmrad_protocol::{CombinedPlan, CombinedRadiomics, FusionPlan, Plan, Pooling, Validation};
+use mmrad_protocol::{CombinedPlan, CombinedRadiomics, FusionPlan, Plan, Pooling};
 
 use crate::cohort::Cohort;
 use crate::output::{Csv, Field, Written};
@@ -162,7 +162,7 @@ pub fn ablate(plan: &Plan, cohort: &Cohort, threads: usize) -> Result<Ablation> 
     let (folds_per_repeat, repeats) = fold_assignments(plan, cohort)?;
     let tasks = fold_tasks(&folds_per_repeat);
     let variants = variants(plan);
-    let validation_none = plan.validation == Validation::None;
+    let validation_none = plan.validation.is_apparent();
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))

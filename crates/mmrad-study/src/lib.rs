@@ -8,6 +8,8 @@
 //!   CSV/Parquet tables, with every consistency check; also writes a synthetic cohort to disk.
 //! - [`images`]: image-level cohorts: the image/mask manifest, cached per-modality extraction, the synthetic image
 //!   cohort generated on first use.
+//! - [`optimism`]: `validation: bootstrap_optimism`, Harrell's optimism correction with the whole pipeline
+//!   refitted in every bootstrap sample.
 //! - [`pipeline`]: what is fitted inside one training fold (selection, LASSO rad-scores, fusion, clinical, combined)
 //!   and how the fitted fold scores new rows.
 //! - [`output`]: CSV / JSON writers (shortest round-trip floats, atomic temp-file + rename, sha256).
@@ -25,6 +27,7 @@ pub mod cohort;
 pub mod extract_batch;
 mod fit;
 pub mod images;
+pub mod optimism;
 pub mod output;
 pub mod pipeline;
 pub mod report;

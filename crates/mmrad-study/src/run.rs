@@ -183,6 +183,8 @@ pub struct RunSummary {
     /// Per model id and rule of `evaluation.thresholds`, in that order.
     pub thresholds: Vec<ThresholdRow>,
     pub checks: Vec<Check>,
+    /// Under `validation: bootstrap_optimism`: the optimism-corrected indexes of every model.
+    pub optimism: Option<crate::optimism::StudyOptimism>,
     pub warnings: Vec<String>,
     pub dropped: Vec<Dropped>,
     /// Files written (relative to the output folder) with their sha256.
@@ -241,7 +243,7 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
         .num_threads(options.threads.max(1))
         .build()
         .map_err(|e| fit_error("thread pool", e))?;
-    let validation_none = plan.validation == Validation::None;
+    let validation_none = plan.validation.is_apparent();
     let results: Vec<Result<FoldResult>> = pool.install(|| {
         tasks
             .par_iter()
@@ -405,6 +407,14 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
         CiMethod::Profile,
     )?;
     warnings.extend(apparent.warnings.iter().cloned());
+    let optimism = match plan.validation {
+        Validation::BootstrapOptimism { replicates } => {
+            let result = crate::optimism::bootstrap_optimism(plan, cohort, replicates, &pool)?;
+            warnings.extend(result.warnings.iter().cloned());
+            Some(result)
+        }
+        _ => None,
+    };
     progress.inc(1);
     progress.finish_and_clear();
 
@@ -436,6 +446,7 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
         dca,
         thresholds,
         checks,
+        optimism,
         warnings,
         dropped: cohort.dropped.clone(),
         files: Vec::new(),
@@ -506,7 +517,7 @@ pub(crate) fn check_modalities(plan: &Plan, cohort: &Cohort) -> Result<()> {
 /// Fold ids per repeat (all zeros for `validation: none`).
 pub(crate) fn fold_assignments(plan: &Plan, cohort: &Cohort) -> Result<(Vec<Vec<usize>>, usize)> {
     match plan.validation {
-        Validation::None => Ok((vec![vec![0; cohort.cases.len()]], 1)),
+        Validation::None | Validation::BootstrapOptimism { .. } => Ok((vec![vec![0; cohort.cases.len()]], 1)),
         Validation::StratifiedKFold { folds, repeats } => {
             let mut out = Vec::with_capacity(repeats);
             for repeat in 0..repeats {
@@ -940,6 +951,19 @@ fn write_outputs(
             combined,
         );
         written.write(dir, "nomogram.csv", text.as_bytes())?;
+    }
+
+    // optimism.csv, optimism_replicates.csv, optimism_selected.csv (validation: bootstrap_optimism)
+    if let Some(result) = &summary.optimism {
+        written.write(
+            dir,
+            "optimism.csv",
+            crate::optimism::optimism_csv(result).as_bytes(),
+        )?;
+        let text = crate::optimism::replicates_csv(result, &model_ids);
+        written.write(dir, "optimism_replicates.csv", text.as_bytes())?;
+        let text = crate::optimism::selected_csv(result, plan, cohort);
+        written.write(dir, "optimism_selected.csv", text.as_bytes())?;
     }
 
     // dropped.csv
