@@ -938,20 +938,31 @@ fn write_outputs(
     written.write(dir, "coefficients.csv", coefs.as_str().as_bytes())?;
     written.write(dir, "odds_ratios.csv", ors.as_str().as_bytes())?;
 
-    // nomogram.csv (apparent combined model)
+    // nomogram.csv and figures/nomogram.svg (apparent combined model)
+    let mut warnings_late = Vec::new();
     if let (Some(combined_plan), Some(combined), Some(clinical)) =
         (&plan.combined, &apparent.combined, &apparent.clinical)
         && combined_plan.nomogram
     {
-        let text = crate::report::nomogram_csv(
-            plan,
-            cohort,
-            apparent,
-            &combined_terms(plan, &clinical.terms, &used_fusion_terms),
-            combined,
-        );
-        written.write(dir, "nomogram.csv", text.as_bytes())?;
+        let terms = combined_terms(plan, &clinical.terms, &used_fusion_terms);
+        match crate::report::nomogram(plan, cohort, apparent, &terms, combined) {
+            Ok((csv, svg)) => {
+                written.write(dir, "nomogram.csv", csv.as_bytes())?;
+                written.write(dir, "figures/nomogram.svg", svg.as_bytes())?;
+            }
+            Err(message) => {
+                written.write(dir, "nomogram.csv", b"kind,term,value,points,probability\n")?;
+                warnings_late.push(format!("{message}; nomogram.csv has its header only"));
+            }
+        }
     }
+
+    // figures/*.svg
+    let mut figures = crate::report_html::figures(plan, cohort, summary, oof)?;
+    for (name, svg) in &figures.files {
+        written.write(dir, &format!("figures/{name}"), svg.as_bytes())?;
+    }
+    warnings_late.append(&mut figures.warnings);
 
     // optimism.csv, optimism_replicates.csv, optimism_selected.csv (validation: bootstrap_optimism)
     if let Some(result) = &summary.optimism {
@@ -976,6 +987,28 @@ fn write_outputs(
         ]);
     }
     written.write(dir, "dropped.csv", csv.as_str().as_bytes())?;
+
+    // report.html (before manifest.json, whose hashes it lists as far as they exist)
+    let mut all_warnings = summary.warnings.clone();
+    all_warnings.extend(warnings_late);
+    if let Ok(svg) = std::fs::read_to_string(dir.join("figures/nomogram.svg"))
+        && written
+            .files
+            .iter()
+            .any(|(p, _)| p == Path::new("figures/nomogram.svg"))
+    {
+        figures.files.push(("nomogram.svg".into(), svg));
+    }
+    let html = crate::report_html::render(&crate::report_html::ReportInput {
+        dir,
+        plan,
+        summary,
+        figures: &figures.files,
+        written: &written.files,
+        warnings: &all_warnings,
+        protocol_sha256: sha256_hex(&options.protocol_bytes),
+    })?;
+    written.write(dir, "report.html", html.as_bytes())?;
 
     // manifest.json (last: it lists the hashes of everything above)
     let manifest = ManifestDto {
@@ -1010,7 +1043,7 @@ fn write_outputs(
             })
             .collect(),
         dropped_columns: cohort.dropped.len(),
-        warnings: &summary.warnings,
+        warnings: &all_warnings,
         outputs: written
             .files
             .iter()
