@@ -184,4 +184,11 @@ fn degenerate_inputs_draw_without_panicking() {
     // Nothing to draw: empty axes, still a figure.
     assert!(figures::calibration_svg(&[]).unwrap().contains("<svg"));
     assert!(figures::dca_svg(&[]).unwrap().contains("<svg"));
+    // The ablation forest plot with an undefined interval draws the rows it can.
+    let forest = figures::forest_svg(&[
+        ("CT".into(), 0.8, 0.7, 0.9),
+        ("US".into(), 0.6, f64::NAN, f64::NAN),
+    ])
+    .unwrap();
+    assert!(forest.contains("CT") && forest.contains("US"));
 }
