@@ -22,7 +22,7 @@ mod numeric;
 
 pub use lasso::{CvTable, Family, FittedLasso, LambdaRule, LassoParams, LassoPath, ValidLassoParams};
 pub use logistic::{CiMethod, FittedLogistic, LogisticParams, TermEstimate, ValidLogisticParams};
-pub use nomogram::{Nomogram, NomogramAxis};
+pub use nomogram::{Nomogram, NomogramAxis, axis_values, pretty};
 pub use signature::{
     ClinicalParams, FittedClinical, FittedFusion, FusionParams, RadScore, ScreenResult,
     Selection as ClinicalSelection, ValidClinicalParams,

@@ -1,5 +1,8 @@
 //! rms-style nomogram points for a fitted logistic model: points per unit of each predictor, scaled so that the
 //! predictor with the widest range of β·x gets 100 points; total points map back to the probability.
+//!
+//! [`axis_values`] and [`pretty`] give the tick values `rms::nomogram` draws (and scales the points over): the
+//! distinct values of a predictor with at most 10 of them (datadist's `n.unique`), else R's `pretty(range, n = 10)`.
 
 use ndarray::ArrayView1;
 
@@ -172,4 +175,122 @@ impl Nomogram {
         }
         Ok(((p / (1.0 - p)).ln() - self.lp_at_zero) * self.points_per_lp)
     }
+}
+
+/// The values `rms::nomogram` puts on a predictor's axis (its defaults, `nint = 10`, datadist `n.unique = 10`):
+/// the sorted distinct values when there are at most 10, else R's `pretty(range(x), n = 10)`. The axis range
+/// (first, last) is the range to give [`Nomogram::new`] so that the points equal rms's. Non-finite values are
+/// ignored; empty when none is finite.
+pub fn axis_values(x: &[f64]) -> Vec<f64> {
+    let mut distinct: Vec<f64> = x.iter().copied().filter(|v| v.is_finite()).collect();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup();
+    match (distinct.first(), distinct.last()) {
+        (Some(&lo), Some(&hi)) if distinct.len() > 10 => pretty(lo, hi, 10),
+        _ => distinct,
+    }
+}
+
+/// R's `pretty(c(lo, hi), n)` with its defaults (`min.n = n %/% 3`, `shrink.sml = 0.75`, `high.u.bias = 1.5`,
+/// `u5.bias = 0.5 + 1.5 * high.u.bias`, `eps.correct = 0`, `bounds = TRUE`): about `n + 1` equally spaced round
+/// values covering `[lo, hi]` (R's `src/appl/pretty.c` and `pretty.default`). `lo > hi` is swapped; a non-finite
+/// end gives an empty vector.
+pub fn pretty(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite()) {
+        return Vec::new();
+    }
+    let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
+    const ROUNDING_EPS: f64 = 1e-10;
+    let h = 1.5;
+    let h5 = 0.5 + 1.5 * h;
+    let shrink_sml = 0.75;
+    let min_n = (n / 3) as f64;
+    let n_div = n.max(1) as f64;
+    let dx = hi - lo;
+    let mut cell;
+    let i_small;
+    if dx == 0.0 && hi == 0.0 {
+        cell = 1.0;
+        i_small = true;
+    } else {
+        cell = lo.abs().max(hi.abs());
+        let u =
+            (1.0 + if h5 >= 1.5 * h + 0.5 {
+                1.0 / (1.0 + h)
+            } else {
+                1.5 / (1.0 + h5)
+            }) * n_div
+                * f64::EPSILON;
+        i_small = dx < cell * u * 3.0;
+    }
+    if i_small {
+        if cell > 10.0 {
+            cell = 9.0 + cell / 10.0;
+        }
+        cell *= shrink_sml;
+        if min_n > 1.0 {
+            cell /= min_n;
+        }
+    } else {
+        cell = dx;
+        if n > 1 {
+            cell /= n as f64;
+        }
+    }
+    let subsmall = 2f64.powi(-20) * f64::MIN_POSITIVE;
+    if cell < subsmall {
+        cell = subsmall;
+    } else if cell > f64::MAX / 1.25 {
+        cell = f64::MAX / 1.25;
+    }
+    let base = 10f64.powf(cell.log10().floor());
+    let mut unit = base;
+    if 2.0 * base - cell < h * (cell - unit) {
+        unit = 2.0 * base;
+        if 5.0 * base - cell < h5 * (cell - unit) {
+            unit = 5.0 * base;
+            if 10.0 * base - cell < h * (cell - unit) {
+                unit = 10.0 * base;
+            }
+        }
+    }
+    let mut ns = (lo / unit + ROUNDING_EPS).floor();
+    let mut nu = (hi / unit - ROUNDING_EPS).ceil();
+    while ns * unit > lo + ROUNDING_EPS * unit {
+        ns -= 1.0;
+    }
+    while nu * unit < hi - ROUNDING_EPS * unit {
+        nu += 1.0;
+    }
+    let mut k = (0.5 + nu - ns).floor();
+    if k < min_n {
+        let missing = min_n - k;
+        let half = (missing / 2.0).floor();
+        let odd = missing - 2.0 * half;
+        if ns >= 0.0 {
+            nu += half;
+            ns -= half + odd;
+        } else {
+            ns -= half;
+            nu += half + odd;
+        }
+        k = min_n;
+    }
+    // bounds = TRUE: the ends become multiples of the unit (`seq.int(l, u, length.out = k + 1)`).
+    let (from, to) = ((ns * unit).min(lo), (nu * unit).max(hi));
+    let steps = k.max(0.0) as usize;
+    if steps == 0 {
+        return vec![from];
+    }
+    let by = (to - from) / steps as f64;
+    let mut values: Vec<f64> = (0..=steps)
+        .map(|i| if i == steps { to } else { from + i as f64 * by })
+        .collect();
+    // pretty.default: values within 1e-14 steps of 0 are 0.
+    for v in &mut values {
+        if v.abs() < 1e-14 * by {
+            *v = 0.0;
+        }
+    }
+    values
 }

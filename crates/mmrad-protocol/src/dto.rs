@@ -28,7 +28,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 ///   fusion: { of: [CT, MR, MG, US], model: logistic }
 ///   clinical: { candidates: [age, er, pr, her2, ki67, ct_stage], univariate_p_max: 0.05 }
 ///   combined: { of: [clinical, fusion], nomogram: true }
-/// validation: { scheme: stratified_kfold, folds: 5, repeats: 10 }
+/// validation: { scheme: stratified_kfold, folds: 5, repeats: 10 }   # or { scheme: bootstrap_optimism, n: 200 }
 /// evaluation: { auc_ci: delong, calibration: { groups: 10 }, pool: mean_over_repeats, thresholds: [youden, { sensitivity: 0.9 }] }
 /// expected: [ { model: combined, metric: auc, min: 0.85 } ]
 /// ```
@@ -361,7 +361,8 @@ pub struct CombinedDto {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ValidationDto {
-    /// `stratified_kfold` (default) or `none` (apparent performance only).
+    /// `stratified_kfold` (default), `bootstrap_optimism` (Harrell's optimism correction of the apparent
+    /// performance, the whole pipeline refitted in every bootstrap sample) or `none` (apparent performance only).
     #[serde(default = "default_scheme")]
     pub scheme: String,
     /// Default 5.
@@ -370,6 +371,9 @@ pub struct ValidationDto {
     /// Default 10.
     #[serde(default = "default_repeats")]
     pub repeats: usize,
+    /// Bootstrap samples of `bootstrap_optimism`; default 200 (the only scheme that reads it).
+    #[serde(default)]
+    pub n: Option<usize>,
 }
 
 impl Default for ValidationDto {
@@ -378,6 +382,7 @@ impl Default for ValidationDto {
             scheme: default_scheme(),
             folds: default_folds(),
             repeats: default_repeats(),
+            n: None,
         }
     }
 }

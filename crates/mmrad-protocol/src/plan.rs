@@ -191,6 +191,20 @@ pub enum Validation {
         folds: usize,
         repeats: usize,
     },
+    /// Harrell's bootstrap optimism correction: the metrics are those of the apparent fit, and `optimism.csv`
+    /// holds, per model, the apparent, optimism and corrected AUC, Brier score and calibration intercept/slope with
+    /// the whole pipeline (selection included) refitted in each of `replicates` bootstrap samples.
+    BootstrapOptimism {
+        replicates: usize,
+    },
+}
+
+impl Validation {
+    /// Whether the models are fitted and evaluated on all cases (no held-out folds): `none` and
+    /// `bootstrap_optimism`.
+    pub fn is_apparent(&self) -> bool {
+        matches!(self, Validation::None | Validation::BootstrapOptimism { .. })
+    }
 }
 
 /// Evaluation settings.

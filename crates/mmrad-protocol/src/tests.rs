@@ -420,3 +420,33 @@ fn syntax_errors_carry_a_location() {
     assert!(matches!(err, Error::Syntax { .. }), "{err:?}");
     assert!(err.location().is_some());
 }
+
+#[test]
+fn bootstrap_optimism_scheme() {
+    let text = BASE.replacen(
+        "validation: { scheme: stratified_kfold, folds: 5, repeats: 2 }",
+        "validation: { scheme: bootstrap_optimism, n: 50 }",
+        1,
+    );
+    let plan = parse(&text, Path::new("/p")).unwrap();
+    assert_eq!(plan.validation, Validation::BootstrapOptimism { replicates: 50 });
+    assert!(plan.validation.is_apparent());
+    let text = BASE.replacen(
+        "validation: { scheme: stratified_kfold, folds: 5, repeats: 2 }",
+        "validation: { scheme: bootstrap_optimism }",
+        1,
+    );
+    let plan = parse(&text, Path::new("/p")).unwrap();
+    assert_eq!(plan.validation, Validation::BootstrapOptimism { replicates: 200 });
+    check_err(
+        "scheme: stratified_kfold, folds: 5",
+        "scheme: bootstrap_optimism, n: 5, folds: 5",
+        "at least 10",
+    );
+    check_err(
+        "folds: 5, repeats: 2",
+        "folds: 5, repeats: 2, n: 100",
+        "not read by scheme",
+    );
+    check_err("scheme: stratified_kfold", "scheme: boot", "bootstrap_optimism");
+}

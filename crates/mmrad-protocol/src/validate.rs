@@ -766,8 +766,26 @@ fn combined(c: &CombinedDto, has_fusion: bool, has_clinical: bool) -> Result<Com
 }
 
 fn validation(v: &ValidationDto, cohort: &CohortSource) -> Result<Validation> {
+    if v.n.is_some() && v.scheme != "bootstrap_optimism" {
+        return Err(Error::invalid(
+            "validation.n",
+            format!("`n` (bootstrap samples) is not read by scheme `{}`", v.scheme),
+            "remove `n`, or use `scheme: bootstrap_optimism`",
+        ));
+    }
     match v.scheme.as_str() {
         "none" => Ok(Validation::None),
+        "bootstrap_optimism" => {
+            let replicates = v.n.unwrap_or(200);
+            if replicates < 10 {
+                return Err(Error::invalid(
+                    "validation.n",
+                    format!("`{replicates}` bootstrap samples; the optimism needs at least 10"),
+                    "use 200 (rms::validate's default is 40; 200 is the usual choice in papers)",
+                ));
+            }
+            Ok(Validation::BootstrapOptimism { replicates })
+        }
         "stratified_kfold" => {
             if v.folds < 2 {
                 return Err(Error::invalid(
@@ -805,7 +823,7 @@ fn validation(v: &ValidationDto, cohort: &CohortSource) -> Result<Validation> {
             "validation.scheme",
             "scheme",
             other,
-            &["stratified_kfold", "none"],
+            &["stratified_kfold", "bootstrap_optimism", "none"],
         )),
     }
 }

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use mmrad_evaluation::SummaryOptions;
 use mmrad_modeling::CiMethod;
-use mmrad_protocol::{CombinedPlan, CombinedRadiomics, FusionPlan, Plan, Pooling, Validation};
+use mmrad_protocol::{CombinedPlan, CombinedRadiomics, FusionPlan, Plan, Pooling};
 
 use crate::cohort::Cohort;
 use crate::output::{Csv, Field, Written};
@@ -162,7 +162,7 @@ pub fn ablate(plan: &Plan, cohort: &Cohort, threads: usize) -> Result<Ablation> 
     let (folds_per_repeat, repeats) = fold_assignments(plan, cohort)?;
     let tasks = fold_tasks(&folds_per_repeat);
     let variants = variants(plan);
-    let validation_none = plan.validation == Validation::None;
+    let validation_none = plan.validation.is_apparent();
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
@@ -369,7 +369,7 @@ impl Ablation {
         )
     }
 
-    /// Writes `ablation.csv` atomically into `dir` (created).
+    /// Writes `ablation.csv` and the forest plot `figures/ablation.svg` atomically into `dir` (created).
     ///
     /// # Errors
     /// [`Error::Write`] naming the path.
@@ -380,6 +380,16 @@ impl Ablation {
         })?;
         let mut written = Written { files: Vec::new() };
         written.write(dir, "ablation.csv", self.csv().as_bytes())?;
+        let rows: Vec<(String, f64, f64, f64)> = self
+            .rows
+            .iter()
+            .map(|r| {
+                let label = format!("{}{}", r.modalities, if r.clinical { " + clinical" } else { "" });
+                (label, r.pooled.auc, r.pooled.auc_lo, r.pooled.auc_hi)
+            })
+            .collect();
+        let svg = crate::figures::forest_svg(&rows).map_err(|e| fit_error("figure `ablation.svg`", e))?;
+        written.write(dir, "figures/ablation.svg", svg.as_bytes())?;
         Ok(written.files)
     }
 }

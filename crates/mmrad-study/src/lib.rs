@@ -8,10 +8,14 @@
 //!   CSV/Parquet tables, with every consistency check; also writes a synthetic cohort to disk.
 //! - [`images`]: image-level cohorts: the image/mask manifest, cached per-modality extraction, the synthetic image
 //!   cohort generated on first use.
+//! - [`optimism`]: `validation: bootstrap_optimism`, Harrell's optimism correction with the whole pipeline
+//!   refitted in every bootstrap sample.
 //! - [`pipeline`]: what is fitted inside one training fold (selection, LASSO rad-scores, fusion, clinical, combined)
 //!   and how the fitted fold scores new rows.
+//! - [`figures`]: SVG figures (plotters): ROC with bootstrap band, calibration, decision curves, nomogram.
 //! - [`output`]: CSV / JSON writers (shortest round-trip floats, atomic temp-file + rename, sha256).
 //! - [`report`]: aligned text tables for stdout.
+//! - [`report_html`]: `report.html`, the self-contained page (tables, figures, checklist, manifest).
 //! - [`tools`]: the table-in, CSV-out functions behind `mmrad eval` and `mmrad lasso`.
 //! - `fit` (private): adapters to the estimators of `mmrad-modeling`, `mmrad-selection` and `mmrad-evaluation`.
 //!
@@ -23,11 +27,14 @@
 pub mod ablate;
 pub mod cohort;
 pub mod extract_batch;
+pub mod figures;
 mod fit;
 pub mod images;
+pub mod optimism;
 pub mod output;
 pub mod pipeline;
 pub mod report;
+pub mod report_html;
 pub mod run;
 pub mod tools;
 

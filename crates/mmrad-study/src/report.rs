@@ -1,12 +1,10 @@
-//! Text for people: aligned metrics / calibration / check tables for stdout, and the nomogram points table.
+//! Text for people: aligned metrics / calibration / check tables for stdout, and the nomogram (table and drawing).
 
 use std::fmt::Write as _;
 
-use mmrad_modeling::Nomogram;
 use mmrad_protocol::Plan;
 
 use crate::cohort::Cohort;
-use crate::output::{Csv, Field};
 use crate::pipeline::{FoldData, FoldFit, LogitModel, combined_design};
 use crate::run::RunSummary;
 
@@ -155,66 +153,19 @@ pub fn checks_text(summary: &RunSummary) -> String {
     out
 }
 
-/// rms-style nomogram of the apparent combined model ([`mmrad_modeling::Nomogram`] over the observed range of each
-/// term): per term, points at 5 values across its range (0/1 terms: at 0 and 1), scaled so that the term with the
-/// widest effect spans 0–100 points; then total points (11 steps from 0 to the maximum) → predicted probability.
-/// Columns: `kind,term,value,points,probability`. Header only when the nomogram cannot be built (e.g. every term
-/// spans zero points).
-pub fn nomogram_csv(
+/// rms-style nomogram of the apparent combined model ([`crate::figures::NomogramLayout`]: `rms::nomogram`'s tick
+/// values and points, total points → probability) as `nomogram.csv` and its SVG drawing; `None` when the
+/// nomogram cannot be built (e.g. every term spans zero points), the message says why.
+pub fn nomogram(
     plan: &Plan,
     cohort: &Cohort,
     fit: &FoldFit,
     terms: &[String],
     model: &LogitModel,
-) -> String {
-    let mut csv = Csv::new(&["kind", "term", "value", "points", "probability"]);
+) -> std::result::Result<(String, String), String> {
     let all: Vec<usize> = (0..cohort.cases.len()).collect();
-    let Some(x) = combined_design(plan, fit, &FoldData::from_rows(cohort, &all)) else {
-        return csv.as_str().to_owned();
-    };
-    let ranges: Vec<(f64, f64)> = x
-        .columns()
-        .into_iter()
-        .map(|c| {
-            (
-                c.iter().copied().fold(f64::INFINITY, f64::min),
-                c.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            )
-        })
-        .collect();
-    let Ok(nomogram) = Nomogram::new(&model.fit, &ranges) else {
-        return csv.as_str().to_owned();
-    };
-    for (j, (term, axis)) in terms.iter().zip(nomogram.axes()).enumerate() {
-        let binary = x.column(j).iter().all(|v| *v == 0.0 || *v == 1.0);
-        let values: Vec<f64> = if binary {
-            vec![0.0, 1.0]
-        } else {
-            (0..5)
-                .map(|k| axis.min + (axis.max - axis.min) * k as f64 / 4.0)
-                .collect()
-        };
-        for v in values {
-            csv.row(vec![
-                "term".into(),
-                term.as_str().into(),
-                v.into(),
-                (axis.coef * (v - axis.zero_at) * nomogram.points_per_lp()).into(),
-                Field::Empty,
-            ]);
-        }
-    }
-    let max_total: f64 = nomogram.axes().iter().map(|a| a.max_points).sum();
-    let steps = 10;
-    for k in 0..=steps {
-        let total = max_total * k as f64 / steps as f64;
-        csv.row(vec![
-            "total".into(),
-            "total_points".into(),
-            total.into(),
-            total.into(),
-            nomogram.probability(total).into(),
-        ]);
-    }
-    csv.as_str().to_owned()
+    let x = combined_design(plan, fit, &FoldData::from_rows(cohort, &all))
+        .ok_or_else(|| "nomogram: the plan has no combined model".to_owned())?;
+    let layout = crate::figures::NomogramLayout::new(&model.fit, terms, x.view())?;
+    Ok((layout.csv(), layout.svg()?))
 }

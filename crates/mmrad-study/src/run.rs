@@ -183,6 +183,8 @@ pub struct RunSummary {
     /// Per model id and rule of `evaluation.thresholds`, in that order.
     pub thresholds: Vec<ThresholdRow>,
     pub checks: Vec<Check>,
+    /// Under `validation: bootstrap_optimism`: the optimism-corrected indexes of every model.
+    pub optimism: Option<crate::optimism::StudyOptimism>,
     pub warnings: Vec<String>,
     pub dropped: Vec<Dropped>,
     /// Files written (relative to the output folder) with their sha256.
@@ -241,7 +243,7 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
         .num_threads(options.threads.max(1))
         .build()
         .map_err(|e| fit_error("thread pool", e))?;
-    let validation_none = plan.validation == Validation::None;
+    let validation_none = plan.validation.is_apparent();
     let results: Vec<Result<FoldResult>> = pool.install(|| {
         tasks
             .par_iter()
@@ -405,6 +407,14 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
         CiMethod::Profile,
     )?;
     warnings.extend(apparent.warnings.iter().cloned());
+    let optimism = match plan.validation {
+        Validation::BootstrapOptimism { replicates } => {
+            let result = crate::optimism::bootstrap_optimism(plan, cohort, replicates, &pool)?;
+            warnings.extend(result.warnings.iter().cloned());
+            Some(result)
+        }
+        _ => None,
+    };
     progress.inc(1);
     progress.finish_and_clear();
 
@@ -436,6 +446,7 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
         dca,
         thresholds,
         checks,
+        optimism,
         warnings,
         dropped: cohort.dropped.clone(),
         files: Vec::new(),
@@ -506,7 +517,7 @@ pub(crate) fn check_modalities(plan: &Plan, cohort: &Cohort) -> Result<()> {
 /// Fold ids per repeat (all zeros for `validation: none`).
 pub(crate) fn fold_assignments(plan: &Plan, cohort: &Cohort) -> Result<(Vec<Vec<usize>>, usize)> {
     match plan.validation {
-        Validation::None => Ok((vec![vec![0; cohort.cases.len()]], 1)),
+        Validation::None | Validation::BootstrapOptimism { .. } => Ok((vec![vec![0; cohort.cases.len()]], 1)),
         Validation::StratifiedKFold { folds, repeats } => {
             let mut out = Vec::with_capacity(repeats);
             for repeat in 0..repeats {
@@ -927,19 +938,43 @@ fn write_outputs(
     written.write(dir, "coefficients.csv", coefs.as_str().as_bytes())?;
     written.write(dir, "odds_ratios.csv", ors.as_str().as_bytes())?;
 
-    // nomogram.csv (apparent combined model)
+    // nomogram.csv and figures/nomogram.svg (apparent combined model)
+    let mut warnings_late = Vec::new();
     if let (Some(combined_plan), Some(combined), Some(clinical)) =
         (&plan.combined, &apparent.combined, &apparent.clinical)
         && combined_plan.nomogram
     {
-        let text = crate::report::nomogram_csv(
-            plan,
-            cohort,
-            apparent,
-            &combined_terms(plan, &clinical.terms, &used_fusion_terms),
-            combined,
-        );
-        written.write(dir, "nomogram.csv", text.as_bytes())?;
+        let terms = combined_terms(plan, &clinical.terms, &used_fusion_terms);
+        match crate::report::nomogram(plan, cohort, apparent, &terms, combined) {
+            Ok((csv, svg)) => {
+                written.write(dir, "nomogram.csv", csv.as_bytes())?;
+                written.write(dir, "figures/nomogram.svg", svg.as_bytes())?;
+            }
+            Err(message) => {
+                written.write(dir, "nomogram.csv", b"kind,term,value,points,probability\n")?;
+                warnings_late.push(format!("{message}; nomogram.csv has its header only"));
+            }
+        }
+    }
+
+    // figures/*.svg
+    let mut figures = crate::report_html::figures(plan, cohort, summary, oof)?;
+    for (name, svg) in &figures.files {
+        written.write(dir, &format!("figures/{name}"), svg.as_bytes())?;
+    }
+    warnings_late.append(&mut figures.warnings);
+
+    // optimism.csv, optimism_replicates.csv, optimism_selected.csv (validation: bootstrap_optimism)
+    if let Some(result) = &summary.optimism {
+        written.write(
+            dir,
+            "optimism.csv",
+            crate::optimism::optimism_csv(result).as_bytes(),
+        )?;
+        let text = crate::optimism::replicates_csv(result, &model_ids);
+        written.write(dir, "optimism_replicates.csv", text.as_bytes())?;
+        let text = crate::optimism::selected_csv(result, plan, cohort);
+        written.write(dir, "optimism_selected.csv", text.as_bytes())?;
     }
 
     // dropped.csv
@@ -952,6 +987,28 @@ fn write_outputs(
         ]);
     }
     written.write(dir, "dropped.csv", csv.as_str().as_bytes())?;
+
+    // report.html (before manifest.json, whose hashes it lists as far as they exist)
+    let mut all_warnings = summary.warnings.clone();
+    all_warnings.extend(warnings_late);
+    if let Ok(svg) = std::fs::read_to_string(dir.join("figures/nomogram.svg"))
+        && written
+            .files
+            .iter()
+            .any(|(p, _)| p == Path::new("figures/nomogram.svg"))
+    {
+        figures.files.push(("nomogram.svg".into(), svg));
+    }
+    let html = crate::report_html::render(&crate::report_html::ReportInput {
+        dir,
+        plan,
+        summary,
+        figures: &figures.files,
+        written: &written.files,
+        warnings: &all_warnings,
+        protocol_sha256: sha256_hex(&options.protocol_bytes),
+    })?;
+    written.write(dir, "report.html", html.as_bytes())?;
 
     // manifest.json (last: it lists the hashes of everything above)
     let manifest = ManifestDto {
@@ -986,7 +1043,7 @@ fn write_outputs(
             })
             .collect(),
         dropped_columns: cohort.dropped.len(),
-        warnings: &summary.warnings,
+        warnings: &all_warnings,
         outputs: written
             .files
             .iter()
