@@ -10,6 +10,9 @@
 //!   cohort generated on first use.
 //! - [`pipeline`]: what is fitted inside one training fold (selection, LASSO rad-scores, fusion, clinical, combined)
 //!   and how the fitted fold scores new rows.
+//! - [`manifest`]: `manifest.json` (inputs, settings, build, output hashes, sealed by its own hash), read back and
+//!   verified.
+//! - [`repro`]: `mmrad study check`: rerun a manifest's protocol and compare the outputs.
 //! - [`output`]: CSV / JSON writers (shortest round-trip floats, atomic temp-file + rename, sha256).
 //! - [`report`]: aligned text tables for stdout.
 //! - [`tools`]: the table-in, CSV-out functions behind `mmrad eval` and `mmrad lasso`.
@@ -25,9 +28,11 @@ pub mod cohort;
 pub mod extract_batch;
 mod fit;
 pub mod images;
+pub mod manifest;
 pub mod output;
 pub mod pipeline;
 pub mod report;
+pub mod repro;
 pub mod run;
 pub mod tools;
 
@@ -82,6 +87,12 @@ pub enum Error {
     Fit { context: String, message: String },
     #[error("cannot write `{path}`: {message}")]
     Write { path: PathBuf, message: String },
+    #[error("manifest `{path}`: {message}")]
+    Manifest {
+        path: PathBuf,
+        message: String,
+        help: String,
+    },
     #[error(transparent)]
     Synth(#[from] mmrad_synth::Error),
 }
@@ -119,6 +130,7 @@ impl Error {
                 "try fewer folds, a looser selection threshold, or fewer clinical candidates".into()
             }
             Error::Write { .. } => "check that the output folder is writable".into(),
+            Error::Manifest { help, .. } => help.clone(),
             _ => return None,
         })
     }

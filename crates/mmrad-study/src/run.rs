@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use serde::Serialize;
 
 use mmrad_core::SeededRng;
 use mmrad_evaluation::{BootstrapOptions, CalibrationGroup, SummaryOptions, ThresholdMetrics};
@@ -24,7 +23,7 @@ use mmrad_modeling::CiMethod;
 use mmrad_protocol::{Expectation, Metric, Plan, Pooling, ThresholdRule, Validation};
 
 use crate::cohort::{self, Cohort, Dropped};
-use crate::output::{Csv, Field, Written, sha256_hex};
+use crate::output::{Csv, Field, Written};
 use crate::pipeline::{FoldData, FoldFit, LogisticOn, fit_fold, fit_fold_with, name_stream, predict};
 use crate::{Error, Result, fit_error};
 
@@ -220,6 +219,7 @@ pub fn run_study(plan: &Plan, options: &RunOptions) -> Result<RunSummary> {
 /// # Errors
 /// As [`run_study`].
 pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Result<RunSummary> {
+    let started = std::time::SystemTime::now();
     check_modalities(plan, cohort)?;
     let n = cohort.cases.len();
     let model_ids = plan.model_ids();
@@ -449,6 +449,7 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
         &oof,
         &folds_per_repeat,
         &apparent,
+        started,
     )?;
     Ok(summary)
 }
@@ -663,31 +664,6 @@ fn combined_terms(plan: &Plan, clinical_terms: &[usize], fusion_terms: &[String]
     terms
 }
 
-#[derive(Serialize)]
-struct ManifestDto<'a> {
-    mmrad_version: &'a str,
-    output_format_version: u32,
-    name: &'a str,
-    protocol: FileDto,
-    seed: u64,
-    seeds: &'a str,
-    threads: usize,
-    n: usize,
-    events: usize,
-    validation: String,
-    pooling: &'a str,
-    inputs: Vec<FileDto>,
-    dropped_columns: usize,
-    warnings: &'a [String],
-    outputs: Vec<FileDto>,
-}
-
-#[derive(Serialize)]
-struct FileDto {
-    path: String,
-    sha256: String,
-}
-
 #[allow(clippy::too_many_lines)]
 fn write_outputs(
     plan: &Plan,
@@ -698,8 +674,10 @@ fn write_outputs(
     oof: &[Vec<Vec<f64>>],
     folds_per_repeat: &[Vec<usize>],
     apparent: &FoldFit,
+    started: std::time::SystemTime,
 ) -> Result<Vec<(PathBuf, String)>> {
     let dir = options.out_dir.as_path();
+    crate::manifest::prepare_out_dir(dir)?;
     let mut written = Written::default();
     let model_ids = plan.model_ids();
 
@@ -954,54 +932,20 @@ fn write_outputs(
     written.write(dir, "dropped.csv", csv.as_str().as_bytes())?;
 
     // manifest.json (last: it lists the hashes of everything above)
-    let manifest = ManifestDto {
-        mmrad_version: env!("CARGO_PKG_VERSION"),
-        // 2: metrics.csv gained eo_ratio, emax, e90, eavg, spiegelhalter_p (+ auc_boot_lo/hi), and thresholds.csv.
-        output_format_version: 2,
-        name: &plan.name,
-        protocol: FileDto {
-            path: options
-                .protocol_path
-                .as_ref()
-                .map_or(String::new(), |p| p.display().to_string()),
-            sha256: sha256_hex(&options.protocol_bytes),
+    let manifest = crate::manifest::build(
+        plan,
+        cohort,
+        &crate::manifest::ManifestInput {
+            protocol_path: options.protocol_path.as_deref(),
+            protocol_bytes: &options.protocol_bytes,
+            warnings: &summary.warnings,
+            outputs: &written.files,
+            threads: options.threads,
+            started,
         },
-        seed: plan.seed,
-        seeds: "folds of repeat r: SeededRng::derive(seed, [1, r]); inner LASSO CV of modality m in repeat r, fold f: \
-                SeededRng::derive(seed, [seed, 0x1A550000 + m, r, f]); apparent fit: r = f = 2^64 - 1",
-        threads: options.threads.max(1),
-        n: cohort.cases.len(),
-        events: cohort.n_events(),
-        validation: format!("{:?}", plan.validation),
-        pooling: match plan.evaluation.pool {
-            Pooling::MeanOverRepeats => "mean_over_repeats",
-            Pooling::CaseMean => "case_mean",
-        },
-        inputs: cohort
-            .inputs
-            .iter()
-            .map(|(p, h)| FileDto {
-                path: p.display().to_string(),
-                sha256: h.clone(),
-            })
-            .collect(),
-        dropped_columns: cohort.dropped.len(),
-        warnings: &summary.warnings,
-        outputs: written
-            .files
-            .iter()
-            .map(|(p, h)| FileDto {
-                path: p.display().to_string(),
-                sha256: h.clone(),
-            })
-            .collect(),
-    };
-    let mut json = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Write {
-        path: dir.join("manifest.json"),
-        message: e.to_string(),
-    })?;
-    json.push('\n');
-    written.write(dir, "manifest.json", json.as_bytes())?;
+    );
+    let json = crate::manifest::to_text(&manifest, &dir.join(crate::manifest::MANIFEST))?;
+    written.write(dir, crate::manifest::MANIFEST, json.as_bytes())?;
     Ok(written.files)
 }
 
