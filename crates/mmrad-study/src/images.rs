@@ -137,9 +137,7 @@ pub fn load_images(
                 hasher.update([0u8]);
             }
             for path in [&case.image, &case.mask] {
-                let mut file_hasher = Sha256::new();
-                hash_path(&mut file_hasher, path)?;
-                let digest = hex(&file_hasher.finalize());
+                let digest = path_digest(path)?;
                 hasher.update(digest.as_bytes());
                 image_inputs.push((path.clone(), digest));
             }
@@ -212,6 +210,13 @@ pub fn load_images(
         crate::cohort::from_tables(manifest, &feature_tables, case_id, &plan.outcome, candidates)?;
     cohort.inputs.extend(image_inputs);
     Ok(cohort)
+}
+
+/// The sha256 of a file's bytes, or of a folder's files in name order (recursively, each preceded by its name).
+pub(crate) fn path_digest(path: &Path) -> Result<String> {
+    let mut hasher = Sha256::new();
+    hash_path(&mut hasher, path)?;
+    Ok(hex(&hasher.finalize()))
 }
 
 fn hex(bytes: &[u8]) -> String {
