@@ -420,3 +420,19 @@ fn syntax_errors_carry_a_location() {
     assert!(matches!(err, Error::Syntax { .. }), "{err:?}");
     assert!(err.location().is_some());
 }
+
+#[test]
+fn leakage_defaults_to_none_and_deliberate_is_a_switch() {
+    let plan = parse(BASE, Path::new("/p")).unwrap();
+    assert_eq!(plan.leakage, Leakage::None);
+    let text = format!("{BASE}leakage: deliberate\n");
+    assert_eq!(
+        parse(&text, Path::new("/p")).unwrap().leakage,
+        Leakage::Deliberate
+    );
+    check_err(
+        "seed: 7",
+        "seed: 7\nleakage: deliberat",
+        "unknown leakage mode `deliberat`; known: none, deliberate | did you mean `deliberate`?",
+    );
+}

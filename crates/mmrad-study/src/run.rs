@@ -8,6 +8,10 @@
 //! repeats and evaluated once. `calibration.csv` always groups the case-mean out-of-fold probabilities (one per
 //! case). With `validation: none` there is one "repeat" whose predictions are the apparent (full-data) fit.
 //!
+//! `leakage: deliberate` (teaching only) first fits the selection filters on all cases and cuts each modality's
+//! table to the features they keep (stream `[r, f] = [2^64 - 2, 2^64 - 2]`); the cross-validation then runs on those columns,
+//! and a warning says the metrics are optimistic.
+//!
 //! Seeds: the folds of repeat `r` come from `SeededRng::derive(seed, [1, r])`; the inner LASSO CV of modality `m`
 //! in repeat `r`, fold `f` from `SeededRng::derive(seed, [seed, 0x1A550000 + m, r, f])`; the apparent fit uses
 //! `[r, f] = [u64::MAX, u64::MAX]`.
@@ -20,7 +24,7 @@ use rayon::prelude::*;
 use mmrad_core::SeededRng;
 use mmrad_evaluation::{BootstrapOptions, CalibrationGroup, SummaryOptions, ThresholdMetrics};
 use mmrad_modeling::CiMethod;
-use mmrad_protocol::{Expectation, Metric, Plan, Pooling, ThresholdRule, Validation};
+use mmrad_protocol::{Expectation, Leakage, Metric, Plan, Pooling, ThresholdRule, Validation};
 
 use crate::cohort::{self, Cohort, Dropped};
 use crate::output::{Csv, Field, Written};
@@ -221,6 +225,13 @@ pub fn run_study(plan: &Plan, options: &RunOptions) -> Result<RunSummary> {
 pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Result<RunSummary> {
     let started = std::time::SystemTime::now();
     check_modalities(plan, cohort)?;
+    let preselected;
+    let cohort = if plan.leakage == Leakage::Deliberate {
+        preselected = select_on_all_cases(plan, cohort)?;
+        &preselected
+    } else {
+        cohort
+    };
     let n = cohort.cases.len();
     let model_ids = plan.model_ids();
     let (folds_per_repeat, repeats) = fold_assignments(plan, cohort)?;
@@ -268,6 +279,13 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
     // Out-of-fold predictions: oof[repeat][model][case].
     let mut oof = vec![vec![vec![f64::NAN; n]; model_ids.len()]; repeats];
     let mut warnings: Vec<String> = Vec::new();
+    if plan.leakage == Leakage::Deliberate {
+        warnings.push(
+            "`leakage: deliberate`: features were selected on all cases, test folds included; the cross-validated \
+             metrics are optimistic (for teaching only)"
+                .to_owned(),
+        );
+    }
     for result in &results {
         warnings.extend(result.fit.warnings.iter().cloned());
         for (model_idx, scores) in result.scores.iter().enumerate() {
@@ -452,6 +470,27 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
         started,
     )?;
     Ok(summary)
+}
+
+/// `leakage: deliberate`: the cohort with each modality's table cut to the features the selection filters
+/// (variance, univariate test, correlation pruning) keep when fitted on all cases, the classic mistake of
+/// screening features before cross-validating (the LASSO is still fitted in each training fold, on the screened
+/// columns). A modality whose filters keep nothing keeps all its columns.
+fn select_on_all_cases(plan: &Plan, cohort: &Cohort) -> Result<Cohort> {
+    let all: Vec<usize> = (0..cohort.cases.len()).collect();
+    let fit = fit_fold(
+        plan,
+        &FoldData::from_rows(cohort, &all),
+        &[u64::MAX - 1, u64::MAX - 1],
+        "leakage: deliberate, selection on all cases",
+    )?;
+    let mut out = cohort.clone();
+    for ((_, table), modality) in out.features.iter_mut().zip(&fit.modalities) {
+        if !modality.filtered.is_empty() {
+            *table = table.select_columns(&modality.filtered);
+        }
+    }
+    Ok(out)
 }
 
 /// Every (repeat, fold) pair, repeat-major: the order results are collected in.
