@@ -59,11 +59,15 @@ pub(crate) fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
             .arg("--out")
             .arg(display_path(&out_dir, &root))
             .arg("--quiet")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null());
-        let status = command
-            .status()
+            .stdin(Stdio::null());
+        // Tables and warnings are those of `cargo xtask study`; shown only when the run fails.
+        let output = command
+            .output()
             .with_context(|| format!("could not start `{}`", display_path(&mmrad, &root)))?;
+        let status = output.status;
+        if !matches!(status.code(), Some(0 | 3)) {
+            eprint!("{}", String::from_utf8_lossy(&output.stderr));
+        }
         // 3: an `expected:` bound missed; the lock still records (and so guards) what the run produced.
         if !matches!(status.code(), Some(0 | 3)) {
             return Err(Failure::failed(

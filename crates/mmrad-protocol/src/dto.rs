@@ -57,7 +57,7 @@ pub struct ProtocolDto {
     pub evaluation: EvaluationDto,
     #[serde(default)]
     pub expected: Vec<ExpectationDto>,
-    /// `none` (default) or `deliberate`: for teaching only, features are selected on all cases before the
+    /// `none` (default) or `deliberate`: for teaching only, features are screened on all cases before the
     /// cross-validation, so the test folds leak into the selection and the metrics are optimistic.
     #[serde(default = "default_leakage")]
     pub leakage: String,

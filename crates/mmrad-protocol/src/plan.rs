@@ -34,8 +34,8 @@ pub struct Plan {
 pub enum Leakage {
     /// Every selection step and model is fitted inside the training fold only.
     None,
-    /// For teaching only: each modality's features are selected once on all cases (the apparent fit's
-    /// signature), then cross-validated; the metrics show the optimism this mistake produces.
+    /// For teaching only: each modality's features are screened once on all cases by the selection filters,
+    /// then the LASSO and the models are cross-validated on them; the metrics show the optimism this produces.
     Deliberate,
 }
 
