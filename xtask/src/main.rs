@@ -1,9 +1,9 @@
-//! xtask: developer tasks (`cargo xtask study|bench|ci|tidy`); depends on no mmrad crate so it compiles in seconds.
+//! xtask: developer tasks (`cargo xtask study|bench|ci|repro|tidy`); depends on no mmrad crate so it compiles in seconds.
 //!
 //! Modules in reading order: [`study`] (build the release `mmrad` binary and run a protocol), [`ci`] (the strict
-//! checks CI runs), [`bench`] (wall-time of a study run; [`bench_dicom`] and [`bench_extract`] against pydicom and
-//! PyRadiomics, found by [`bench_python`]), [`tidy`] (architecture checks, also run as `#[test]`s by
-//! `cargo test --workspace`).
+//! checks CI runs), [`repro`] (the fast protocols against their committed lock files), [`bench`] (wall-time of a
+//! study run; [`bench_dicom`] and [`bench_extract`] against pydicom and PyRadiomics, found by [`bench_python`]),
+//! [`tidy`] (architecture checks, also run as `#[test]`s by `cargo test --workspace`).
 //! This crate never links an `mmrad-*` crate: it drives them through `$CARGO` and the `mmrad` binary.
 
 mod bench;
@@ -11,6 +11,7 @@ mod bench_dicom;
 mod bench_extract;
 mod bench_python;
 mod ci;
+mod repro;
 mod study;
 mod tidy;
 
@@ -37,6 +38,10 @@ commands:
                (N timed reads each, default 10); print both times and the ratio
         extract: `mmrad extract` against PyRadiomics 3.1 on the PyRadiomics test cases, single-threaded
                (N runs each, default 3); print per-case times and the ratio (target >= 30x)
+  repro [--update] [NAME...]
+        build `mmrad` in release mode, run every fast protocol of `studies/` (or the named ones) into
+        `target/repro/NAME` and compare with the committed `studies/NAME.lock.json` (protocol hash, resolved
+        settings, input digest, output sha256s, key metrics); exit 4 when one differs; `--update` rewrites them
   tidy  run the architecture checks (crate edges, `//!` headers, one `ndarray`, licences, banned macros)
         and print the crates that use MPL-2.0; the same checks run in `cargo test --workspace`
   help  print this message
@@ -78,6 +83,7 @@ fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
             ci::run()
         }
         "bench" => bench::run(rest),
+        "repro" => repro::run(rest),
         "tidy" => {
             no_extra_args("tidy", &rest)?;
             tidy::run()
@@ -88,7 +94,7 @@ fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
         }
         other => Err(Failure::usage(
             format!("unknown command `{other}`"),
-            "valid commands: `study`, `ablate`, `ci`, `bench`, `tidy`, `help`",
+            "valid commands: `study`, `ablate`, `ci`, `bench`, `repro`, `tidy`, `help`",
         )
         .into()),
     }

@@ -1,5 +1,5 @@
 //! The `mmrad` binary: argument parsing, error display and exit codes (0 ok, 1 bad input or failed run,
-//! 2 usage, 3 an `expected:` check missed).
+//! 2 usage, 3 an `expected:` check missed, 4 `study check` found outputs that differ from the manifest).
 
 mod convert;
 mod dicom_cmd;
@@ -61,6 +61,21 @@ enum StudyCommand {
         /// longer exist are skipped.
         #[arg(long, value_delimiter = ',')]
         only_modalities: Vec<String>,
+    },
+    /// Rerun the protocol of a finished run and compare every output with its manifest (exit 4 when any
+    /// differs; 1 when the manifest was edited, the protocol changed or an input is missing or changed).
+    Check {
+        /// The run's `manifest.json` (run `check` from the folder the study was run from).
+        manifest: PathBuf,
+        /// Worker threads [default: all cores]; outputs do not depend on it.
+        #[arg(short = 'j', long)]
+        jobs: Option<usize>,
+        /// Keep the rerun's outputs in this folder (else a scratch folder, removed afterwards).
+        #[arg(long)]
+        keep: Option<PathBuf>,
+        /// Do not show progress bars.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Modality ablation: every non-empty subset of the protocol's modalities, with and without clinical factors
     /// (`ablation.csv`, and a table sorted by AUC on stdout).
@@ -228,6 +243,15 @@ fn run(cli: Cli) -> Result<ExitCode, UserError> {
         Command::Study {
             command: StudyCommand::Ablate { protocol, out, jobs },
         } => study_ablate(&protocol, out, jobs),
+        Command::Study {
+            command:
+                StudyCommand::Check {
+                    manifest,
+                    jobs,
+                    keep,
+                    quiet,
+                },
+        } => study_check(&manifest, jobs, keep, quiet),
         Command::Eval(args) => eval(&args),
         Command::Lasso(args) => lasso(&args),
         Command::Synth(args) => synth(&args),
@@ -268,6 +292,34 @@ fn study_ablate(protocol: &Path, out: Option<PathBuf>, jobs: Option<usize>) -> R
     print!("{}", ablation.text());
     println!("outputs in `{}`", out_dir.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Exit code of `mmrad study check` when an output differs from the manifest.
+const EXIT_NOT_REPRODUCED: u8 = 4;
+
+fn study_check(
+    manifest: &Path,
+    jobs: Option<usize>,
+    keep: Option<PathBuf>,
+    quiet: bool,
+) -> Result<ExitCode, UserError> {
+    let options = mmrad_study::repro::CheckOptions {
+        threads: threads_of(jobs),
+        progress: !quiet,
+        keep,
+    };
+    let report = mmrad_study::repro::check(manifest, &options)
+        .map_err(|e| UserError::from(e).at(manifest.display().to_string()))?;
+    print!("{}", report.text());
+    if report.reproduced() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("error: the rerun does not reproduce `{}`", manifest.display());
+        eprintln!(
+            "  help: the lines above name each output that differs; rerun with `--keep DIR` to inspect the new files"
+        );
+        Ok(ExitCode::from(EXIT_NOT_REPRODUCED))
+    }
 }
 
 fn study_run(

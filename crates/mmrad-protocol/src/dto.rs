@@ -31,6 +31,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 /// validation: { scheme: stratified_kfold, folds: 5, repeats: 10 }   # or { scheme: bootstrap_optimism, n: 200 }
 /// evaluation: { auc_ci: delong, calibration: { groups: 10 }, pool: mean_over_repeats, thresholds: [youden, { sensitivity: 0.9 }] }
 /// expected: [ { model: combined, metric: auc, min: 0.85 } ]
+/// leakage: none                  # default; `deliberate` selects features on all cases (teaching only)
 /// ```
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,6 +57,14 @@ pub struct ProtocolDto {
     pub evaluation: EvaluationDto,
     #[serde(default)]
     pub expected: Vec<ExpectationDto>,
+    /// `none` (default) or `deliberate`: for teaching only, features are screened on all cases before the
+    /// cross-validation, so the test folds leak into the selection and the metrics are optimistic.
+    #[serde(default = "default_leakage")]
+    pub leakage: String,
+}
+
+fn default_leakage() -> String {
+    "none".to_owned()
 }
 
 fn default_seed() -> u64 {

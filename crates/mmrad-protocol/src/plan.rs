@@ -25,6 +25,18 @@ pub struct Plan {
     pub validation: Validation,
     pub evaluation: EvaluationPlan,
     pub expected: Vec<Expectation>,
+    /// Protocol `leakage`; [`Leakage::None`] unless a teaching protocol asks for the deliberate mistake.
+    pub leakage: Leakage,
+}
+
+/// Whether feature selection may see the test folds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leakage {
+    /// Every selection step and model is fitted inside the training fold only.
+    None,
+    /// For teaching only: each modality's features are screened once on all cases by the selection filters,
+    /// then the LASSO and the models are cross-validated on them; the metrics show the optimism this produces.
+    Deliberate,
 }
 
 /// Where the cases come from.

@@ -450,3 +450,19 @@ fn bootstrap_optimism_scheme() {
     );
     check_err("scheme: stratified_kfold", "scheme: boot", "bootstrap_optimism");
 }
+
+#[test]
+fn leakage_defaults_to_none_and_deliberate_is_a_switch() {
+    let plan = parse(BASE, Path::new("/p")).unwrap();
+    assert_eq!(plan.leakage, Leakage::None);
+    let text = format!("{BASE}leakage: deliberate\n");
+    assert_eq!(
+        parse(&text, Path::new("/p")).unwrap().leakage,
+        Leakage::Deliberate
+    );
+    check_err(
+        "seed: 7",
+        "seed: 7\nleakage: deliberat",
+        "unknown leakage mode `deliberat`; known: none, deliberate | did you mean `deliberate`?",
+    );
+}

@@ -123,6 +123,11 @@ pub fn validate(dto: ProtocolDto, base_dir: &Path) -> Result<Plan> {
         .transpose()?;
     let validation = validation(&dto.validation, &cohort)?;
     let evaluation = evaluation(&dto.evaluation)?;
+    let leakage = match dto.leakage.as_str() {
+        "none" => Leakage::None,
+        "deliberate" => Leakage::Deliberate,
+        other => return Err(unknown("leakage", "leakage mode", other, &["none", "deliberate"])),
+    };
 
     let mut plan = Plan {
         name: dto.name,
@@ -139,6 +144,7 @@ pub fn validate(dto: ProtocolDto, base_dir: &Path) -> Result<Plan> {
         validation,
         evaluation,
         expected: Vec::new(),
+        leakage,
     };
     let model_ids = plan.model_ids();
     plan.expected = dto

@@ -7,9 +7,10 @@
 //! relative to the manifest's folder.
 //!
 //! Each modality is extracted with its protocol `extraction` parameters into `.mmrad-cache/features-<MOD>-<key>.csv`
-//! beside the manifest, where the key is the sha256 of the mmrad version, the parameter file and every input file's
-//! bytes: a changed image, mask or parameter gives a new key, an unchanged cohort is not extracted again. Only
-//! feature columns (not diagnostics) enter the study. A case that fails to extract is an error naming the case,
+//! beside the manifest, where the key is the sha256 of the mmrad version, the parameter file and the sha256 of every
+//! image and mask (a DICOM folder: of its files in name order; these digests are also listed in the run manifest):
+//! a changed image, mask or parameter gives a new key, an unchanged cohort is not extracted again. Only feature
+//! columns (not diagnostics) enter the study. A case that fails to extract is an error naming the case,
 //! the modality and the reason; nothing is silently dropped.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -74,6 +75,8 @@ pub fn load_images(
         .map_err(|e| fit_error("thread pool", e))?;
 
     let mut feature_tables = Vec::new();
+    // Every image and mask with its sha256, for the run manifest.
+    let mut image_inputs: Vec<(PathBuf, String)> = Vec::new();
     for modality in &plan.modalities {
         let name = modality.modality.as_str();
         let params_path = modality.extraction.as_ref().ok_or_else(|| {
@@ -134,7 +137,9 @@ pub fn load_images(
                 hasher.update([0u8]);
             }
             for path in [&case.image, &case.mask] {
-                hash_path(&mut hasher, path)?;
+                let digest = path_digest(path)?;
+                hasher.update(digest.as_bytes());
+                image_inputs.push((path.clone(), digest));
             }
         }
         let key: String = hasher
@@ -201,7 +206,21 @@ pub fn load_images(
         }
         feature_tables.push((modality.modality.clone(), cached));
     }
-    crate::cohort::from_tables(manifest, &feature_tables, case_id, &plan.outcome, candidates)
+    let mut cohort =
+        crate::cohort::from_tables(manifest, &feature_tables, case_id, &plan.outcome, candidates)?;
+    cohort.inputs.extend(image_inputs);
+    Ok(cohort)
+}
+
+/// The sha256 of a file's bytes, or of a folder's files in name order (recursively, each preceded by its name).
+pub(crate) fn path_digest(path: &Path) -> Result<String> {
+    let mut hasher = Sha256::new();
+    hash_path(&mut hasher, path)?;
+    Ok(hex(&hasher.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Feeds a file's bytes, or every file of a folder (sorted by name, recursively), into the hash.

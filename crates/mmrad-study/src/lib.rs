@@ -13,6 +13,9 @@
 //! - [`pipeline`]: what is fitted inside one training fold (selection, LASSO rad-scores, fusion, clinical, combined)
 //!   and how the fitted fold scores new rows.
 //! - [`figures`]: SVG figures (plotters): ROC with bootstrap band, calibration, decision curves, nomogram.
+//! - [`manifest`]: `manifest.json` (inputs, settings, build, output hashes, sealed by its own hash), read back and
+//!   verified.
+//! - [`repro`]: `mmrad study check`: rerun a manifest's protocol and compare the outputs.
 //! - [`output`]: CSV / JSON writers (shortest round-trip floats, atomic temp-file + rename, sha256).
 //! - [`report`]: aligned text tables for stdout.
 //! - [`report_html`]: `report.html`, the self-contained page (tables, figures, checklist, manifest).
@@ -30,11 +33,13 @@ pub mod extract_batch;
 pub mod figures;
 mod fit;
 pub mod images;
+pub mod manifest;
 pub mod optimism;
 pub mod output;
 pub mod pipeline;
 pub mod report;
 pub mod report_html;
+pub mod repro;
 pub mod run;
 pub mod tools;
 
@@ -89,6 +94,12 @@ pub enum Error {
     Fit { context: String, message: String },
     #[error("cannot write `{path}`: {message}")]
     Write { path: PathBuf, message: String },
+    #[error("manifest `{path}`: {message}")]
+    Manifest {
+        path: PathBuf,
+        message: String,
+        help: String,
+    },
     #[error(transparent)]
     Synth(#[from] mmrad_synth::Error),
 }
@@ -126,6 +137,7 @@ impl Error {
                 "try fewer folds, a looser selection threshold, or fewer clinical candidates".into()
             }
             Error::Write { .. } => "check that the output folder is writable".into(),
+            Error::Manifest { help, .. } => help.clone(),
             _ => return None,
         })
     }

@@ -8,6 +8,10 @@
 //! repeats and evaluated once. `calibration.csv` always groups the case-mean out-of-fold probabilities (one per
 //! case). With `validation: none` there is one "repeat" whose predictions are the apparent (full-data) fit.
 //!
+//! `leakage: deliberate` (teaching only) first fits the selection filters on all cases and cuts each modality's
+//! table to the features they keep (stream `[r, f] = [2^64 - 2, 2^64 - 2]`); the cross-validation then runs on those columns,
+//! and a warning says the metrics are optimistic.
+//!
 //! Seeds: the folds of repeat `r` come from `SeededRng::derive(seed, [1, r])`; the inner LASSO CV of modality `m`
 //! in repeat `r`, fold `f` from `SeededRng::derive(seed, [seed, 0x1A550000 + m, r, f])`; the apparent fit uses
 //! `[r, f] = [u64::MAX, u64::MAX]`.
@@ -16,15 +20,14 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use serde::Serialize;
 
 use mmrad_core::SeededRng;
 use mmrad_evaluation::{BootstrapOptions, CalibrationGroup, SummaryOptions, ThresholdMetrics};
 use mmrad_modeling::CiMethod;
-use mmrad_protocol::{Expectation, Metric, Plan, Pooling, ThresholdRule, Validation};
+use mmrad_protocol::{Expectation, Leakage, Metric, Plan, Pooling, ThresholdRule, Validation};
 
 use crate::cohort::{self, Cohort, Dropped};
-use crate::output::{Csv, Field, Written, sha256_hex};
+use crate::output::{Csv, Field, Written};
 use crate::pipeline::{FoldData, FoldFit, LogisticOn, fit_fold, fit_fold_with, name_stream, predict};
 use crate::{Error, Result, fit_error};
 
@@ -222,7 +225,15 @@ pub fn run_study(plan: &Plan, options: &RunOptions) -> Result<RunSummary> {
 /// # Errors
 /// As [`run_study`].
 pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Result<RunSummary> {
+    let started = std::time::SystemTime::now();
     check_modalities(plan, cohort)?;
+    let preselected;
+    let cohort = if plan.leakage == Leakage::Deliberate {
+        preselected = select_on_all_cases(plan, cohort)?;
+        &preselected
+    } else {
+        cohort
+    };
     let n = cohort.cases.len();
     let model_ids = plan.model_ids();
     let (folds_per_repeat, repeats) = fold_assignments(plan, cohort)?;
@@ -270,6 +281,13 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
     // Out-of-fold predictions: oof[repeat][model][case].
     let mut oof = vec![vec![vec![f64::NAN; n]; model_ids.len()]; repeats];
     let mut warnings: Vec<String> = Vec::new();
+    if plan.leakage == Leakage::Deliberate {
+        warnings.push(
+            "`leakage: deliberate`: features were selected on all cases, test folds included; the cross-validated \
+             metrics are optimistic (for teaching only)"
+                .to_owned(),
+        );
+    }
     for result in &results {
         warnings.extend(result.fit.warnings.iter().cloned());
         for (model_idx, scores) in result.scores.iter().enumerate() {
@@ -460,8 +478,30 @@ pub fn run_on_cohort(plan: &Plan, cohort: &Cohort, options: &RunOptions) -> Resu
         &oof,
         &folds_per_repeat,
         &apparent,
+        started,
     )?;
     Ok(summary)
+}
+
+/// `leakage: deliberate`: the cohort with each modality's table cut to the features the selection filters
+/// (variance, univariate test, correlation pruning) keep when fitted on all cases, the classic mistake of
+/// screening features before cross-validating (the LASSO is still fitted in each training fold, on the screened
+/// columns). A modality whose filters keep nothing keeps all its columns.
+fn select_on_all_cases(plan: &Plan, cohort: &Cohort) -> Result<Cohort> {
+    let all: Vec<usize> = (0..cohort.cases.len()).collect();
+    let fit = fit_fold(
+        plan,
+        &FoldData::from_rows(cohort, &all),
+        &[u64::MAX - 1, u64::MAX - 1],
+        "leakage: deliberate, selection on all cases",
+    )?;
+    let mut out = cohort.clone();
+    for ((_, table), modality) in out.features.iter_mut().zip(&fit.modalities) {
+        if !modality.filtered.is_empty() {
+            *table = table.select_columns(&modality.filtered);
+        }
+    }
+    Ok(out)
 }
 
 /// Every (repeat, fold) pair, repeat-major: the order results are collected in.
@@ -674,31 +714,6 @@ fn combined_terms(plan: &Plan, clinical_terms: &[usize], fusion_terms: &[String]
     terms
 }
 
-#[derive(Serialize)]
-struct ManifestDto<'a> {
-    mmrad_version: &'a str,
-    output_format_version: u32,
-    name: &'a str,
-    protocol: FileDto,
-    seed: u64,
-    seeds: &'a str,
-    threads: usize,
-    n: usize,
-    events: usize,
-    validation: String,
-    pooling: &'a str,
-    inputs: Vec<FileDto>,
-    dropped_columns: usize,
-    warnings: &'a [String],
-    outputs: Vec<FileDto>,
-}
-
-#[derive(Serialize)]
-struct FileDto {
-    path: String,
-    sha256: String,
-}
-
 #[allow(clippy::too_many_lines)]
 fn write_outputs(
     plan: &Plan,
@@ -709,8 +724,10 @@ fn write_outputs(
     oof: &[Vec<Vec<f64>>],
     folds_per_repeat: &[Vec<usize>],
     apparent: &FoldFit,
+    started: std::time::SystemTime,
 ) -> Result<Vec<(PathBuf, String)>> {
     let dir = options.out_dir.as_path();
+    crate::manifest::prepare_out_dir(dir)?;
     let mut written = Written::default();
     let model_ids = plan.model_ids();
 
@@ -1006,59 +1023,25 @@ fn write_outputs(
         figures: &figures.files,
         written: &written.files,
         warnings: &all_warnings,
-        protocol_sha256: sha256_hex(&options.protocol_bytes),
+        protocol_sha256: crate::output::sha256_hex(&options.protocol_bytes),
     })?;
     written.write(dir, "report.html", html.as_bytes())?;
 
     // manifest.json (last: it lists the hashes of everything above)
-    let manifest = ManifestDto {
-        mmrad_version: env!("CARGO_PKG_VERSION"),
-        // 2: metrics.csv gained eo_ratio, emax, e90, eavg, spiegelhalter_p (+ auc_boot_lo/hi), and thresholds.csv.
-        output_format_version: 2,
-        name: &plan.name,
-        protocol: FileDto {
-            path: options
-                .protocol_path
-                .as_ref()
-                .map_or(String::new(), |p| p.display().to_string()),
-            sha256: sha256_hex(&options.protocol_bytes),
+    let manifest = crate::manifest::build(
+        plan,
+        cohort,
+        &crate::manifest::ManifestInput {
+            protocol_path: options.protocol_path.as_deref(),
+            protocol_bytes: &options.protocol_bytes,
+            warnings: &all_warnings,
+            outputs: &written.files,
+            threads: options.threads,
+            started,
         },
-        seed: plan.seed,
-        seeds: "folds of repeat r: SeededRng::derive(seed, [1, r]); inner LASSO CV of modality m in repeat r, fold f: \
-                SeededRng::derive(seed, [seed, 0x1A550000 + m, r, f]); apparent fit: r = f = 2^64 - 1",
-        threads: options.threads.max(1),
-        n: cohort.cases.len(),
-        events: cohort.n_events(),
-        validation: format!("{:?}", plan.validation),
-        pooling: match plan.evaluation.pool {
-            Pooling::MeanOverRepeats => "mean_over_repeats",
-            Pooling::CaseMean => "case_mean",
-        },
-        inputs: cohort
-            .inputs
-            .iter()
-            .map(|(p, h)| FileDto {
-                path: p.display().to_string(),
-                sha256: h.clone(),
-            })
-            .collect(),
-        dropped_columns: cohort.dropped.len(),
-        warnings: &all_warnings,
-        outputs: written
-            .files
-            .iter()
-            .map(|(p, h)| FileDto {
-                path: p.display().to_string(),
-                sha256: h.clone(),
-            })
-            .collect(),
-    };
-    let mut json = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Write {
-        path: dir.join("manifest.json"),
-        message: e.to_string(),
-    })?;
-    json.push('\n');
-    written.write(dir, "manifest.json", json.as_bytes())?;
+    );
+    let json = crate::manifest::to_text(&manifest, &dir.join(crate::manifest::MANIFEST))?;
+    written.write(dir, crate::manifest::MANIFEST, json.as_bytes())?;
     Ok(written.files)
 }
 
