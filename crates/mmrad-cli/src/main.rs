@@ -61,6 +61,9 @@ enum StudyCommand {
         /// longer exist are skipped.
         #[arg(long, value_delimiter = ',')]
         only_modalities: Vec<String>,
+        /// Extract image cohorts again instead of reusing their cached feature tables (the cache is rewritten).
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Rerun the protocol of a finished run and compare every output with its manifest (exit 4 when any
     /// differs; 1 when the manifest was edited, the protocol changed or an input is missing or changed).
@@ -88,6 +91,9 @@ enum StudyCommand {
         /// Worker threads [default: all cores]; outputs do not depend on it.
         #[arg(short = 'j', long)]
         jobs: Option<usize>,
+        /// Extract image cohorts again instead of reusing their cached feature tables (the cache is rewritten).
+        #[arg(long)]
+        no_cache: bool,
     },
 }
 
@@ -238,11 +244,18 @@ fn run(cli: Cli) -> Result<ExitCode, UserError> {
                     jobs,
                     quiet,
                     only_modalities,
+                    no_cache,
                 },
-        } => study_run(&protocol, out, jobs, quiet, &only_modalities),
+        } => study_run(&protocol, out, jobs, quiet, &only_modalities, no_cache),
         Command::Study {
-            command: StudyCommand::Ablate { protocol, out, jobs },
-        } => study_ablate(&protocol, out, jobs),
+            command:
+                StudyCommand::Ablate {
+                    protocol,
+                    out,
+                    jobs,
+                    no_cache,
+                },
+        } => study_ablate(&protocol, out, jobs, no_cache),
         Command::Study {
             command:
                 StudyCommand::Check {
@@ -277,11 +290,16 @@ fn threads_of(jobs: Option<usize>) -> usize {
         .max(1)
 }
 
-fn study_ablate(protocol: &Path, out: Option<PathBuf>, jobs: Option<usize>) -> Result<ExitCode, UserError> {
+fn study_ablate(
+    protocol: &Path,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+    no_cache: bool,
+) -> Result<ExitCode, UserError> {
     let plan = mmrad_protocol::load(protocol).map_err(|e| protocol_error(protocol, &e))?;
     let at = |e: mmrad_study::Error| UserError::from(e).at(protocol.display().to_string());
     let threads = threads_of(jobs);
-    let cohort = mmrad_study::cohort::load_with_threads(&plan, threads).map_err(at)?;
+    let cohort = mmrad_study::cohort::load_with_cache(&plan, threads, !no_cache).map_err(at)?;
     let ablation = mmrad_study::ablate::ablate(&plan, &cohort, threads).map_err(at)?;
     let out_dir = out.unwrap_or_else(|| {
         let mut dir = mmrad_study::run::default_out_dir(&plan).into_os_string();
@@ -328,6 +346,7 @@ fn study_run(
     jobs: Option<usize>,
     quiet: bool,
     only_modalities: &[String],
+    no_cache: bool,
 ) -> Result<ExitCode, UserError> {
     let mut plan = mmrad_protocol::load(protocol).map_err(|e| protocol_error(protocol, &e))?;
     if !only_modalities.is_empty() {
@@ -344,6 +363,7 @@ fn study_run(
         progress: !quiet,
         protocol_bytes,
         protocol_path: Some(protocol.to_owned()),
+        no_cache,
     };
     let summary = mmrad_study::run_study(&plan, &options)
         .map_err(|e| UserError::from(e).at(protocol.display().to_string()))?;

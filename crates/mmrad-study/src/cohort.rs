@@ -70,6 +70,15 @@ pub fn load(plan: &Plan) -> Result<Cohort> {
 /// # Errors
 /// As [`load`], and those of [`crate::images::load_images`].
 pub fn load_with_threads(plan: &Plan, threads: usize) -> Result<Cohort> {
+    load_with_cache(plan, threads, true)
+}
+
+/// As [`load_with_threads`]; `reuse_cache: false` extracts image cohorts again instead of reading their cached
+/// feature tables (and rewrites the cache).
+///
+/// # Errors
+/// As [`load`].
+pub fn load_with_cache(plan: &Plan, threads: usize, reuse_cache: bool) -> Result<Cohort> {
     let candidates: Vec<String> = plan
         .clinical
         .as_ref()
@@ -97,10 +106,10 @@ pub fn load_with_threads(plan: &Plan, threads: usize) -> Result<Cohort> {
             dir,
         } => {
             let manifest = crate::images::ensure_synthetic_images(*n, *events, *seed, dir)?;
-            crate::images::load_images(plan, &manifest, "case_id", &candidates, threads)?
+            crate::images::load_images(plan, &manifest, "case_id", &candidates, threads, reuse_cache)?
         }
         CohortSource::Images { manifest, case_id } => {
-            crate::images::load_images(plan, manifest, case_id, &candidates, threads)?
+            crate::images::load_images(plan, manifest, case_id, &candidates, threads, reuse_cache)?
         }
         CohortSource::Synthetic { .. } | CohortSource::SyntheticImages { .. } => {
             return Err(Error::Fit {

@@ -38,6 +38,7 @@ pub fn load_images(
     case_id: &str,
     candidates: &[String],
     threads: usize,
+    reuse_cache: bool,
 ) -> Result<Cohort> {
     let text = std::fs::read_to_string(manifest).map_err(|e| Error::ReadTable {
         path: manifest.to_owned(),
@@ -149,7 +150,8 @@ pub fn load_images(
             .map(|b| format!("{b:02x}"))
             .collect();
         let cached = cache_dir.join(format!("features-{name}-{key}.csv"));
-        if !cached.is_file() {
+        // `--no-cache` extracts again and overwrites the cached table (atomically, as any cache write).
+        if !reuse_cache || !cached.is_file() {
             let results: Vec<std::result::Result<Vec<(String, f64)>, String>> = pool.install(|| {
                 cases
                     .par_iter()

@@ -317,6 +317,7 @@ pub fn check(manifest_path: &Path, options: &CheckOptions) -> Result<CheckReport
         progress: options.progress,
         protocol_bytes,
         protocol_path: Some(protocol_path),
+        no_cache: false,
     };
     let result = crate::run_study(&plan, &run_options)
         .and_then(|summary| compare(manifest_path, &recorded, &scratch, &summary.files));

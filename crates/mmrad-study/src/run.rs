@@ -43,6 +43,8 @@ pub struct RunOptions {
     /// The protocol file's bytes (hashed into the manifest) and its path as given.
     pub protocol_bytes: Vec<u8>,
     pub protocol_path: Option<PathBuf>,
+    /// Extract image cohorts again instead of reusing cached feature tables (`--no-cache`).
+    pub no_cache: bool,
 }
 
 /// The evaluation of one model.
@@ -216,7 +218,7 @@ struct FoldResult {
 /// Any cohort [`Error`] (naming table, column or case), a fit that fails in a fold (naming repeat, fold and
 /// model), or a write failure.
 pub fn run_study(plan: &Plan, options: &RunOptions) -> Result<RunSummary> {
-    let cohort = cohort::load_with_threads(plan, options.threads)?;
+    let cohort = cohort::load_with_cache(plan, options.threads, !options.no_cache)?;
     run_on_cohort(plan, &cohort, options)
 }
 

@@ -60,6 +60,7 @@ fn every_row_equals_the_restricted_protocol_run() {
                 progress: false,
                 protocol_bytes: Vec::new(),
                 protocol_path: None,
+                no_cache: false,
             };
             let modalities: Vec<_> = sub.modalities.iter().map(|m| m.modality.clone()).collect();
             let run = run_on_cohort(&sub, &cohort.with_modalities(&modalities), &options).unwrap();

@@ -59,6 +59,7 @@ fn dca_csv_is_the_closed_form_net_benefit_of_the_predictions() {
             progress: false,
             protocol_bytes: Vec::new(),
             protocol_path: None,
+            no_cache: false,
         };
         run_study(&plan, &options).unwrap();
         let predictions = predictions(&out);

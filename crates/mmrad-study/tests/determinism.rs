@@ -38,18 +38,26 @@ fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Every file under `dir` (sub-folders such as `figures/` included), by its `/`-separated path relative to `dir`.
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect()
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else if path.is_file() {
+                let rel = path.strip_prefix(root).unwrap();
+                let name: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                out.insert(name.join("/"), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
 }
 
 /// Writes the liang2025 synthetic cohort (60 cases, 20 events) as tables and the protocol beside them.
@@ -81,6 +89,7 @@ fn outputs_are_byte_identical_for_1_2_and_8_threads_and_the_manifest_is_complete
             progress: false,
             protocol_bytes: PROTOCOL.as_bytes().to_vec(),
             protocol_path: Some(protocol_path.clone()),
+            no_cache: false,
         };
         run_study(&plan, &options).unwrap();
         runs.push((threads, out));
@@ -192,6 +201,7 @@ fn a_hand_edited_manifest_is_refused() {
         progress: false,
         protocol_bytes: Vec::new(),
         protocol_path: None,
+        no_cache: false,
     };
     run_study(&plan, &options).unwrap();
     let path = dir.join(manifest::MANIFEST);

@@ -52,6 +52,7 @@ fn reduced_image_cohort_runs_end_to_end_and_reuses_its_feature_cache() {
         progress: false,
         protocol_bytes: Vec::new(),
         protocol_path: None,
+        no_cache: false,
     };
     let summary = run_study(&plan, &options).unwrap();
     assert_eq!((summary.n, summary.events), (24, 8));
@@ -79,6 +80,18 @@ fn reduced_image_cohort_runs_end_to_end_and_reuses_its_feature_cache() {
         .map(|p| std::fs::metadata(p).unwrap().modified().unwrap())
         .collect();
     assert_eq!(stamps, stamps_after, "the cache was rewritten");
+    // A damaged cached table is read as it is when the cache is reused, and replaced by a fresh extraction with
+    // `--no-cache` (reuse_cache = false): the rewritten table equals the original bytes.
+    let original = std::fs::read(&cached[0]).unwrap();
+    let mut damaged = original.clone();
+    let last_digit = damaged.iter().rposition(u8::is_ascii_digit).unwrap();
+    damaged[last_digit] = if damaged[last_digit] == b'1' { b'2' } else { b'1' };
+    std::fs::write(&cached[0], &damaged).unwrap();
+    let reused = cohort::load_with_cache(&plan, 2, true).unwrap();
+    assert_ne!(reused.features, first.features, "a reused cache is read as it is");
+    let fresh = cohort::load_with_cache(&plan, 2, false).unwrap();
+    assert_eq!(fresh.features, first.features);
+    assert_eq!(std::fs::read(&cached[0]).unwrap(), original);
     // 3D CT/MR get 3D shape features, 2D MG/US get shape2D.
     let names = |m: usize| {
         first.features[m]

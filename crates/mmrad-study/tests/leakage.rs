@@ -218,6 +218,7 @@ fn radiomics_aucs(text: &str, cohort: &Cohort, out: &str) -> Vec<f64> {
         progress: false,
         protocol_bytes: Vec::new(),
         protocol_path: None,
+        no_cache: false,
     };
     let summary = run_on_cohort(&plan, cohort, &options).unwrap();
     let _ = std::fs::remove_dir_all(&options.out_dir);

@@ -116,6 +116,7 @@ fn run(threads: usize) -> std::path::PathBuf {
         progress: false,
         protocol_bytes: Vec::new(),
         protocol_path: None,
+        no_cache: false,
     };
     let summary = run_study(&plan, &options).unwrap();
     assert!(summary.optimism.is_some());

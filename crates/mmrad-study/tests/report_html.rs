@@ -37,6 +37,7 @@ fn run(threads: usize) -> PathBuf {
         progress: false,
         protocol_bytes: PROTOCOL.as_bytes().to_vec(),
         protocol_path: None,
+        no_cache: false,
     };
     run_study(&plan, &options).unwrap();
     out

@@ -99,6 +99,7 @@ fn thresholds_csv_and_new_metric_columns_follow_from_the_predictions() {
         progress: false,
         protocol_bytes: Vec::new(),
         protocol_path: None,
+        no_cache: false,
     };
     run_study(&plan, &options).unwrap();
     let predictions = predictions(&out);

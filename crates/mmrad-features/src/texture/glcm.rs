@@ -416,27 +416,19 @@ fn angle_features(p: &[f64], n: usize, levels: &[f64]) -> [f64; 23] {
 
 #[cfg(test)]
 mod tests {
-    use ndarray::{Array3, array};
+    use ndarray::Array3;
 
     use super::*;
 
     /// The 5x5 example of the PyRadiomics GLCM documentation as a one-slice volume.
     fn doc_image() -> Discretised {
-        let grey2d = array![
-            [1u32, 2, 5, 2, 3],
+        crate::texture::doc_example([
+            [1, 2, 5, 2, 3],
             [3, 2, 1, 3, 1],
             [1, 3, 5, 5, 2],
             [1, 1, 1, 1, 2],
-            [1, 2, 4, 3, 5]
-        ];
-        let grey = grey2d.insert_axis(ndarray::Axis(0));
-        let mask = Array3::from_elem(grey.dim(), true);
-        Discretised {
-            grey,
-            mask,
-            n_levels: 5,
-            spacing: [1.0, 1.0, 1.0],
-        }
+            [1, 2, 4, 3, 5],
+        ])
     }
 
     #[test]

@@ -222,27 +222,13 @@ fn angle_features(p: &[f64], levels: &[f64], max_run: usize) -> [f64; 16] {
 
 #[cfg(test)]
 mod tests {
-    use ndarray::{Array3, Axis, array};
+    use ndarray::Array3;
 
     use super::*;
 
     /// The 5x5 example of the PyRadiomics GLRLM documentation as a one-slice volume.
     fn doc_image() -> Discretised {
-        let grey = array![
-            [5u32, 2, 5, 4, 4],
-            [3, 3, 3, 1, 3],
-            [2, 1, 1, 1, 3],
-            [4, 2, 2, 2, 3],
-            [3, 5, 3, 3, 2]
-        ]
-        .insert_axis(Axis(0));
-        let mask = Array3::from_elem(grey.dim(), true);
-        Discretised {
-            grey,
-            mask,
-            n_levels: 5,
-            spacing: [1.0, 1.0, 1.0],
-        }
+        crate::texture::doc_example(crate::texture::DOC_IMAGE)
     }
 
     #[test]

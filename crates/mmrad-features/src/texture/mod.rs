@@ -419,6 +419,29 @@ pub(crate) fn spacing_zyx(d: &Discretised) -> [f64; 3] {
     [d.spacing[2], d.spacing[1], d.spacing[0]]
 }
 
+/// A 5 × 5 example image of the PyRadiomics documentation (grey levels 1..=5) as a one-slice, fully masked volume.
+#[cfg(test)]
+pub(crate) fn doc_example(rows: [[u32; 5]; 5]) -> Discretised {
+    let grey = ndarray::Array3::from_shape_fn((1, 5, 5), |(_, y, x)| rows[y][x]);
+    let mask = ndarray::Array3::from_elem(grey.dim(), true);
+    Discretised {
+        grey,
+        mask,
+        n_levels: 5,
+        spacing: [1.0, 1.0, 1.0],
+    }
+}
+
+/// The image of PyRadiomics' GLRLM, GLSZM and GLDM documentation examples.
+#[cfg(test)]
+pub(crate) const DOC_IMAGE: [[u32; 5]; 5] = [
+    [5, 2, 5, 4, 4],
+    [3, 3, 3, 1, 3],
+    [2, 1, 1, 1, 3],
+    [4, 2, 2, 2, 3],
+    [3, 5, 3, 3, 2],
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
