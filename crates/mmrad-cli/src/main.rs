@@ -212,6 +212,7 @@ impl From<anyhow::Error> for UserError {
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -232,6 +233,25 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `mmrad … | head` closes stdout early and `print!` then panics with a broken-pipe message. A Unix tool would be
+/// ended by SIGPIPE; restoring that signal's default action needs `unsafe`, so the panic is turned into the same
+/// quiet end (exit 0: the reader chose to stop) and every other panic keeps the default report.
+fn quiet_on_closed_stdout() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
 }
 
 fn run(cli: Cli) -> Result<ExitCode, UserError> {

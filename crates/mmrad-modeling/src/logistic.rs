@@ -434,7 +434,7 @@ pub(crate) fn firth_fit(
     y: ArrayView1<'_, f64>,
     fixed: Option<(usize, f64)>,
 ) -> Result<RawFit> {
-    let (n, k) = design.dim();
+    let k = design.ncols();
     let mut beta = Array1::<f64>::zeros(k);
     if let Some((j, value)) = fixed {
         beta[j] = value;
@@ -456,20 +456,20 @@ pub(crate) fn firth_fit(
         });
     };
     // The modified-score iteration uses the Fisher information, not the Hessian of the penalised likelihood, so it
-    // converges linearly; near separation the rate can be ~0.96 per step (a fusion of training-fold rad-scores
-    // needed ~700 steps). Steps are O(n·k²), so a generous cap costs little.
-    let max_iter = 20_000;
-    for iteration in 0..max_iter {
+    // converges linearly, and where the penalised likelihood is much flatter than the information says (separated,
+    // nearly collinear fusion scores) the rate approaches 1: a 15-case fusion of four rad-scores stalled at an
+    // objective 2.2 below the maximum after 20 000 steps. After `FISHER_LIMIT` steps the search continues by BFGS from the
+    // same point (the modified score is the exact gradient of the penalised likelihood), which converges
+    // superlinearly; well-behaved fits stop long before and are unaffected.
+    let mut converged = false;
+    for _ in 0..FISHER_LIMIT {
         let (value, eta, chol) = &current;
         let value_before = *value;
-        let inv = chol.inverse();
-        let mu = eta.mapv(sigmoid);
-        let w = mu.mapv(|m| m * (1.0 - m));
-        // Hat diagonal h_i = w_i x_iᵀ I⁻¹ x_i.
-        let xi = design.dot(&inv);
-        let h: Array1<f64> = (0..n).map(|i| w[i] * xi.row(i).dot(&design.row(i))).collect();
-        let resid: Array1<f64> = (0..n).map(|i| y[i] - mu[i] + h[i] * (0.5 - mu[i])).collect();
-        let score = design.t().dot(&resid);
+        let w = eta.mapv(|e| {
+            let mu = sigmoid(e);
+            mu * (1.0 - mu)
+        });
+        let score = modified_score(design, y, eta, chol);
         let xf = design.select(Axis(1), &free);
         let info_free = weighted_gram(xf.view(), w.view());
         let score_free: Array1<f64> = free.iter().map(|&c| score[c]).collect();
@@ -500,14 +500,14 @@ pub(crate) fn firth_fit(
             || max_step * t < 1e-11
             || (max_step * t < 1e-9 * scale && improvement <= 1e-13 * value_before.abs())
         {
+            converged = true;
             break;
         }
-        if iteration + 1 == max_iter {
-            return Err(Error::NoConvergence {
-                what: "firth logistic regression",
-                iterations: max_iter,
-            });
-        }
+    }
+    if !converged {
+        let (b, c) = firth_bfgs(design, y, &free, beta, current, &objective)?;
+        beta = b;
+        current = c;
     }
     let (value, eta, chol) = current;
     let loglik = loglik_of(y, &eta);
@@ -519,6 +519,110 @@ pub(crate) fn firth_fit(
         objective: value,
     })
 }
+
+/// The modified score Xᵀ(y − μ + h(½ − μ)), h the hat diagonal w_i x_iᵀ I⁻¹ x_i: the gradient of Firth's
+/// penalised log-likelihood.
+fn modified_score(
+    design: ArrayView2<'_, f64>,
+    y: ArrayView1<'_, f64>,
+    eta: &Array1<f64>,
+    chol: &Cholesky,
+) -> Array1<f64> {
+    let n = design.nrows();
+    let inv = chol.inverse();
+    let mu = eta.mapv(sigmoid);
+    let xi = design.dot(&inv);
+    let resid: Array1<f64> = (0..n)
+        .map(|i| {
+            let h = mu[i] * (1.0 - mu[i]) * xi.row(i).dot(&design.row(i));
+            y[i] - mu[i] + h * (0.5 - mu[i])
+        })
+        .collect();
+    design.t().dot(&resid)
+}
+
+/// A point of the penalised likelihood: its value, linear predictor and information factor.
+type FirthPoint = (f64, Array1<f64>, Cholesky);
+
+/// BFGS ascent of the penalised likelihood over the `free` coefficients from `beta`, the curvature model started at
+/// the Fisher information there, with an Armijo backtracking line search; stops when the Newton decrement of the
+/// model or the step vanishes.
+fn firth_bfgs(
+    design: ArrayView2<'_, f64>,
+    y: ArrayView1<'_, f64>,
+    free: &[usize],
+    mut beta: Array1<f64>,
+    mut current: FirthPoint,
+    objective: &dyn Fn(&Array1<f64>) -> Option<FirthPoint>,
+) -> Result<(Array1<f64>, FirthPoint)> {
+    let k = free.len();
+    let grad = |point: &FirthPoint| -> Array1<f64> {
+        let score = modified_score(design, y, &point.1, &point.2);
+        free.iter().map(|&c| score[c]).collect()
+    };
+    let w = current.1.mapv(|e| {
+        let mu = sigmoid(e);
+        mu * (1.0 - mu)
+    });
+    let xf = design.select(Axis(1), free);
+    // B models the negative Hessian (positive definite, kept so by skipping updates with non-positive curvature).
+    let mut b = weighted_gram(xf.view(), w.view());
+    let mut g = grad(&current);
+    const MAX_ITER: usize = 10_000;
+    for _ in 0..MAX_ITER {
+        let d = Cholesky::new(b.view())?.solve(g.view())?;
+        let slope = g.dot(&d);
+        if slope <= 1e-24 * current.0.abs().max(1.0) {
+            return Ok((beta, current));
+        }
+        let mut t = 1.0;
+        let mut accepted = None;
+        for _ in 0..60 {
+            let mut candidate = beta.clone();
+            for (s, &c) in d.iter().zip(free) {
+                candidate[c] += t * s;
+            }
+            if let Some(next) = objective(&candidate)
+                && next.0 >= current.0 + 1e-4 * t * slope
+            {
+                accepted = Some((candidate, next));
+                break;
+            }
+            t *= 0.5;
+        }
+        let Some((candidate, next)) = accepted else {
+            // No ascent left at machine precision along the model direction: the maximum.
+            return Ok((beta, current));
+        };
+        let g_next = grad(&next);
+        let s: Array1<f64> = &d * t;
+        let dy: Array1<f64> = &g - &g_next;
+        let sy = s.dot(&dy);
+        let bs = b.dot(&s);
+        let sbs = s.dot(&bs);
+        if sy > 1e-12 * s.dot(&s).sqrt() * dy.dot(&dy).sqrt() && sbs > 0.0 {
+            for i in 0..k {
+                for j in 0..k {
+                    b[[i, j]] += dy[i] * dy[j] / sy - bs[i] * bs[j] / sbs;
+                }
+            }
+        }
+        let max_step = s.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let scale = 1.0 + candidate.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        beta = candidate;
+        current = next;
+        g = g_next;
+        if max_step < 1e-12 * scale {
+            return Ok((beta, current));
+        }
+    }
+    Err(Error::NoConvergence {
+        what: "firth logistic regression",
+        iterations: FISHER_LIMIT + MAX_ITER,
+    })
+}
+
+const FISHER_LIMIT: usize = 200;
 
 /// Profile-likelihood limits of coefficient `j`: the roots of 2[obj(β̂) − obj(β | β_j = b)] − q on each side,
 /// bracketed by stepping out from the Wald limits and refined by bisection to 1e-12 relative.

@@ -73,7 +73,12 @@ pub fn metrics_text(summary: &RunSummary) -> String {
                 },
                 f3(p.auc),
                 format!("{}–{}", f3(p.auc_lo), f3(p.auc_hi)),
-                f3(m.auc_sd),
+                // One repeat has no spread: a dash rather than NaN.
+                if m.auc_sd.is_nan() {
+                    "-".into()
+                } else {
+                    f3(m.auc_sd)
+                },
                 f3(p.brier),
                 f3(p.brier_scaled),
                 f3(p.cal_intercept),
