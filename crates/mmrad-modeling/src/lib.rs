@@ -85,6 +85,10 @@ pub enum Error {
     #[error("profile-likelihood {side} limit of term `{term}` not found (likelihood too flat)")]
     ProfileLimit { term: String, side: &'static str },
     /// A model without any term left to fit.
+    #[error(
+        "term `{term}` is (numerically) a linear combination of the terms before it; drop it or combine the terms"
+    )]
+    Collinear { term: String },
     #[error("no terms left in {what}")]
     NoTerms { what: &'static str },
     /// A term name given twice or unknown.

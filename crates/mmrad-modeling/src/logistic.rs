@@ -184,6 +184,15 @@ impl ValidLogisticParams {
         let design = with_intercept(data.x);
         let mut term_names: Vec<String> = vec![INTERCEPT.to_string()];
         term_names.extend(names.iter().map(|s| s.to_string()));
+        // Exact collinearity makes the likelihood (penalised or not) flat along a direction: name the term
+        // instead of failing inside the iteration.
+        if let Err(mmrad_stats::Error::SingularDesign { column, .. }) =
+            Cholesky::new(design.t().dot(&design).view())
+        {
+            return Err(Error::Collinear {
+                term: term_names[column].clone(),
+            });
+        }
         let fit = if self.0.firth {
             firth_fit(design.view(), data.y, None)?
         } else {

@@ -240,3 +240,40 @@ fn bad_input_is_an_error() {
         Err(Error::InvalidParam { name: "level", .. })
     ));
 }
+
+#[test]
+fn collinear_terms_and_too_few_cases_are_errors_naming_the_cause() {
+    // x3 = 2 x1 - x2 exactly: the information matrix is singular; the error names the dependent term.
+    let x = ndarray::array![
+        [0.1, 1.0, -0.8],
+        [0.7, 0.2, 1.2],
+        [-0.3, 0.9, -1.5],
+        [1.1, -0.4, 2.6],
+        [0.5, 0.5, 0.5],
+        [-0.9, 0.3, -2.1],
+        [0.2, -0.7, 1.1],
+        [1.4, 0.8, 2.0],
+    ];
+    let y = ndarray::array![0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0];
+    let data = Dataset::new(x.view(), y.view()).unwrap();
+    for firth in [false, true] {
+        let err = LogisticParams::new()
+            .firth(firth)
+            .check()
+            .unwrap()
+            .fit_named(&data, &["grade", "size", "index"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("index"), "firth {firth}: {err}");
+    }
+    // More terms than cases (n = 3, 4 coefficients).
+    let x = ndarray::array![[0.1, 1.0, -0.8], [0.7, 0.2, 1.2], [-0.3, 0.9, -1.5]];
+    let y = ndarray::array![0.0, 1.0, 1.0];
+    let data = Dataset::new(x.view(), y.view()).unwrap();
+    let err = LogisticParams::new()
+        .check()
+        .unwrap()
+        .fit_named(&data, &["a", "b", "c"])
+        .unwrap_err();
+    assert!(matches!(err, Error::TooFewRows { .. }), "{err}");
+}

@@ -54,7 +54,7 @@ pub enum LambdaRule {
 ///
 /// The λ grid is log-spaced from λ_max = max_j |⟨x_j, y − ȳ⟩|/(n max(α, 0.001)) (standardised x) down to
 /// λ_max × `lambda_min_ratio`. As glmnet does, a computed binomial path stops early (after at least 5 values)
-/// when the deviance ratio exceeds 0.999 or improves by less than 1e-5 of itself; a given λ sequence, the fold
+/// when the deviance ratio exceeds 0.999 or improves by less than 1e-5 (absolute); a given λ sequence, the fold
 /// fits of cross-validation and the gaussian family never stop early.
 ///
 /// With `standardize`, the binomial CV standardises each training fold on its own rows (as cv.glmnet does); the
