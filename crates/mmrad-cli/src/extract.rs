@@ -141,11 +141,10 @@ fn run_inner(args: &ExtractArgs) -> Result<ExitCode, Failure> {
             },
         )?;
         if let Some(failure) = output.failures.first() {
-            return Err(Failure::new(failure.reason.clone()).at(format!(
-                "{} + {}",
-                image.display(),
-                mask.display()
-            )));
+            let mut error =
+                Failure::new(failure.reason.clone()).at(format!("{} + {}", image.display(), mask.display()));
+            error.help = failure.help.clone();
+            return Err(error);
         }
         emit(&output, args.out.as_deref(), true)?;
         Ok(ExitCode::SUCCESS)

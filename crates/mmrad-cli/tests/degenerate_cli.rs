@@ -159,8 +159,11 @@ fn rois_pyradiomics_rejects_are_clear_errors() {
         };
         assert_eq!(code, Some(1), "{case}: {stderr}");
         assert!(
-            stderr.starts_with("error: ") && stderr.contains(expected) && stderr.contains(case),
-            "{case} ({params_file}): expected `{expected}` and the case's path in: {stderr}"
+            stderr.starts_with("error: ")
+                && stderr.contains(expected)
+                && stderr.contains(case)
+                && stderr.contains("\n  help: "),
+            "{case} ({params_file}): expected `{expected}`, the case's path and a help line in: {stderr}"
         );
     }
     // The reference side of the list above: PyRadiomics raised on exactly these cases.

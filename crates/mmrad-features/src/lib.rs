@@ -90,5 +90,47 @@ pub enum FeatureError {
     Texture(#[from] texture::TextureError),
 }
 
+impl FeatureError {
+    /// What the user can do about it, when there is something more specific than the message.
+    pub fn help(&self) -> Option<String> {
+        Some(match self {
+            FeatureError::InvalidSetting { name: "binWidth", .. } => {
+                "the intensity range needs too many bins of this width: use a larger `binWidth`, or `binCount`".into()
+            }
+            FeatureError::InvalidSetting { name, .. } => {
+                format!("change `{name}` in the parameter file (or with `-s {name}:VALUE`)")
+            }
+            FeatureError::GeometryMismatch { .. } | FeatureError::RoiOutsideImage { .. } => {
+                "check that the mask was drawn on this image; `correctMask: true` resamples a mask on a slightly \
+                 different grid onto the image, as PyRadiomics does"
+                    .into()
+            }
+            FeatureError::EmptyMask | FeatureError::LabelAbsent { .. } | FeatureError::EmptyRoi { .. } => {
+                "choose a label present in the mask (`--label N`, the batch's `Label` column, or `label` in the \
+                 parameter file)"
+                    .into()
+            }
+            FeatureError::SingleVoxel | FeatureError::TooFewDimensions { .. } | FeatureError::TooSmall { .. } => {
+                "check the segmentation (PyRadiomics refuses such ROIs too); `minimumROIDimensions` and \
+                 `minimumROISize` set the limits"
+                    .into()
+            }
+            FeatureError::ResegmentedAway { .. } => "widen `resegmentRange` or remove it".into(),
+            FeatureError::NonFinite { .. } => {
+                "the image holds NaN or infinite values inside the ROI: fix the image or leave those voxels out of \
+                 the mask"
+                    .into()
+            }
+            FeatureError::UnknownFeature { .. } => {
+                "list feature names under `featureClass` exactly as PyRadiomics spells them (or none for all)".into()
+            }
+            FeatureError::NotTwoDimensional { .. } => {
+                "set `force2D: true` with the slice axis in `force2Ddimension`, or use `shape` for a 3D ROI".into()
+            }
+            _ => return None,
+        })
+    }
+}
+
 /// Result type of mmrad-features.
 pub type Result<T, E = FeatureError> = std::result::Result<T, E>;

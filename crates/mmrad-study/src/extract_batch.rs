@@ -102,6 +102,51 @@ pub struct CaseFailure {
     pub line: usize,
     pub image: PathBuf,
     pub reason: String,
+    /// What the user can do, when the failure's cause is known.
+    pub help: Option<String>,
+}
+
+/// Why one case could not be extracted: a message naming the file or setting, and what to do when known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseError {
+    pub reason: String,
+    pub help: Option<String>,
+}
+
+impl CaseError {
+    fn new(reason: impl Into<String>) -> CaseError {
+        CaseError {
+            reason: reason.into(),
+            help: None,
+        }
+    }
+}
+
+impl std::fmt::Display for CaseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl From<String> for CaseError {
+    fn from(reason: String) -> CaseError {
+        CaseError::new(reason)
+    }
+}
+
+impl From<&str> for CaseError {
+    fn from(reason: &str) -> CaseError {
+        CaseError::new(reason)
+    }
+}
+
+impl From<mmrad_features::FeatureError> for CaseError {
+    fn from(error: mmrad_features::FeatureError) -> CaseError {
+        CaseError {
+            reason: error.to_string(),
+            help: error.help(),
+        }
+    }
 }
 
 impl std::fmt::Display for CaseFailure {
@@ -236,7 +281,7 @@ pub fn extract_batch(
         ProgressBar::hidden()
     };
     let stop = AtomicBool::new(false);
-    let results: Vec<Option<std::result::Result<Extraction, String>>> = pool.install(|| {
+    let results: Vec<Option<std::result::Result<Extraction, CaseError>>> = pool.install(|| {
         input
             .cases
             .par_iter()
@@ -270,7 +315,7 @@ pub fn extract_case_region(
     case: &BatchCase,
     params: &ExtractionParams,
     settings: &mmrad_features::ExtractionSettings,
-) -> std::result::Result<Option<Extraction>, String> {
+) -> std::result::Result<Option<Extraction>, CaseError> {
     // The condition under which `extract_image_types` is exactly `extract`.
     let original_only = match params.image_type_specs.as_slice() {
         [only] => {
@@ -333,7 +378,7 @@ pub fn extract_case_region(
     let mask = mmrad_core::LabelMap::new(labels.data, geometry);
     mmrad_features::extract_region(&image, &mask, &whole, settings, &params.classes)
         .map(Some)
-        .map_err(|e| e.to_string())
+        .map_err(CaseError::from)
 }
 
 /// Extracts one case: reads the image (NIfTI, NRRD, DICOM file or series folder) and the mask (label map, DICOM SEG
@@ -342,18 +387,26 @@ pub fn extract_case_region(
 ///
 /// # Errors
 /// The reason, as text naming the file or setting (a panic inside the extraction is caught and reported too).
-pub fn extract_case(case: &BatchCase, params: &ExtractionParams) -> std::result::Result<Extraction, String> {
+pub fn extract_case(
+    case: &BatchCase,
+    params: &ExtractionParams,
+) -> std::result::Result<Extraction, CaseError> {
     if case.image.as_os_str().is_empty() || case.mask.as_os_str().is_empty() {
-        return Err("missing `Image` or `Mask` path".into());
+        return Err(CaseError::new("missing `Image` or `Mask` path"));
     }
     let mut settings = params.settings.clone();
     if !case.label.is_empty() {
         settings.label = match case.label.parse::<i64>() {
             Ok(label) if label >= 1 => label,
-            _ => return Err(format!("`Label` must be an integer >= 1; found `{}`", case.label)),
+            _ => {
+                return Err(CaseError::new(format!(
+                    "`Label` must be an integer >= 1; found `{}`",
+                    case.label
+                )));
+            }
         };
     }
-    let run = || -> std::result::Result<Extraction, String> {
+    let run = || -> std::result::Result<Extraction, CaseError> {
         if let Some(extraction) = extract_case_region(case, params, &settings)? {
             return Ok(extraction);
         }
@@ -376,7 +429,7 @@ pub fn extract_case(case: &BatchCase, params: &ExtractionParams) -> std::result:
             &params.image_type_specs,
             &params.classes,
         )
-        .map_err(|e| e.to_string())
+        .map_err(CaseError::from)
     };
     match catch_unwind(AssertUnwindSafe(run)) {
         Ok(result) => result,
@@ -386,15 +439,18 @@ pub fn extract_case(case: &BatchCase, params: &ExtractionParams) -> std::result:
                 .map(|s| (*s).to_owned())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            Err(format!(
+            Err(CaseError::new(format!(
                 "internal error (a bug in mmrad, please report it): {message}"
-            ))
+            )))
         }
     }
 }
 
 /// Builds the output table from per-case results in batch order.
-fn assemble(input: &BatchInput, results: &[Option<std::result::Result<Extraction, String>>]) -> BatchOutput {
+fn assemble(
+    input: &BatchInput,
+    results: &[Option<std::result::Result<Extraction, CaseError>>],
+) -> BatchOutput {
     let mut columns: Vec<(String, ColumnKind)> = input
         .columns
         .iter()
@@ -441,11 +497,12 @@ fn assemble(input: &BatchInput, results: &[Option<std::result::Result<Extraction
         let mut row: Vec<Cell> = case.cells.iter().map(|c| Cell::Text(c.clone())).collect();
         let extraction = match result {
             Some(Ok(extraction)) => Some(extraction),
-            Some(Err(reason)) => {
+            Some(Err(error)) => {
                 failures.push(CaseFailure {
                     line: case.line,
                     image: case.image.clone(),
-                    reason: reason.clone(),
+                    reason: error.reason.clone(),
+                    help: error.help.clone(),
                 });
                 None
             }
@@ -666,7 +723,8 @@ mod tests {
             [CaseFailure {
                 line: 2,
                 image: PathBuf::from("i"),
-                reason: "bad".into()
+                reason: "bad".into(),
+                help: None
             }]
         );
     }

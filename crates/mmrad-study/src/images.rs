@@ -161,6 +161,7 @@ pub fn load_images(
                                 Err("internal error during extraction (a bug in mmrad)".into())
                             })
                             .map(|e| e.features)
+                            .map_err(|e| e.reason)
                     })
                     .collect()
             });

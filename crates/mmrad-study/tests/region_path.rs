@@ -126,7 +126,7 @@ fn region_path_steps_aside_where_it_does_not_apply() {
             .unwrap()
             .is_none()
     );
-    let message = extract_case(&absent, &params).unwrap_err();
+    let message = extract_case(&absent, &params).unwrap_err().reason;
     assert!(message.contains('9'), "{message}");
     // Normalisation needs the whole image.
     let normalised = parse_params("setting: {normalize: true}", &[]).unwrap();
