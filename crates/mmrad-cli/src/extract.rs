@@ -41,6 +41,11 @@ pub struct ExtractArgs {
     /// columns; the same as `-s ibsiCompliant:true`).
     #[arg(long, value_enum, default_value_t = Mode::Pyradiomics)]
     mode: Mode,
+    /// The PyRadiomics release whose names, defaults and values the extraction reproduces. Only
+    /// `pyradiomics-3.1` exists; naming it in scripts pins the behaviour: a later release that adds another keeps
+    /// this one selectable, and study manifests record it (`extraction_compat`).
+    #[arg(long, value_enum, default_value_t = Compat::Pyradiomics31)]
+    compat: Compat,
     /// Cases extracted in parallel (batch only); the output does not depend on it.
     #[arg(short = 'j', long, default_value_t = 1)]
     jobs: usize,
@@ -62,6 +67,14 @@ pub enum Mode {
     Pyradiomics,
     /// IBSI-1 definitions, aggregations and `ibsi_*` names.
     Ibsi,
+}
+
+/// Behaviour versions of `--compat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Compat {
+    /// PyRadiomics 3.1.0 (the reference of every conformance test).
+    #[value(name = "pyradiomics-3.1")]
+    Pyradiomics31,
 }
 
 /// Runs `mmrad extract`, printing errors as `error:` / `  -->` / `  help:`.

@@ -95,6 +95,27 @@ fn single_case_to_stdout_matches_the_pyradiomics_baseline() {
         18,
         "the 18 default first-order features"
     );
+    // `--compat pyradiomics-3.1` names the default behaviour: the same bytes; an unknown release is a usage error.
+    let pinned = mmrad(&[
+        p(&image()),
+        p(&mask()),
+        "-p",
+        p(&params),
+        "--compat",
+        "pyradiomics-3.1",
+    ]);
+    assert!(pinned.status.success(), "stderr: {}", text(&pinned.stderr));
+    assert_eq!(pinned.stdout, out.stdout);
+    let unknown = mmrad(&[
+        p(&image()),
+        p(&mask()),
+        "-p",
+        p(&params),
+        "--compat",
+        "pyradiomics-2.2",
+    ]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr).contains("pyradiomics-3.1"));
 }
 
 #[test]
