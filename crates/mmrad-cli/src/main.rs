@@ -341,6 +341,12 @@ fn study_check(
     keep: Option<PathBuf>,
     quiet: bool,
 ) -> Result<ExitCode, UserError> {
+    let absolute = |p: &Path| {
+        std::path::absolute(p).map_err(|e| UserError::new(format!("cannot resolve `{}`: {e}", p.display())))
+    };
+    let manifest = &absolute(manifest)?;
+    let keep = keep.as_deref().map(absolute).transpose()?;
+    move_to_run_folder(manifest)?;
     let options = mmrad_study::repro::CheckOptions {
         threads: threads_of(jobs),
         progress: !quiet,
@@ -358,6 +364,33 @@ fn study_check(
         );
         Ok(ExitCode::from(EXIT_NOT_REPRODUCED))
     }
+}
+
+/// A run's relative paths (protocol, inputs) are relative to the folder it was started from. When the protocol is
+/// not found from here but is from that folder (recorded in the manifest), `check` continues there, so it works
+/// from any folder. An unreadable manifest is left for `check` to report.
+fn move_to_run_folder(manifest: &Path) -> Result<(), UserError> {
+    let Ok(recorded) = mmrad_study::manifest::read(manifest) else {
+        return Ok(());
+    };
+    let (protocol, Some(dir)) = (Path::new(&recorded.protocol.path), recorded.run.working_dir) else {
+        return Ok(());
+    };
+    if protocol.as_os_str().is_empty() || protocol.is_absolute() || protocol.exists() {
+        return Ok(());
+    }
+    let dir = PathBuf::from(dir);
+    if dir.join(protocol).exists() {
+        std::env::set_current_dir(&dir).map_err(|e| {
+            UserError::new(format!("cannot enter `{}`: {e}", dir.display()))
+                .at(manifest.display().to_string())
+        })?;
+        eprintln!(
+            "note: rerunning from `{}`, the folder the study was run from",
+            dir.display()
+        );
+    }
+    Ok(())
 }
 
 fn study_run(

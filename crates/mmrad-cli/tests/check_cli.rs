@@ -227,3 +227,21 @@ fn missing_and_changed_input_tables_are_named() {
         "{stderr}"
     );
 }
+
+#[test]
+fn check_works_from_another_folder() {
+    let dir = tmp("elsewhere");
+    smoke_run(&dir);
+    let other = tmp("elsewhere-cwd");
+    let manifest = dir.join("run/manifest.json");
+    let out = mmrad_in(
+        &other,
+        &["study", "check", manifest.to_str().unwrap(), "-j", "1", "--quiet"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("rerunning from"),
+        "{}",
+        text(&out.stderr)
+    );
+}

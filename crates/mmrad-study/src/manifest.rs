@@ -100,6 +100,10 @@ pub struct RunInfo {
     /// UTC start of the modelling (after the cohort was loaded), `YYYY-MM-DDTHH:MM:SSZ`.
     pub started_utc: String,
     pub wall_seconds: f64,
+    /// The folder the run was started from: the relative protocol and input paths are relative to it, so
+    /// `mmrad study check` can rerun from anywhere. Machine-specific, hence unsealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_dir: Option<String>,
 }
 
 /// Prepares an output folder for a run: removes the previous `manifest.json` (so that a folder whose run was
@@ -188,6 +192,7 @@ pub(crate) fn build(plan: &Plan, cohort: &Cohort, input: &ManifestInput<'_>) -> 
             started_utc: utc(input.started),
             // Milliseconds are enough and keep the text short.
             wall_seconds: (wall * 1000.0).round() / 1000.0,
+            working_dir: std::env::current_dir().ok().map(|d| d.display().to_string()),
         },
     };
     manifest.manifest_sha256 = serde_json::to_value(&manifest).map_or_else(|_| String::new(), |v| seal(&v));
