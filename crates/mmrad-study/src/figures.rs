@@ -171,12 +171,41 @@ pub fn roc_svg(curves: &[RocCurve]) -> Result<String, String> {
     Ok(svg)
 }
 
-/// Calibration of each model: grouped mean predicted vs observed rate with Wilson 95 % intervals, the diagonal,
-/// and a histogram of the predicted probabilities (20 bins) along the bottom.
+/// One model of [`calibration_svg`].
+#[derive(Debug, Clone)]
+pub struct CalibrationFigure {
+    pub model: String,
+    pub groups: Vec<CalibrationGroup>,
+    /// Case-mean out-of-fold probabilities.
+    pub predictions: Vec<f64>,
+    /// 0/1 outcomes, in the order of `predictions`.
+    pub outcomes: Vec<f64>,
+}
+
+/// The lowess-smoothed observed rate over the sorted predictions (`lowess(p, y, iter = 0)`, the curve
+/// `rms::val.prob` draws and whose distances to the diagonal are the Emax/E90/Eavg columns of `metrics.csv`),
+/// clamped to [0, 1] for drawing.
+fn smooth_curve(predictions: &[f64], outcomes: &[f64]) -> Result<Vec<(f64, f64)>, String> {
+    let options = mmrad_evaluation::LowessOptions {
+        iterations: 0,
+        ..mmrad_evaluation::LowessOptions::default()
+    };
+    let fitted = mmrad_evaluation::lowess_with_options(predictions, outcomes, &options).map_err(err)?;
+    let mut points: Vec<(f64, f64)> = predictions
+        .iter()
+        .zip(&fitted)
+        .map(|(&p, &s)| (p, s.clamp(0.0, 1.0)))
+        .collect();
+    points.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    Ok(points)
+}
+
+/// Calibration of each model: the lowess-smoothed calibration curve, grouped mean predicted vs observed rate with
+/// Wilson 95 % intervals, the diagonal, and a histogram of the predicted probabilities (20 bins) along the bottom.
 ///
 /// # Errors
-/// A plotters drawing error, as a message.
-pub fn calibration_svg(models: &[(String, Vec<CalibrationGroup>, Vec<f64>)]) -> Result<String, String> {
+/// A plotters drawing error, or predictions or outcomes that cannot be smoothed, as a message.
+pub fn calibration_svg(models: &[CalibrationFigure]) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
@@ -204,7 +233,8 @@ pub fn calibration_svg(models: &[(String, Vec<CalibrationGroup>, Vec<f64>)]) -> 
             ))
             .map_err(err)?;
         let n_models = models.len().max(1);
-        for (k, (model, groups, predictions)) in models.iter().enumerate() {
+        for (k, figure) in models.iter().enumerate() {
+            let (model, groups, predictions) = (&figure.model, &figure.groups, &figure.predictions);
             let c = colour(k);
             // Histogram rug: bins of 0.05, heights scaled to at most 0.1, stacked below 0 per model.
             let mut bins = [0usize; 20];
@@ -236,7 +266,7 @@ pub fn calibration_svg(models: &[(String, Vec<CalibrationGroup>, Vec<f64>)]) -> 
                 .map_err(err)?;
             chart
                 .draw_series(LineSeries::new(
-                    groups.iter().map(|g| (g.mean_predicted, g.observed_rate)),
+                    smooth_curve(predictions, &figure.outcomes)?,
                     c.stroke_width(2),
                 ))
                 .map_err(err)?

@@ -51,7 +51,12 @@ pub fn figures(plan: &Plan, cohort: &Cohort, summary: &RunSummary, oof: &[Vec<Ve
                 .push(format!("ROC figure: model `{model}` left out: {e}")),
         }
         if let Some((_, groups)) = summary.calibration.iter().find(|(m, _)| m == model) {
-            calibration.push((model.clone(), groups.clone(), p));
+            calibration.push(crate::figures::CalibrationFigure {
+                model: model.clone(),
+                groups: groups.clone(),
+                predictions: p,
+                outcomes: cohort.y.iter().map(|&e| f64::from(u8::from(e))).collect(),
+            });
         }
     }
     let draw = |name: &str, svg: std::result::Result<String, String>| {

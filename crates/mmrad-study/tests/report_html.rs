@@ -193,3 +193,50 @@ fn degenerate_inputs_draw_without_panicking() {
     .unwrap();
     assert!(forest.contains("CT") && forest.contains("US"));
 }
+
+#[test]
+fn calibration_figure_draws_the_val_prob_lowess_curve() {
+    use mmrad_study::figures::{CalibrationFigure, calibration_svg};
+    // The curve is `lowess(p, y, iter = 0)` (the smoother is tested against R's lowess in mmrad-evaluation), drawn
+    // with one vertex per case.
+    let p: Vec<f64> = (0..12).map(|i| 0.05 + 0.08 * f64::from(i)).collect();
+    let y: Vec<f64> = (0..12)
+        .map(|i| f64::from(u8::from(i % 3 == 0 || i > 8)))
+        .collect();
+    let svg = calibration_svg(&[CalibrationFigure {
+        model: "m".into(),
+        groups: vec![],
+        predictions: p.clone(),
+        outcomes: y.clone(),
+    }])
+    .unwrap();
+    let smooth = mmrad_evaluation::lowess_with_options(
+        &p,
+        &y,
+        &mmrad_evaluation::LowessOptions {
+            iterations: 0,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let polylines: Vec<&str> = svg
+        .match_indices("<polyline")
+        .map(|(i, _)| &svg[i..i + svg[i..].find("/>").unwrap()])
+        .collect();
+    // The diagonal (2 vertices) and the curve (12).
+    let counts: Vec<usize> = polylines
+        .iter()
+        .map(|l| {
+            let start = l.find("points=\"").unwrap() + 8;
+            l[start..start + l[start..].find('"').unwrap()]
+                .split_whitespace()
+                .count()
+        })
+        .collect();
+    assert!(counts.contains(&12), "{counts:?}");
+    // Not the straight group line: the smoothed values differ from the raw outcomes.
+    assert!(
+        smooth.iter().zip(&y).any(|(s, o)| (s - o).abs() > 0.05),
+        "{smooth:?}"
+    );
+}
