@@ -351,18 +351,17 @@ impl<'a> Problem<'a> {
     fn polish(&self, state: &mut State, lambda: f64) -> Result<bool> {
         let n = self.n;
         let nf = n as f64;
-        let active: Vec<usize> = (0..self.p).filter(|&j| state.beta[j] != 0.0).collect();
-        let k = active.len() + 1;
-        if k > n {
+        let mut active: Vec<usize> = (0..self.p).filter(|&j| state.beta[j] != 0.0).collect();
+        if active.len() + 1 > n {
             return Ok(false);
         }
-        let signs: Vec<f64> = active.iter().map(|&j| state.beta[j].signum()).collect();
+        let mut signs: Vec<f64> = active.iter().map(|&j| state.beta[j].signum()).collect();
         let l1 = lambda * self.alpha;
         let l2 = lambda * (1.0 - self.alpha);
-        let restricted = |eta: &[f64], beta_a: &[f64]| -> f64 {
+        let restricted = |eta: &[f64], beta_a: &[f64], signs: &[f64]| -> f64 {
             let pen: f64 = beta_a
                 .iter()
-                .zip(&signs)
+                .zip(signs)
                 .map(|(b, s)| l1 * s * b + 0.5 * l2 * b * b)
                 .sum();
             self.deviance(eta) / (2.0 * nf) + pen
@@ -370,8 +369,10 @@ impl<'a> Problem<'a> {
         let mut b0 = state.b0;
         let mut beta_a: Vec<f64> = active.iter().map(|&j| state.beta[j]).collect();
         let mut eta = state.eta.clone();
+        let mut dropped = Vec::new();
         let mut last = false;
         for _ in 0..50 {
+            let k = active.len() + 1;
             let (w, resid): (Vec<f64>, Vec<f64>) = match self.family {
                 Family::Binomial => eta
                     .iter()
@@ -411,33 +412,68 @@ impl<'a> Problem<'a> {
             let Ok(step) = chol.solve(ndarray::ArrayView1::from(&grad)) else {
                 return Ok(false);
             };
-            let f_old = restricted(&eta, &beta_a);
+            let f_old = restricted(&eta, &beta_a, &signs);
             let mut d_eta = vec![-step[0]; n];
             for (a, &j) in active.iter().enumerate() {
                 for (de, x) in d_eta.iter_mut().zip(self.col(j)) {
                     *de -= step[a + 1] * x;
                 }
             }
-            let mut t = 1.0;
+            // The restricted objective equals the lasso objective only inside the orthant of `signs`: a step that
+            // would flip a sign is cut where the first coefficient reaches 0, which then leaves the active set
+            // (an active-set Newton method; the KKT check of the caller brings it back if it must be non-zero).
+            let mut t_max = 1.0;
+            let mut hit = None;
+            for (a, (b, s)) in beta_a.iter().zip(step.iter().skip(1)).enumerate() {
+                if (b - s) * signs[a] <= 0.0 && *s != 0.0 {
+                    let t_a = b / s;
+                    if t_a < t_max {
+                        t_max = t_a;
+                        hit = Some(a);
+                    }
+                }
+            }
+            let mut t = t_max;
             let mut moved = false;
+            let mut reached = false;
             for _ in 0..40 {
-                let new_beta: Vec<f64> = beta_a
+                let mut new_beta: Vec<f64> = beta_a
                     .iter()
                     .zip(step.iter().skip(1))
                     .map(|(b, s)| b - t * s)
                     .collect();
-                if new_beta.iter().zip(&signs).any(|(b, s)| b * s <= 0.0) {
+                let at_boundary = t == t_max && hit.is_some();
+                if let (true, Some(a)) = (at_boundary, hit) {
+                    new_beta[a] = 0.0;
+                }
+                if new_beta.iter().zip(&signs).any(|(b, s)| b * s < 0.0) {
                     return Ok(false);
                 }
                 let new_eta: Vec<f64> = eta.iter().zip(&d_eta).map(|(e, d)| e + t * d).collect();
-                if restricted(&new_eta, &new_beta) <= f_old + 1e-13 * f_old.abs() {
+                if restricted(&new_eta, &new_beta, &signs) <= f_old + 1e-13 * f_old.abs() {
                     beta_a = new_beta;
                     eta = new_eta;
                     b0 -= t * step[0];
                     moved = true;
+                    reached = at_boundary;
                     break;
                 }
                 t *= 0.5;
+            }
+            if reached && let Some(a) = hit {
+                dropped.push(active.remove(a));
+                beta_a.remove(a);
+                signs.remove(a);
+                let mut beta = state.beta.clone();
+                for &j in &dropped {
+                    beta[j] = 0.0;
+                }
+                for (a, &j) in active.iter().enumerate() {
+                    beta[j] = beta_a[a];
+                }
+                eta = self.linear_predictor(b0, &beta, &active);
+                last = false;
+                continue;
             }
             let size = step.iter().fold(0.0f64, |m, v| m.max(v.abs())) * t;
             // Quadratic convergence: one more step after a step below 1e-8 reaches rounding level.
@@ -447,6 +483,9 @@ impl<'a> Problem<'a> {
             last = size < 1e-8;
         }
         state.b0 = b0;
+        for &j in &dropped {
+            state.beta[j] = 0.0;
+        }
         for (a, &j) in active.iter().enumerate() {
             state.beta[j] = beta_a[a];
         }
