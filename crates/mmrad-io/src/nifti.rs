@@ -34,8 +34,11 @@ pub fn read_nifti(path: &Path) -> Result<RawImage> {
         });
     }
     precheck(path)?;
-    let object = ReaderOptions::new()
-        .read_file(path)
+    // The `nifti` crate panics on some inconsistent headers the precheck does not model; such a panic is an error
+    // naming the file, as for the DICOM decoders.
+    let crate_panic = |_| nifti_error("the NIfTI reader failed on a corrupt header or data".into());
+    let object = std::panic::catch_unwind(|| ReaderOptions::new().read_file(path))
+        .map_err(crate_panic)?
         .map_err(|e| nifti_error(e.to_string()))?;
     let header = object.header().clone();
     let dims = header.dim().map_err(|e| nifti_error(e.to_string()))?.to_vec();
@@ -50,10 +53,11 @@ pub fn read_nifti(path: &Path) -> Result<RawImage> {
     for (axis, &d) in dims.iter().enumerate().take(3) {
         size_xyz[axis] = usize::from(d);
     }
-    let array = object
-        .into_volume()
-        .into_ndarray::<f64>()
-        .map_err(|e| nifti_error(e.to_string()))?;
+    let array = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        object.into_volume().into_ndarray::<f64>()
+    }))
+    .map_err(crate_panic)?
+    .map_err(|e| nifti_error(e.to_string()))?;
     let n_voxels: usize = size_xyz.iter().product();
     if array.len() != n_voxels {
         return Err(Error::Truncated {
@@ -262,9 +266,21 @@ fn precheck(path: &Path) -> Result<Option<usize>> {
         }
         factors.push(d as u64);
     }
-    let Some(word) = datatype_bytes(i16_at(70)) else {
+    let datatype = i16_at(70);
+    let Some(word) = datatype_bytes(datatype) else {
         return Ok(None);
     };
+    // The `nifti` crate sizes its buffer by `bitpix` and its array by `datatype` (and panics when they disagree).
+    let bitpix = i16_at(72);
+    if i64::from(bitpix) != word as i64 * 8 {
+        return Err(bad(
+            "NIfTI `bitpix`".into(),
+            format!(
+                "is {bitpix} but `datatype` {datatype} has {} bits per voxel; the header is corrupt",
+                word * 8
+            ),
+        ));
+    }
     // Spacing along the used spatial axes: the sform may override it, but a zero or non-finite `pixdim` there is a
     // corrupt header either way.
     for k in 1..=(n_dims as usize).min(3) {

@@ -511,6 +511,11 @@ fn assemble(
         ],
         ndim: 3,
     };
+    crate::limits::check_geometry(
+        path,
+        "PixelSpacing (0028,0030) / ImagePositionPatient (0020,0032) / ImageOrientationPatient (0020,0037)",
+        &geometry,
+    )?;
     let photometric = decoded.first().map(|d| d.photometric.clone()).unwrap_or_default();
     let colour = decoded
         .first()
