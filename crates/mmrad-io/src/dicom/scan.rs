@@ -157,24 +157,23 @@ impl Walker<'_> {
             .bytes
             .get(self.pos + 4..self.pos + 6)
             .ok_or_else(|| truncated(self))?;
-        let vr = VR::from_binary([code[0], code[1]]);
+        // An unknown VR code is read as UN (long form), as `dicom-encoding` does.
+        let vr = VR::from_binary([code[0], code[1]]).unwrap_or(VR::UN);
         let long = matches!(
             vr,
-            Some(
-                VR::OB
-                    | VR::OD
-                    | VR::OF
-                    | VR::OL
-                    | VR::OV
-                    | VR::OW
-                    | VR::SQ
-                    | VR::SV
-                    | VR::UC
-                    | VR::UN
-                    | VR::UR
-                    | VR::UT
-                    | VR::UV
-            )
+            VR::OB
+                | VR::OD
+                | VR::OF
+                | VR::OL
+                | VR::OV
+                | VR::OW
+                | VR::SQ
+                | VR::SV
+                | VR::UC
+                | VR::UN
+                | VR::UR
+                | VR::UT
+                | VR::UV
         );
         let len = if long {
             let len = self
@@ -189,7 +188,7 @@ impl Walker<'_> {
             self.pos += 8;
             u32::from(len)
         };
-        Ok((tag, vr, len))
+        Ok((tag, Some(vr), len))
     }
 
     /// Errors when a defined `len` runs past the end of the file.
