@@ -98,6 +98,8 @@ pub enum Error {
         declared: u64,
         limit: u64,
     },
+    #[error("corrupt data in `{path}`: {message}; the file is truncated or damaged: copy or export it again")]
+    Corrupt { path: PathBuf, message: String },
     #[error("invalid header in `{path}`: {field} {message}")]
     BadHeader {
         path: PathBuf,

@@ -39,9 +39,9 @@ pub fn read_nifti(path: &Path) -> Result<RawImage> {
     let crate_panic = |_| nifti_error("the NIfTI reader failed on a corrupt header or data".into());
     let object = std::panic::catch_unwind(|| ReaderOptions::new().read_file(path))
         .map_err(crate_panic)?
-        .map_err(|e| nifti_error(e.to_string()))?;
+        .map_err(|e| nifti_error(describe(e)))?;
     let header = object.header().clone();
-    let dims = header.dim().map_err(|e| nifti_error(e.to_string()))?.to_vec();
+    let dims = header.dim().map_err(|e| nifti_error(describe(e)))?.to_vec();
     if dims.len() > 3 && dims[3..].iter().any(|&d| d != 1) {
         return Err(Error::Unsupported {
             path: path.to_path_buf(),
@@ -57,7 +57,7 @@ pub fn read_nifti(path: &Path) -> Result<RawImage> {
         object.into_volume().into_ndarray::<f64>()
     }))
     .map_err(crate_panic)?
-    .map_err(|e| nifti_error(e.to_string()))?;
+    .map_err(|e| nifti_error(describe(e)))?;
     let n_voxels: usize = size_xyz.iter().product();
     if array.len() != n_voxels {
         return Err(Error::Truncated {
@@ -161,6 +161,16 @@ pub fn read_nifti_words(path: &Path) -> Result<Option<VolumeWords>> {
     Ok(Some(VolumeWords::new(
         path, size_xyz, geometry, scalar, data, scale,
     )))
+}
+
+/// The `nifti` crate's error as a sentence (its I/O errors print as `Io(Custom { .. })`).
+fn describe(error: ::nifti::NiftiError) -> String {
+    match error {
+        ::nifti::NiftiError::Io(io) => {
+            format!("{io}; the file is truncated or damaged: copy or export it again")
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Byte offsets and sizes of the NIfTI-1 header fields [`precheck`] reads.

@@ -475,9 +475,9 @@ fn decode_body<'a>(
                     Ok(n) => filled += n,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                     Err(source) => {
-                        return Err(Error::Io {
+                        return Err(Error::Corrupt {
                             path: path.to_path_buf(),
-                            source,
+                            message: format!("gzip data: {source}"),
                         });
                     }
                 }
@@ -498,9 +498,9 @@ fn decode_body<'a>(
             if let Err(source) = decoder.read_to_end(&mut out)
                 && out.len() < expected
             {
-                return Err(Error::Io {
+                return Err(Error::Corrupt {
                     path: path.to_path_buf(),
-                    source,
+                    message: format!("gzip data: {source}"),
                 });
             }
             Cow::Owned(out)

@@ -344,6 +344,16 @@ fn frame_layout(opened: &OpenedFile, segments: &[SegmentInfo]) -> Result<Vec<Fra
                     ),
                 )
             })?;
+        if !segments.is_empty() && !segments.iter().any(|s| s.number == segment) {
+            return Err(seg_error(
+                path,
+                format!(
+                    "frame {k} references segment {segment} (ReferencedSegmentNumber (0062,000B)), which the \
+                     SegmentSequence (0062,0002) does not define (segments: {}); the SEG is corrupt: export it again",
+                    segments.iter().map(|s| s.number.to_string()).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
         let position = geometry.position.ok_or_else(|| {
             seg_error(
                 path,

@@ -406,6 +406,20 @@ fn assemble(
     // In-plane spacing ([row spacing, column spacing] in DICOM order).
     // A zero spacing (seen in exported radiographs) counts as absent.
     let positive = |s: &[f64; 2]| s[0] > 0.0 && s[1] > 0.0;
+    // A negative or non-finite spacing is not an export habit but a corrupt header.
+    for (name, value) in [
+        ("PixelSpacing (0028,0030)", slice0.attrs.pixel_spacing),
+        ("ImagerPixelSpacing (0018,1164)", first_attrs.imager_pixel_spacing),
+    ] {
+        if let Some(s) = value
+            && s.iter().any(|v| !v.is_finite() || *v < 0.0)
+        {
+            return Err(geometry_error(
+                path,
+                format!("{name} is {s:?}; expected two finite, non-negative values (fix or remove the attribute)"),
+            ));
+        }
+    }
     let (pixel_spacing, spacing_source) = if let Some(s) = slice0.attrs.pixel_spacing.filter(positive) {
         (s, PixelSpacingSource::PixelSpacing)
     } else if let Some(s) = first_attrs.imager_pixel_spacing.filter(positive) {
