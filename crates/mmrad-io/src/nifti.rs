@@ -303,7 +303,7 @@ fn precheck(path: &Path) -> Result<Option<usize>> {
         }
     }
     let vox_offset = f32_at(108);
-    if !vox_offset.is_finite() || vox_offset < 0.0 || vox_offset > 1.0e12 {
+    if !vox_offset.is_finite() || !(0.0..=1.0e12).contains(&vox_offset) {
         return Err(bad(
             "NIfTI `vox_offset`".into(),
             format!("is {vox_offset}; expected the byte offset of the data (352 or more in a .nii file)"),

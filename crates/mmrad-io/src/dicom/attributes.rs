@@ -200,8 +200,16 @@ fn floats(obj: &InMemDicomObject, tag: Tag) -> Option<Vec<f64>> {
 const CHECKED_NUMBERS: [(Tag, &str, usize); 6] = [
     (tags::PIXEL_SPACING, "PixelSpacing (0028,0030)", 2),
     (tags::IMAGER_PIXEL_SPACING, "ImagerPixelSpacing (0018,1164)", 2),
-    (tags::IMAGE_POSITION_PATIENT, "ImagePositionPatient (0020,0032)", 3),
-    (tags::IMAGE_ORIENTATION_PATIENT, "ImageOrientationPatient (0020,0037)", 6),
+    (
+        tags::IMAGE_POSITION_PATIENT,
+        "ImagePositionPatient (0020,0032)",
+        3,
+    ),
+    (
+        tags::IMAGE_ORIENTATION_PATIENT,
+        "ImageOrientationPatient (0020,0037)",
+        6,
+    ),
     (tags::RESCALE_SLOPE, "RescaleSlope (0028,1053)", 1),
     (tags::RESCALE_INTERCEPT, "RescaleIntercept (0028,1052)", 1),
 ];

@@ -350,7 +350,11 @@ fn frame_layout(opened: &OpenedFile, segments: &[SegmentInfo]) -> Result<Vec<Fra
                 format!(
                     "frame {k} references segment {segment} (ReferencedSegmentNumber (0062,000B)), which the \
                      SegmentSequence (0062,0002) does not define (segments: {}); the SEG is corrupt: export it again",
-                    segments.iter().map(|s| s.number.to_string()).collect::<Vec<_>>().join(", ")
+                    segments
+                        .iter()
+                        .map(|s| s.number.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }

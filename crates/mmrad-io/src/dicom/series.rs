@@ -416,7 +416,9 @@ fn assemble(
         {
             return Err(geometry_error(
                 path,
-                format!("{name} is {s:?}; expected two finite, non-negative values (fix or remove the attribute)"),
+                format!(
+                    "{name} is {s:?}; expected two finite, non-negative values (fix or remove the attribute)"
+                ),
             ));
         }
     }
