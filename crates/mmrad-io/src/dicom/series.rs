@@ -41,11 +41,35 @@ pub fn read_dicom_series(path: &Path) -> Result<Volume> {
 pub fn read_dicom(path: &Path, options: &DicomReadOptions) -> Result<DicomImage> {
     let (files, skipped) = open_files(path)?;
     let files = select_series(path, files, options)?;
+    check_series_size(path, &files)?;
     let decoded: Vec<Result<StoredPixels>> = files.par_iter().map(OpenedFile::decode).collect();
     let decoded: Vec<StoredPixels> = decoded.into_iter().collect::<Result<_>>()?;
     let mut image = assemble(path, &files, &decoded, options)?;
     image.skipped = skipped;
     Ok(image)
+}
+
+/// Checks the decoded size of the whole series (every file is checked on its own when decoded, but a folder of many
+/// files could still exceed [`crate::ReadLimits`] together) before any file is decoded.
+fn check_series_size(path: &Path, files: &[OpenedFile]) -> Result<()> {
+    let what = "the series (files × NumberOfFrames × Rows × Columns × SamplesPerPixel, 8-byte voxels)";
+    let mut total = 0_u64;
+    for file in files {
+        let a = &file.attributes;
+        let bytes = crate::limits::declared_product(
+            path,
+            what,
+            &[
+                u64::from(a.frames),
+                u64::from(a.rows),
+                u64::from(a.columns),
+                u64::from(a.samples_per_pixel.max(1)),
+                8,
+            ],
+        )?;
+        total = total.saturating_add(bytes);
+    }
+    crate::limits::ReadLimits::current()?.check(path, what, total)
 }
 
 /// What `mmrad dicom info` reports about a file or folder: one entry per series, and the skipped files.
