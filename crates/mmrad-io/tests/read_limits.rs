@@ -46,7 +46,7 @@ fn a_series_larger_than_the_limit_is_refused_and_one_below_is_read() {
     );
     let text = err.to_string();
     assert!(
-        text.contains("the series") && text.contains("MMRAD_MAX_IMAGE_BYTES"),
+        text.contains("over the series") && text.contains("MMRAD_MAX_IMAGE_BYTES"),
         "{text}"
     );
     ReadLimits::set_override(None);

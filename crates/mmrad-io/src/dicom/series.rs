@@ -52,7 +52,8 @@ pub fn read_dicom(path: &Path, options: &DicomReadOptions) -> Result<DicomImage>
 /// Checks the decoded size of the whole series (every file is checked on its own when decoded, but a folder of many
 /// files could still exceed [`crate::ReadLimits`] together) before any file is decoded.
 fn check_series_size(path: &Path, files: &[OpenedFile]) -> Result<()> {
-    let what = "the series (files × NumberOfFrames × Rows × Columns × SamplesPerPixel, 8-byte voxels)";
+    let what = "NumberOfFrames (0028,0008) × Rows (0028,0010) × Columns (0028,0011) × SamplesPerPixel (0028,0002) over \
+                the series (8-byte voxels)";
     let mut total = 0_u64;
     for file in files {
         let a = &file.attributes;
