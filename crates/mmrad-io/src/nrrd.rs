@@ -578,6 +578,8 @@ fn decode_ascii(path: &Path, scalar: ScalarType, data: &[u8], n_voxels: usize) -
     let tokens: Vec<&str> = text
         .split(|c: char| c.is_whitespace() || c == ',')
         .filter(|s| !s.is_empty())
+        // Only the declared values are read; trailing text is ignored (and not collected).
+        .take(n_voxels)
         .collect();
     if tokens.len() < n_voxels {
         return Err(Error::Truncated {

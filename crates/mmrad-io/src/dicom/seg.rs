@@ -582,6 +582,14 @@ fn own_grid(opened: &OpenedFile, frames: &[FrameInfo]) -> Result<Target> {
             ),
         ));
     }
+    // The grid is a label map of 8-byte labels.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let voxels = extent.iter().product::<f64>() as u64;
+    crate::limits::ReadLimits::current()?.check(
+        path,
+        "the SEG's own grid (frame positions × Rows × Columns, 8-byte labels)",
+        voxels.saturating_mul(8),
+    )?;
     let origin = {
         let mut p = first.position;
         for axis in 0..3 {
