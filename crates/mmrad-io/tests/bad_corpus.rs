@@ -137,12 +137,16 @@ fn small_volume() -> Volume {
 
 /// Bytes of a file written by one of the crate's writers (through a temp file).
 fn written(name: &str, write: impl FnOnce(&Path)) -> Vec<u8> {
-    let dir = std::env::temp_dir().join(format!("mmrad-bad-corpus-{}", std::process::id()));
+    // One folder per call: the tests of this file build the corpus in parallel.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("mmrad-bad-corpus-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     write(&path);
     let bytes = std::fs::read(&path).unwrap();
     let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir(&dir);
     bytes
 }
 
