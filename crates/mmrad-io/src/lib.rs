@@ -3,6 +3,8 @@
 //! Modules, in reading order:
 //! - [`nrrd`]: NRRD reader (raw, gzip, ascii encodings; every scalar type) and writer, geometry converted to LPS.
 //! - [`nifti`]: NIfTI-1 reader (`.nii`, `.nii.gz`) via the `nifti` crate, qform/sform converted to LPS as ITK does.
+//! - [`limits`]: declared sizes checked against the file and [`ReadLimits`] (`MMRAD_MAX_IMAGE_BYTES`, default 8 GiB)
+//!   before any allocation; zero, negative or non-finite spacing and non-finite origin/direction rejected.
 //!
 //! The entry points [`read_image`] (NRRD, NIfTI, a DICOM file or series folder) and [`read_label_map`] (NRRD, NIfTI)
 //! dispatch on the file extension, a folder, or the `DICM` marker of a DICOM file.
@@ -10,6 +12,7 @@
 
 pub mod dicom;
 mod gzip;
+pub mod limits;
 pub mod mask;
 pub mod nifti;
 pub mod nrrd;
@@ -19,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use mmrad_core::{LabelMap, Volume};
 
+pub use limits::{DEFAULT_MAX_IMAGE_BYTES, MAX_IMAGE_BYTES_ENV, ReadLimits};
 pub use nifti::{write_label_map_nifti, write_volume_nifti};
 pub use nrrd::{write_label_map_nrrd, write_volume_nrrd};
 
@@ -30,7 +34,10 @@ pub enum Error {
     Io { path: PathBuf, source: std::io::Error },
     #[error("invalid NRRD header in `{path}`: {message}")]
     NrrdHeader { path: PathBuf, message: String },
-    #[error("truncated data in `{path}`: expected {expected} bytes, found {found}")]
+    #[error(
+        "truncated data in `{path}`: expected {expected} bytes, found {found}; the file is cut short or its header \
+         declares too large a size: copy or export it again"
+    )]
     Truncated {
         path: PathBuf,
         expected: usize,
@@ -79,6 +86,31 @@ pub enum Error {
          `--resample-mask-to-image` (nearest neighbour)"
     )]
     GeometryMismatch { fields: String, details: String },
+    #[error(
+        "`{path}` declares {what} of {declared} bytes, above the limit of {limit} bytes; if the image is genuine raise \
+         the limit with the environment variable MMRAD_MAX_IMAGE_BYTES (e.g. MMRAD_MAX_IMAGE_BYTES=32G), otherwise \
+         the header is corrupt: export the image again"
+    )]
+    TooLarge {
+        path: PathBuf,
+        /// The header field(s) that declared the size.
+        what: String,
+        declared: u64,
+        limit: u64,
+    },
+    #[error("corrupt data in `{path}`: {message}; the file is truncated or damaged: copy or export it again")]
+    Corrupt { path: PathBuf, message: String },
+    #[error("invalid header in `{path}`: {field} {message}")]
+    BadHeader {
+        path: PathBuf,
+        /// The header field (NRRD key, NIfTI field, DICOM attribute).
+        field: String,
+        message: String,
+    },
+    #[error(
+        "MMRAD_MAX_IMAGE_BYTES is `{value}`, expected a positive byte count such as 8589934592 or 8G; fix or unset it"
+    )]
+    InvalidLimit { value: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

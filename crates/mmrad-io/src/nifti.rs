@@ -33,11 +33,15 @@ pub fn read_nifti(path: &Path) -> Result<RawImage> {
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
         });
     }
-    let object = ReaderOptions::new()
-        .read_file(path)
-        .map_err(|e| nifti_error(e.to_string()))?;
+    precheck(path)?;
+    // The `nifti` crate panics on some inconsistent headers the precheck does not model; such a panic is an error
+    // naming the file, as for the DICOM decoders.
+    let crate_panic = |_| nifti_error("the NIfTI reader failed on a corrupt header or data".into());
+    let object = std::panic::catch_unwind(|| ReaderOptions::new().read_file(path))
+        .map_err(crate_panic)?
+        .map_err(|e| nifti_error(describe(e)))?;
     let header = object.header().clone();
-    let dims = header.dim().map_err(|e| nifti_error(e.to_string()))?.to_vec();
+    let dims = header.dim().map_err(|e| nifti_error(describe(e)))?.to_vec();
     if dims.len() > 3 && dims[3..].iter().any(|&d| d != 1) {
         return Err(Error::Unsupported {
             path: path.to_path_buf(),
@@ -49,10 +53,11 @@ pub fn read_nifti(path: &Path) -> Result<RawImage> {
     for (axis, &d) in dims.iter().enumerate().take(3) {
         size_xyz[axis] = usize::from(d);
     }
-    let array = object
-        .into_volume()
-        .into_ndarray::<f64>()
-        .map_err(|e| nifti_error(e.to_string()))?;
+    let array = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        object.into_volume().into_ndarray::<f64>()
+    }))
+    .map_err(crate_panic)?
+    .map_err(|e| nifti_error(describe(e)))?;
     let n_voxels: usize = size_xyz.iter().product();
     if array.len() != n_voxels {
         return Err(Error::Truncated {
@@ -85,15 +90,20 @@ pub fn read_nifti_words(path: &Path) -> Result<Option<VolumeWords>> {
         path: path.to_path_buf(),
         source,
     };
+    let Some(declared) = precheck(path)? else {
+        return Ok(None);
+    };
     let raw = std::fs::read(path).map_err(io_error)?;
     let mut data = if raw.starts_with(&[0x1f, 0x8b]) {
-        // The gzip trailer's ISIZE is the decompressed size modulo 2^32: a capacity hint, not trusted further.
-        let hint = crate::gzip::declared_size(&raw).unwrap_or(0);
+        // The gzip trailer's ISIZE is the decompressed size modulo 2^32: a capacity hint, not trusted further. The
+        // header's declared size (checked against the limit) bounds what is inflated.
+        let hint = crate::gzip::declared_size(&raw).unwrap_or(0).min(declared);
         match crate::gzip::inflate_at_most(&raw, hint) {
             Some(out) => out,
             None => {
                 let mut out = Vec::with_capacity(hint.min(1 << 31));
                 flate2::read::MultiGzDecoder::new(raw.as_slice())
+                    .take(declared as u64)
                     .read_to_end(&mut out)
                     .map_err(io_error)?;
                 out
@@ -151,6 +161,182 @@ pub fn read_nifti_words(path: &Path) -> Result<Option<VolumeWords>> {
     Ok(Some(VolumeWords::new(
         path, size_xyz, geometry, scalar, data, scale,
     )))
+}
+
+/// The `nifti` crate's error as a sentence (its I/O errors print as `Io(Custom { .. })`).
+fn describe(error: ::nifti::NiftiError) -> String {
+    match error {
+        ::nifti::NiftiError::Io(io) => {
+            format!("{io}; the file is truncated or damaged: copy or export it again")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Byte offsets and sizes of the NIfTI-1 header fields [`precheck`] reads.
+const NIFTI1_HEADER: usize = 348;
+
+/// Bytes per voxel of a NIfTI datatype code, `None` for an unknown code (the `nifti` crate reports it).
+fn datatype_bytes(code: i16) -> Option<u64> {
+    Some(match code {
+        2 | 256 => 1,
+        4 | 512 => 2,
+        8 | 16 | 768 | 2304 => 4,
+        32 | 64 | 1024 | 1280 => 8,
+        128 => 3,
+        1536 | 1792 => 16,
+        2048 => 32,
+        _ => return None,
+    })
+}
+
+/// Checks a NIfTI-1 header before the `nifti` crate allocates for it: `dim[0]` in 1..=7, every used `dim` ≥ 1,
+/// a finite, non-negative `vox_offset`, and the declared data (`dim` × datatype size) present in a `.nii` file, within
+/// deflate's ratio in a `.nii.gz`, and within [`crate::ReadLimits`]. Returns the header and data size in bytes
+/// (`vox_offset` + data), or `None` for a header this check does not understand (not NIfTI-1: the crate reports it).
+///
+/// # Errors
+/// The file cannot be read, or a field above is invalid; the error names the file and the field.
+fn precheck(path: &Path) -> Result<Option<usize>> {
+    let io_error = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    let file_len = file.metadata().map_err(io_error)?.len();
+    let mut magic = [0_u8; 2];
+    let compressed = {
+        let mut f = &file;
+        let n = f.read(&mut magic).map_err(io_error)?;
+        n == 2 && magic == [0x1f, 0x8b]
+    };
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    let mut head = Vec::with_capacity(NIFTI1_HEADER);
+    let read = if compressed {
+        flate2::read::MultiGzDecoder::new(file)
+            .take(NIFTI1_HEADER as u64)
+            .read_to_end(&mut head)
+    } else {
+        file.take(NIFTI1_HEADER as u64).read_to_end(&mut head)
+    };
+    if let Err(source) = read {
+        return Err(Error::Nifti {
+            path: path.to_path_buf(),
+            message: format!("cannot read the 348-byte header: {source}; the file is corrupt or not NIfTI"),
+        });
+    }
+    if head.len() < NIFTI1_HEADER {
+        return Err(Error::Truncated {
+            path: path.to_path_buf(),
+            expected: NIFTI1_HEADER,
+            found: head.len(),
+        });
+    }
+    let little = i32::from_le_bytes([head[0], head[1], head[2], head[3]]) == 348;
+    let big = i32::from_be_bytes([head[0], head[1], head[2], head[3]]) == 348;
+    if !little && !big {
+        return Ok(None);
+    }
+    let i16_at = |at: usize| {
+        let b = [head[at], head[at + 1]];
+        if little {
+            i16::from_le_bytes(b)
+        } else {
+            i16::from_be_bytes(b)
+        }
+    };
+    let f32_at = |at: usize| {
+        let b = [head[at], head[at + 1], head[at + 2], head[at + 3]];
+        if little {
+            f32::from_le_bytes(b)
+        } else {
+            f32::from_be_bytes(b)
+        }
+    };
+    let bad = |field: String, message: String| Error::BadHeader {
+        path: path.to_path_buf(),
+        field,
+        message,
+    };
+    let n_dims = i16_at(40);
+    if !(1..=7).contains(&n_dims) {
+        return Err(bad(
+            "NIfTI `dim[0]`".into(),
+            format!("is {n_dims}; expected 1 to 7 dimensions (the header is corrupt)"),
+        ));
+    }
+    let mut factors = Vec::new();
+    for k in 1..=n_dims as usize {
+        let d = i16_at(40 + 2 * k);
+        if d < 1 {
+            return Err(bad(
+                format!("NIfTI `dim[{k}]`"),
+                format!("is {d}; expected a size of at least 1 (the header is corrupt)"),
+            ));
+        }
+        factors.push(d as u64);
+    }
+    let datatype = i16_at(70);
+    let Some(word) = datatype_bytes(datatype) else {
+        return Ok(None);
+    };
+    // The `nifti` crate sizes its buffer by `bitpix` and its array by `datatype` (and panics when they disagree).
+    let bitpix = i16_at(72);
+    if i64::from(bitpix) != word as i64 * 8 {
+        return Err(bad(
+            "NIfTI `bitpix`".into(),
+            format!(
+                "is {bitpix} but `datatype` {datatype} has {} bits per voxel; the header is corrupt",
+                word * 8
+            ),
+        ));
+    }
+    // Spacing along the used spatial axes: the sform may override it, but a zero or non-finite `pixdim` there is a
+    // corrupt header either way.
+    for k in 1..=(n_dims as usize).min(3) {
+        let p = f32_at(76 + 4 * k);
+        if !p.is_finite() || p == 0.0 {
+            return Err(bad(
+                format!("NIfTI `pixdim[{k}]`"),
+                format!("is {p}; expected a finite non-zero voxel spacing (fix the header)"),
+            ));
+        }
+    }
+    let vox_offset = f32_at(108);
+    if !vox_offset.is_finite() || !(0.0..=1.0e12).contains(&vox_offset) {
+        return Err(bad(
+            "NIfTI `vox_offset`".into(),
+            format!("is {vox_offset}; expected the byte offset of the data (352 or more in a .nii file)"),
+        ));
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let offset = vox_offset as u64;
+    let single_file = &head[344..347] == b"n+1";
+    let n_voxels = crate::limits::declared_product(path, "NIfTI `dim`", &factors)?;
+    if single_file {
+        let available = if compressed {
+            file_len
+        } else {
+            file_len.saturating_sub(offset.max(NIFTI1_HEADER as u64))
+        };
+        crate::limits::check_payload(
+            path,
+            "NIfTI `dim` × `datatype`",
+            n_voxels,
+            word,
+            available,
+            compressed,
+        )?;
+    } else {
+        crate::limits::ReadLimits::current()?.check(
+            path,
+            "NIfTI `dim` × `datatype`",
+            crate::limits::declared_product(path, "NIfTI `dim`", &[n_voxels, word.max(8)])?,
+        )?;
+    }
+    let total =
+        crate::limits::declared_product(path, "NIfTI `dim`", &[n_voxels, word])?.saturating_add(offset);
+    Ok(Some(usize::try_from(total).unwrap_or(usize::MAX)))
 }
 
 /// The LPS geometry of a NIfTI header (see the module doc for the qform/sform rule).
@@ -243,13 +429,15 @@ pub fn geometry_of(path: &Path, header: &NiftiHeader) -> Result<Geometry> {
         direction[k] = -direction[k];
     }
     let origin = [-origin_ras[0], -origin_ras[1], origin_ras[2]];
-    Ok(Geometry {
+    let geometry = Geometry {
         spacing,
         origin,
         direction,
         // ITK keeps a NIfTI with `dim[0] == 2` two-dimensional.
         ndim: if header.dim[0] == 2 { 2 } else { 3 },
-    })
+    };
+    crate::limits::check_geometry(path, "NIfTI `pixdim`/qform/sform", &geometry)?;
+    Ok(geometry)
 }
 
 /// Spacing (column norms), normalised direction and origin of the sform; `None` for a zero-length axis.

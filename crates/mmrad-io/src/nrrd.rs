@@ -86,6 +86,8 @@ enum Encoding {
 struct Header {
     scalar: ScalarType,
     sizes: Vec<usize>,
+    /// The product of `sizes`, checked for overflow and zero when parsed.
+    n_voxels: usize,
     big_endian: bool,
     encoding: Encoding,
     space_sign: [f64; 3],
@@ -103,8 +105,7 @@ struct Header {
 /// I/O failures, malformed headers, unsupported types/encodings, and truncated data; each names the path.
 pub fn read_nrrd(path: &Path) -> Result<RawImage> {
     let (header, samples) = with_payload(path, |header, payload| {
-        let n_voxels: usize = header.sizes.iter().product();
-        decode(path, header, payload, n_voxels)
+        decode(path, header, payload, header.n_voxels)
     })?;
     let (size_xyz, geometry) = geometry_of(path, &header)?;
     Ok(RawImage {
@@ -148,8 +149,7 @@ pub fn read_nrrd_words(path: &Path) -> Result<Option<VolumeWords>> {
         if header.encoding == Encoding::Ascii || (header.big_endian && header.scalar.size() > 1) {
             return Ok(None);
         }
-        let n_voxels: usize = header.sizes.iter().product();
-        decode_body(path, header, payload, n_voxels).map(|body| Some(body.into_owned()))
+        decode_body(path, header, payload, header.n_voxels).map(|body| Some(body.into_owned()))
     })?;
     let Some(body) = body else {
         return Ok(None);
@@ -224,16 +224,17 @@ fn parse_header(path: &Path, bytes: &[u8]) -> Result<(Header, usize)> {
                 })?);
             }
             "dimension" => {
-                dimension = Some(
-                    value
-                        .parse::<usize>()
-                        .map_err(|_| header_error(path, format!("dimension `{value}`")))?,
-                );
+                dimension = Some(value.parse::<usize>().map_err(|_| {
+                    header_error(path, format!("dimension `{value}`: expected a positive integer"))
+                })?);
             }
             "sizes" => {
                 let parsed: std::result::Result<Vec<usize>, _> =
                     value.split_whitespace().map(str::parse::<usize>).collect();
-                sizes = Some(parsed.map_err(|_| header_error(path, format!("sizes `{value}`")))?);
+                let parsed = parsed.ok().filter(|s| s.iter().all(|&n| n > 0)).ok_or_else(|| {
+                    header_error(path, format!("sizes `{value}`: expected positive integers"))
+                })?;
+                sizes = Some(parsed);
             }
             "endian" => big_endian = value == "big",
             "encoding" => {
@@ -289,14 +290,14 @@ fn parse_header(path: &Path, bytes: &[u8]) -> Result<(Header, usize)> {
             }
             "data file" | "datafile" => data_file = Some(value.to_string()),
             "byte skip" | "byteskip" => {
-                byte_skip = value
-                    .parse()
-                    .map_err(|_| header_error(path, format!("byte skip `{value}`")))?;
+                byte_skip = value.parse().ok().filter(|&n: &i64| n >= -1).ok_or_else(|| {
+                    header_error(path, format!("byte skip `{value}`: expected -1 or a byte count"))
+                })?;
             }
             "line skip" | "lineskip" => {
                 line_skip = value
                     .parse()
-                    .map_err(|_| header_error(path, format!("line skip `{value}`")))?;
+                    .map_err(|_| header_error(path, format!("line skip `{value}`: expected a line count")))?;
             }
             _ => {}
         }
@@ -329,9 +330,14 @@ fn parse_header(path: &Path, bytes: &[u8]) -> Result<(Header, usize)> {
         });
     }
     let encoding = encoding.ok_or_else(|| header_error(path, "missing `encoding`"))?;
+    let factors: Vec<u64> = sizes.iter().map(|&n| n as u64).collect();
+    let n_voxels = crate::limits::declared_product(path, "NRRD `sizes`", &factors)?;
+    let n_voxels = usize::try_from(n_voxels)
+        .map_err(|_| header_error(path, format!("sizes {sizes:?} exceed the address space")))?;
     let header = Header {
         scalar,
         sizes,
+        n_voxels,
         big_endian,
         encoding,
         space_sign,
@@ -388,7 +394,17 @@ fn parse_vector(path: &Path, token: &str) -> Result<Vec<f64>> {
 
 fn decode(path: &Path, header: &Header, payload: &[u8], n_voxels: usize) -> Result<Samples> {
     if header.encoding == Encoding::Ascii {
-        return decode_ascii(path, header.scalar, skip_lines(header, payload), n_voxels);
+        let data = skip_lines(header, payload);
+        // Every ascii value takes at least two bytes (digit and separator) except the last.
+        crate::limits::check_payload(
+            path,
+            "NRRD `sizes` (ascii)",
+            n_voxels as u64,
+            1,
+            data.len() as u64 / 2 + 1,
+            false,
+        )?;
+        return decode_ascii(path, header.scalar, data, n_voxels);
     }
     let body = decode_body(path, header, payload, n_voxels)?;
     Ok(decode_binary(header.scalar, &body, header.big_endian))
@@ -399,7 +415,8 @@ fn skip_lines<'a>(header: &Header, payload: &'a [u8]) -> &'a [u8] {
     for _ in 0..header.line_skip {
         match data.iter().position(|&b| b == b'\n') {
             Some(i) => data = &data[i + 1..],
-            None => data = &[],
+            // A huge `line skip` must not spin over an empty payload.
+            None => return &[],
         }
     }
     data
@@ -413,6 +430,33 @@ fn decode_body<'a>(
     n_voxels: usize,
 ) -> Result<Cow<'a, [u8]>> {
     let data = skip_lines(header, payload);
+    let compressed = header.encoding == Encoding::Gzip;
+    let skip = u64::try_from(header.byte_skip).unwrap_or(0);
+    // Raw data must be present in full; gzip data within deflate's ratio (the skipped bytes are inflated too).
+    let available = if compressed {
+        data.len() as u64
+    } else {
+        (data.len() as u64).saturating_sub(skip)
+    };
+    crate::limits::check_payload(
+        path,
+        "NRRD `sizes` × `type`",
+        n_voxels as u64,
+        header.scalar.size() as u64,
+        available,
+        compressed,
+    )?;
+    if compressed {
+        let inflated = skip.saturating_add((n_voxels * header.scalar.size()) as u64);
+        crate::limits::check_payload(
+            path,
+            "NRRD `byte skip` + data",
+            inflated,
+            1,
+            data.len() as u64,
+            true,
+        )?;
+    }
     let expected = n_voxels * header.scalar.size();
     let decoded: Cow<'_, [u8]> = match header.encoding {
         Encoding::Gzip if header.byte_skip >= 0 => {
@@ -431,9 +475,9 @@ fn decode_body<'a>(
                     Ok(n) => filled += n,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                     Err(source) => {
-                        return Err(Error::Io {
+                        return Err(Error::Corrupt {
                             path: path.to_path_buf(),
-                            source,
+                            message: format!("gzip data: {source}"),
                         });
                     }
                 }
@@ -442,14 +486,21 @@ fn decode_body<'a>(
             Cow::Owned(out)
         }
         Encoding::Gzip => {
+            // `byte skip: -1`: the data are the last bytes of the inflated stream, whose length is bounded only by
+            // deflate's ratio and the limit.
+            let limit = crate::limits::ReadLimits::current()?.max_bytes;
+            let most = (data.len() as u64)
+                .saturating_mul(crate::limits::MAX_DEFLATE_RATIO)
+                .saturating_add(1024)
+                .min(limit);
             let mut out = Vec::with_capacity(expected);
-            let mut decoder = GzDecoder::new(data);
+            let mut decoder = GzDecoder::new(data).take(most);
             if let Err(source) = decoder.read_to_end(&mut out)
                 && out.len() < expected
             {
-                return Err(Error::Io {
+                return Err(Error::Corrupt {
                     path: path.to_path_buf(),
-                    source,
+                    message: format!("gzip data: {source}"),
                 });
             }
             Cow::Owned(out)
@@ -527,6 +578,8 @@ fn decode_ascii(path: &Path, scalar: ScalarType, data: &[u8], n_voxels: usize) -
     let tokens: Vec<&str> = text
         .split(|c: char| c.is_whitespace() || c == ',')
         .filter(|s| !s.is_empty())
+        // Only the declared values are read; trailing text is ignored (and not collected).
+        .take(n_voxels)
         .collect();
     if tokens.len() < n_voxels {
         return Err(Error::Truncated {
@@ -606,9 +659,16 @@ fn geometry_of(path: &Path, header: &Header) -> Result<([usize; 3], Geometry)> {
         }
     } else if let Some(spacings) = &header.spacings {
         for (axis, s) in spacings.iter().enumerate().take(n_spatial) {
-            if s.is_finite() && *s > 0.0 {
-                geometry.spacing[axis] = *s;
+            if !s.is_finite() || *s <= 0.0 {
+                return Err(header_error(
+                    path,
+                    format!(
+                        "`spacings` of axis {axis} is `{s}`; expected a finite positive spacing (fix the header, or \
+                         give `space directions`)"
+                    ),
+                ));
             }
+            geometry.spacing[axis] = *s;
         }
     }
     if let Some(origin) = &header.origin {
@@ -616,6 +676,11 @@ fn geometry_of(path: &Path, header: &Header) -> Result<([usize; 3], Geometry)> {
             geometry.origin[k] = value * header.space_sign[k];
         }
     }
+    crate::limits::check_geometry(
+        path,
+        "NRRD `space directions`/`spacings`/`space origin`",
+        &geometry,
+    )?;
     Ok((size_xyz, geometry))
 }
 

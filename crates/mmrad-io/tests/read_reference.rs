@@ -120,7 +120,13 @@ fn bad_input_is_a_clear_error() {
     let truncated = dir.join("truncated.nrrd");
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
     let err = read_image(&truncated).unwrap_err();
-    assert!(matches!(err, Error::Truncated { .. } | Error::Io { .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::Truncated { .. } | Error::Io { .. } | Error::Corrupt { .. }
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains("truncated.nrrd"), "{err}");
     // Raw NRRD with too few bytes.
     let raw = dir.join("short.nrrd");

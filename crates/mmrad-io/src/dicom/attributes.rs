@@ -195,6 +195,56 @@ fn floats(obj: &InMemDicomObject, tag: Tag) -> Option<Vec<f64>> {
         .filter(|v| v.iter().all(|x| x.is_finite()))
 }
 
+/// Geometry and rescale attributes that, when present and not empty, must hold enough finite numbers: reading an
+/// unparseable or NaN PixelSpacing as absent would silently put the image on a 1 mm grid.
+const CHECKED_NUMBERS: [(Tag, &str, usize); 6] = [
+    (tags::PIXEL_SPACING, "PixelSpacing (0028,0030)", 2),
+    (tags::IMAGER_PIXEL_SPACING, "ImagerPixelSpacing (0018,1164)", 2),
+    (
+        tags::IMAGE_POSITION_PATIENT,
+        "ImagePositionPatient (0020,0032)",
+        3,
+    ),
+    (
+        tags::IMAGE_ORIENTATION_PATIENT,
+        "ImageOrientationPatient (0020,0037)",
+        6,
+    ),
+    (tags::RESCALE_SLOPE, "RescaleSlope (0028,1053)", 1),
+    (tags::RESCALE_INTERCEPT, "RescaleIntercept (0028,1052)", 1),
+];
+
+fn check_numbers(path: &Path, obj: &InMemDicomObject) -> Result<()> {
+    for (tag, name, n) in CHECKED_NUMBERS {
+        let Some(element) = obj.get(tag) else {
+            continue;
+        };
+        let raw = element.to_str().map(|s| s.to_string()).unwrap_or_default();
+        let shown = raw.trim_matches(|c: char| c.is_whitespace() || c == '\0');
+        if shown.is_empty() && element.to_multi_float64().is_ok_and(|v| v.is_empty()) {
+            continue;
+        }
+        // dicom-core's DS parser refuses some forms Rust parses (`+1`, padded parts): retry part by part.
+        let values = element.to_multi_float64().ok().or_else(|| {
+            shown
+                .split('\\')
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| p.trim().parse::<f64>().ok())
+                .collect::<Option<Vec<f64>>>()
+        });
+        if !values.is_some_and(|v| v.len() >= n && v.iter().take(n).all(|x| x.is_finite())) {
+            let shown: String = shown.chars().take(80).collect();
+            return Err(Error::Dicom {
+                path: path.to_path_buf(),
+                message: format!(
+                    "{name} is `{shown}`; expected {n} finite number(s): fix or remove the attribute"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn float(obj: &InMemDicomObject, tag: Tag) -> Option<f64> {
     floats(obj, tag)?.first().copied()
 }
@@ -293,6 +343,7 @@ impl ImageAttributes {
             shared,
             palette: palette(obj),
         };
+        check_numbers(path, obj)?;
         if attributes.has_pixel_data && (attributes.rows == 0 || attributes.columns == 0) {
             return Err(Error::Dicom {
                 path: path.to_path_buf(),

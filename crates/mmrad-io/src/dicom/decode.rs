@@ -32,6 +32,12 @@ pub(crate) struct StoredPixels {
 }
 
 pub(crate) fn open(path: &Path) -> Result<OpenedFile> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    crate::dicom::scan::check_lengths(path, &bytes)?;
+    drop(bytes);
     let opened =
         std::panic::catch_unwind(|| OpenFileOptions::new().open_file(path)).map_err(|_| Error::Dicom {
             path: path.to_path_buf(),
@@ -50,6 +56,52 @@ pub(crate) fn open(path: &Path) -> Result<OpenedFile> {
 }
 
 impl OpenedFile {
+    /// Checks NumberOfFrames × Rows × Columns × SamplesPerPixel × BitsAllocated before the decoder allocates for it:
+    /// native Pixel Data must hold that many bytes, and the decoded image must fit [`crate::ReadLimits`].
+    fn check_declared_size(&self) -> Result<()> {
+        let attrs = &self.attributes;
+        let what = "NumberOfFrames (0028,0008) × Rows (0028,0010) × Columns (0028,0011) × SamplesPerPixel (0028,0002)";
+        let voxels = crate::limits::declared_product(
+            &self.path,
+            what,
+            &[
+                u64::from(attrs.frames),
+                u64::from(attrs.rows),
+                u64::from(attrs.columns),
+                u64::from(attrs.samples_per_pixel.max(1)),
+            ],
+        )?;
+        let native_bytes = self
+            .object
+            .get(dicom_dictionary_std::tags::PIXEL_DATA)
+            .and_then(|e| e.value().primitive())
+            .map(|p| p.calculate_byte_len() as u64);
+        match native_bytes {
+            Some(available) => {
+                let bits = u64::from(attrs.bits_allocated);
+                // 1-bit data is packed: eight samples per byte.
+                let (n, word) = if bits == 1 {
+                    (voxels.div_ceil(8), 1)
+                } else {
+                    (voxels, bits / 8)
+                };
+                crate::limits::check_payload(&self.path, what, n, word, available, false)?;
+                // Packed 1-bit data still decodes to one byte per sample.
+                crate::limits::ReadLimits::current()?.check(
+                    &self.path,
+                    what,
+                    crate::limits::declared_product(&self.path, what, &[voxels, 8])?,
+                )
+            }
+            // Encapsulated (compressed) data: codecs reach any ratio on a constant image, so only the limit applies.
+            None => crate::limits::ReadLimits::current()?.check(
+                &self.path,
+                what,
+                crate::limits::declared_product(&self.path, what, &[voxels, 8])?,
+            ),
+        }
+    }
+
     fn error(&self, message: impl Into<String>) -> Error {
         Error::Dicom {
             path: self.path.clone(),
@@ -76,6 +128,7 @@ impl OpenedFile {
                 "unsupported BitsAllocated `{bits_allocated}`; expected 1, 8, 16 or 32"
             )));
         }
+        self.check_declared_size()?;
         let bits_stored = if attrs.bits_stored == 0 || attrs.bits_stored > bits_allocated {
             bits_allocated
         } else {

@@ -26,6 +26,7 @@
 mod attributes;
 mod decode;
 pub mod rtstruct;
+mod scan;
 pub mod seg;
 mod series;
 pub mod write;

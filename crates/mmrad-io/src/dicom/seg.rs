@@ -344,6 +344,20 @@ fn frame_layout(opened: &OpenedFile, segments: &[SegmentInfo]) -> Result<Vec<Fra
                     ),
                 )
             })?;
+        if !segments.is_empty() && !segments.iter().any(|s| s.number == segment) {
+            return Err(seg_error(
+                path,
+                format!(
+                    "frame {k} references segment {segment} (ReferencedSegmentNumber (0062,000B)), which the \
+                     SegmentSequence (0062,0002) does not define (segments: {}); the SEG is corrupt: export it again",
+                    segments
+                        .iter()
+                        .map(|s| s.number.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
         let position = geometry.position.ok_or_else(|| {
             seg_error(
                 path,
@@ -568,6 +582,14 @@ fn own_grid(opened: &OpenedFile, frames: &[FrameInfo]) -> Result<Target> {
             ),
         ));
     }
+    // The grid is a label map of 8-byte labels.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let voxels = extent.iter().product::<f64>() as u64;
+    crate::limits::ReadLimits::current()?.check(
+        path,
+        "the SEG's own grid (frame positions × Rows × Columns, 8-byte labels)",
+        voxels.saturating_mul(8),
+    )?;
     let origin = {
         let mut p = first.position;
         for axis in 0..3 {

@@ -41,11 +41,36 @@ pub fn read_dicom_series(path: &Path) -> Result<Volume> {
 pub fn read_dicom(path: &Path, options: &DicomReadOptions) -> Result<DicomImage> {
     let (files, skipped) = open_files(path)?;
     let files = select_series(path, files, options)?;
+    check_series_size(path, &files)?;
     let decoded: Vec<Result<StoredPixels>> = files.par_iter().map(OpenedFile::decode).collect();
     let decoded: Vec<StoredPixels> = decoded.into_iter().collect::<Result<_>>()?;
     let mut image = assemble(path, &files, &decoded, options)?;
     image.skipped = skipped;
     Ok(image)
+}
+
+/// Checks the decoded size of the whole series (every file is checked on its own when decoded, but a folder of many
+/// files could still exceed [`crate::ReadLimits`] together) before any file is decoded.
+fn check_series_size(path: &Path, files: &[OpenedFile]) -> Result<()> {
+    let what = "NumberOfFrames (0028,0008) × Rows (0028,0010) × Columns (0028,0011) × SamplesPerPixel (0028,0002) over \
+                the series (8-byte voxels)";
+    let mut total = 0_u64;
+    for file in files {
+        let a = &file.attributes;
+        let bytes = crate::limits::declared_product(
+            path,
+            what,
+            &[
+                u64::from(a.frames),
+                u64::from(a.rows),
+                u64::from(a.columns),
+                u64::from(a.samples_per_pixel.max(1)),
+                8,
+            ],
+        )?;
+        total = total.saturating_add(bytes);
+    }
+    crate::limits::ReadLimits::current()?.check(path, what, total)
 }
 
 /// What `mmrad dicom info` reports about a file or folder: one entry per series, and the skipped files.
@@ -406,6 +431,22 @@ fn assemble(
     // In-plane spacing ([row spacing, column spacing] in DICOM order).
     // A zero spacing (seen in exported radiographs) counts as absent.
     let positive = |s: &[f64; 2]| s[0] > 0.0 && s[1] > 0.0;
+    // A negative or non-finite spacing is not an export habit but a corrupt header.
+    for (name, value) in [
+        ("PixelSpacing (0028,0030)", slice0.attrs.pixel_spacing),
+        ("ImagerPixelSpacing (0018,1164)", first_attrs.imager_pixel_spacing),
+    ] {
+        if let Some(s) = value
+            && s.iter().any(|v| !v.is_finite() || *v < 0.0)
+        {
+            return Err(geometry_error(
+                path,
+                format!(
+                    "{name} is {s:?}; expected two finite, non-negative values (fix or remove the attribute)"
+                ),
+            ));
+        }
+    }
     let (pixel_spacing, spacing_source) = if let Some(s) = slice0.attrs.pixel_spacing.filter(positive) {
         (s, PixelSpacingSource::PixelSpacing)
     } else if let Some(s) = first_attrs.imager_pixel_spacing.filter(positive) {
@@ -511,6 +552,11 @@ fn assemble(
         ],
         ndim: 3,
     };
+    crate::limits::check_geometry(
+        path,
+        "PixelSpacing (0028,0030) / ImagePositionPatient (0020,0032) / ImageOrientationPatient (0020,0037)",
+        &geometry,
+    )?;
     let photometric = decoded.first().map(|d| d.photometric.clone()).unwrap_or_default();
     let colour = decoded
         .first()
