@@ -235,6 +235,23 @@ fn drop_uninformative(table: &FeatureTable, table_name: &str) -> Result<(Feature
     Ok((table.select_columns(&keep), dropped))
 }
 
+/// The first line of a CSV/Parquet reader's message, at most 200 characters: polars appends advice about its own
+/// options ("Consider setting 'truncate_ragged_lines=true'") and may quote whole rows of the file.
+pub(crate) fn short_reader_message(message: &str) -> String {
+    const MAX_CHARS: usize = 200;
+    let first = message
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    if first.chars().count() > MAX_CHARS {
+        let cut: String = first.chars().take(MAX_CHARS).collect();
+        format!("{cut}…")
+    } else {
+        first.to_owned()
+    }
+}
+
 /// One cell of a table read from disk.
 pub(crate) enum Cell {
     Value(f64),
@@ -253,7 +270,7 @@ impl RawTable {
     pub(crate) fn read(path: &Path) -> Result<RawTable> {
         let err = |message: String| Error::ReadTable {
             path: path.to_owned(),
-            message,
+            message: short_reader_message(&message),
         };
         let lower = path.to_string_lossy().to_ascii_lowercase();
         let frame = if lower.ends_with(".parquet") {
@@ -274,6 +291,14 @@ impl RawTable {
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // polars renames a repeated header name to `<name>_duplicated_<k>`; two columns with one name are ambiguous.
+        for name in frame.get_column_names() {
+            if let Some((base, _)) = name.rsplit_once("_duplicated_") {
+                if frame.get_column_names().iter().any(|n| n.as_str() == base) {
+                    return Err(err(format!("the header names column `{base}` twice")));
+                }
+            }
+        }
         Ok(RawTable {
             label,
             names: frame.get_column_names().iter().map(|n| n.to_string()).collect(),
@@ -315,7 +340,9 @@ impl RawTable {
                             Cell::Missing
                         } else {
                             match trimmed.parse::<f64>() {
-                                Ok(value) => Cell::Value(value),
+                                // `inf` read as text is as unusable as `inf` read as a number (missing).
+                                Ok(value) if value.is_finite() => Cell::Value(value),
+                                Ok(_) => Cell::Missing,
                                 Err(_) => Cell::Text(s),
                             }
                         }
