@@ -115,6 +115,16 @@ pub fn parse(text: &str, base_dir: &Path) -> Result<Plan> {
 pub(crate) fn syntax_error(err: &serde_yaml::Error, prefix: &str) -> Error {
     let location = err.location();
     let message = err.to_string();
+    if location.is_none() && message.contains("more than one document") {
+        // The parser gives no position for this one; it is about the whole file, which starts at 1:1.
+        return Error::Syntax {
+            message: format!(
+                "{prefix}the file is not one YAML document; check the indentation of the top-level keys and remove any `---` line"
+            ),
+            line: Some(1),
+            column: Some(1),
+        };
+    }
     let message = if location.is_some() {
         strip_line_column(&message)
     } else {

@@ -252,6 +252,36 @@ pub(crate) fn short_reader_message(message: &str) -> String {
     }
 }
 
+thread_local! {
+    /// Set while this thread reads a Parquet file inside `catch_unwind`: the panic hook stays silent then.
+    static CONTAINING_PANIC: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Reads a Parquet file; a panic of the reader is turned into an error.
+///
+/// polars' Parquet reader trusts the lengths written in the file and panics on some damaged files (an out-of-bounds
+/// page, found by the mutation tests in `tests/mutated_tables.rs`). The panic is contained here, and a panic hook
+/// installed once keeps it off stderr on this thread only; panics anywhere else print as before.
+fn read_parquet_contained(file: std::fs::File) -> std::result::Result<DataFrame, String> {
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CONTAINING_PANIC.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    CONTAINING_PANIC.with(|flag| flag.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ParquetReader::new(file).finish()));
+    CONTAINING_PANIC.with(|flag| flag.set(false));
+    match result {
+        Ok(Ok(frame)) => Ok(frame),
+        Ok(Err(e)) => Err(short_reader_message(&e.to_string())),
+        Err(_) => Err("damaged Parquet file: a page or column chunk lies outside the file".to_owned()),
+    }
+}
+
 /// One cell of a table read from disk.
 pub(crate) enum Cell {
     Value(f64),
@@ -275,9 +305,7 @@ impl RawTable {
         let lower = path.to_string_lossy().to_ascii_lowercase();
         let frame = if lower.ends_with(".parquet") {
             let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
-            ParquetReader::new(file)
-                .finish()
-                .map_err(|e| err(e.to_string()))?
+            read_parquet_contained(file).map_err(err)?
         } else {
             CsvReadOptions::default()
                 .with_has_header(true)
@@ -293,10 +321,10 @@ impl RawTable {
             .unwrap_or_default();
         // polars renames a repeated header name to `<name>_duplicated_<k>`; two columns with one name are ambiguous.
         for name in frame.get_column_names() {
-            if let Some((base, _)) = name.rsplit_once("_duplicated_") {
-                if frame.get_column_names().iter().any(|n| n.as_str() == base) {
-                    return Err(err(format!("the header names column `{base}` twice")));
-                }
+            if let Some((base, _)) = name.rsplit_once("_duplicated_")
+                && frame.get_column_names().iter().any(|n| n.as_str() == base)
+            {
+                return Err(err(format!("the header names column `{base}` twice")));
             }
         }
         Ok(RawTable {
