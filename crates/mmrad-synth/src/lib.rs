@@ -181,7 +181,7 @@ pub fn liang2025_features(params: &Liang2025Params) -> Result<SyntheticCohort> {
 }
 
 /// The largest cohort a generator writes.
-pub const MAX_PATIENTS: usize = 10_000;
+pub const MAX_PATIENTS: usize = 100_000;
 
 /// Steps 1–3 of the model (clinical covariates, latent factor, outcome), shared by the feature-level and the image-level
 /// cohorts.
@@ -194,7 +194,7 @@ pub(crate) fn base_cohort(params: &Liang2025Params) -> Result<BaseCohort> {
             reason: "at least 4 patients".into(),
         });
     }
-    // The feature tables hold about 4000 values per patient; a bound keeps a typo from exhausting memory.
+    // The feature tables hold about 400 values per patient; a bound keeps a typo from exhausting memory.
     if n > MAX_PATIENTS {
         return Err(Error::InvalidParameter {
             name: "n",
