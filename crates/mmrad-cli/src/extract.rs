@@ -68,17 +68,22 @@ pub enum Mode {
 
 /// Runs `mmrad extract`, printing errors as `error:` / `  -->` / `  help:`.
 pub fn run(args: &ExtractArgs) -> ExitCode {
-    match run_inner(args) {
+    let params = match params(args) {
+        Ok(params) => params,
+        Err(failure) => return failure.report(),
+    };
+    let code = match run_with(args, &params) {
         Ok(code) => code,
         Err(failure) => failure.report(),
-    }
-}
-
-fn run_inner(args: &ExtractArgs) -> Result<ExitCode, Failure> {
-    let params = params(args)?;
+    };
+    // After the outcome, so that an error is the first line of stderr, as for every command.
     for note in &params.notes {
         eprintln!("note: {note}");
     }
+    code
+}
+
+fn run_with(args: &ExtractArgs, params: &ExtractionParams) -> Result<ExitCode, Failure> {
     let options = BatchOptions {
         threads: args.jobs.max(1),
         fail_fast: args.fail_fast,
@@ -87,7 +92,7 @@ fn run_inner(args: &ExtractArgs) -> Result<ExitCode, Failure> {
     if let Some(batch) = &args.batch {
         let input = read_batch(batch)
             .map_err(|e| Failure::from_table_tool(e, "extract").at(batch.display().to_string()))?;
-        let output = extract_batch(&input, &params, &options)?;
+        let output = extract_batch(&input, params, &options)?;
         emit(&output, args.out.as_deref(), false)?;
         report(&output, input.cases.len())
     } else {
@@ -97,7 +102,7 @@ fn run_inner(args: &ExtractArgs) -> Result<ExitCode, Failure> {
         let input = BatchInput::single(image, mask);
         let output = extract_batch(
             &input,
-            &params,
+            params,
             &BatchOptions {
                 progress: false,
                 ..options
