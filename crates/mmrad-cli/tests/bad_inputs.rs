@@ -39,9 +39,13 @@ fn every_bad_input_fails_cleanly() {
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()));
     let groups = group_dirs(&root);
     assert!(!groups.is_empty(), "no group folder under {}", root.display());
-    let mut failures = Vec::new();
+    let mut failures: Vec<String> = groups
+        .iter()
+        .filter(|group| !group.join("cases.tsv").is_file())
+        .map(|group| format!("{}: a group folder without `cases.tsv`", group.display()))
+        .collect();
     let mut n_cases = 0;
-    for group in &groups {
+    for group in groups.iter().filter(|group| group.join("cases.tsv").is_file()) {
         let name = group
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -112,7 +116,7 @@ fn group_dirs(root: &Path) -> Vec<PathBuf> {
     let mut groups: Vec<PathBuf> = std::fs::read_dir(root)
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.join("cases.tsv").is_file())
+        .filter(|path| path.is_dir())
         .collect();
     groups.sort();
     groups
