@@ -3,8 +3,9 @@
 //!
 //! `cases.tsv` holds one case per line, TAB-separated: `id`, the expected exit code (non-zero), a text the standard
 //! error must contain, then the arguments. In the arguments `{dir}` is the absolute path of the group's folder and
-//! `{out}` a fresh empty scratch folder (`{dir}` also in the text to find); lines starting with `#` are comments. The binary runs with the group's
-//! folder as working directory (manifests of `study check` name their files relative to it).
+//! `{out}` a fresh empty scratch folder (`{dir}` also in the text to find); lines starting with `#` are comments.
+//! The binary runs with the group's folder as working directory (manifests of `study check` name their files
+//! relative to it).
 //!
 //! Exit codes: 1 bad input or failed run, 2 usage (clap), 3 an `expected:` check missed, 4 `study check` did not
 //! reproduce; 101 (a Rust panic) is never accepted. Every file of a group folder must be used by some case, directly
