@@ -88,16 +88,17 @@ impl Failure {
 pub fn run(args: &ConvertArgs) -> ExitCode {
     match convert(args) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
-            eprintln!("error: {}", failure.message);
-            if let Some(location) = failure.location {
-                eprintln!("  --> {location}");
-            }
-            if let Some(help) = failure.help {
-                eprintln!("  help: {help}");
-            }
-            ExitCode::from(if failure.usage { 2 } else { 1 })
+        Err(failure) => crate::error::UserError {
+            message: failure.message,
+            location: failure.location,
+            help: failure.help,
+            exit: if failure.usage {
+                crate::error::EXIT_USAGE
+            } else {
+                crate::error::EXIT_BAD_INPUT
+            },
         }
+        .report(),
     }
 }
 

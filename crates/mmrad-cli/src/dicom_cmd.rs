@@ -27,6 +27,8 @@ use mmrad_io::dicom::{
 };
 use serde_json::{Value, json};
 
+use crate::error::UserError;
+
 /// Subcommands of `mmrad dicom`.
 #[derive(Debug, clap::Subcommand)]
 pub enum DicomCommand {
@@ -82,17 +84,21 @@ fn read(args: &ReadArgs) -> ExitCode {
     let image = match read_dicom(&args.path, &options) {
         Ok(image) => image,
         Err(e) => {
-            eprintln!("error: {e}");
-            eprintln!("  help: `mmrad dicom info PATH` lists the series and what each file holds");
-            return ExitCode::from(1);
+            return UserError::new(e.to_string())
+                .at(args.path.display().to_string())
+                .help(Some(
+                    "`mmrad dicom info PATH` lists the series and what each file holds".into(),
+                ))
+                .report();
         }
     };
     let mut seconds = Vec::with_capacity(args.repeat);
     for _ in 0..args.repeat {
         let started = Instant::now();
         if let Err(e) = read_dicom(&args.path, &options) {
-            eprintln!("error: {e}");
-            return ExitCode::from(1);
+            return UserError::new(e.to_string())
+                .at(args.path.display().to_string())
+                .report();
         }
         seconds.push(started.elapsed().as_secs_f64());
     }
@@ -142,11 +148,13 @@ fn info(args: &InfoArgs) -> ExitCode {
     let info = match dicom_series_info(&args.path, &options) {
         Ok(info) => info,
         Err(e) => {
-            eprintln!("error: {e}");
-            eprintln!(
-                "  help: give a DICOM file (with `DICM` at byte 128) or a folder holding DICOM image files"
-            );
-            return ExitCode::from(1);
+            return UserError::new(e.to_string())
+                .at(args.path.display().to_string())
+                .help(Some(
+                    "give a DICOM file (with `DICM` at byte 128) or a folder holding DICOM image files"
+                        .into(),
+                ))
+                .report();
         }
     };
     if args.json {

@@ -16,6 +16,8 @@ use mmrad_protocol::params_file::{ExtractionParams, load_params, parse_params};
 use mmrad_study::extract_batch::{BatchInput, BatchOptions, BatchOutput, extract_batch, read_batch};
 use mmrad_study::output::csv_field;
 
+use crate::error::UserError as Failure;
+
 /// Arguments of `mmrad extract`.
 #[derive(Debug, clap::Args)]
 #[command(group = clap::ArgGroup::new("input").required(true).args(["image", "batch"]))]
@@ -79,65 +81,31 @@ pub enum Compat {
 
 /// Runs `mmrad extract`, printing errors as `error:` / `  -->` / `  help:`.
 pub fn run(args: &ExtractArgs) -> ExitCode {
-    match run_inner(args) {
+    let params = match params(args) {
+        Ok(params) => params,
+        Err(failure) => return failure.report(),
+    };
+    let code = match run_with(args, &params) {
         Ok(code) => code,
-        Err(failure) => {
-            eprintln!("error: {}", failure.message);
-            if let Some(location) = failure.location {
-                eprintln!("  --> {location}");
-            }
-            if let Some(help) = failure.help {
-                eprintln!("  help: {help}");
-            }
-            ExitCode::from(1)
-        }
-    }
-}
-
-struct Failure {
-    message: String,
-    location: Option<String>,
-    help: Option<String>,
-}
-
-impl Failure {
-    fn new(message: impl Into<String>) -> Failure {
-        Failure {
-            message: message.into(),
-            location: None,
-            help: None,
-        }
-    }
-
-    fn at(mut self, location: impl Into<String>) -> Failure {
-        self.location = Some(location.into());
-        self
-    }
-}
-
-impl From<mmrad_study::Error> for Failure {
-    fn from(error: mmrad_study::Error) -> Failure {
-        Failure {
-            message: error.to_string(),
-            location: None,
-            help: error.help(),
-        }
-    }
-}
-
-fn run_inner(args: &ExtractArgs) -> Result<ExitCode, Failure> {
-    let params = params(args)?;
+        Err(failure) => failure.report(),
+    };
+    // After the outcome, so that an error is the first line of stderr, as for every command.
     for note in &params.notes {
         eprintln!("note: {note}");
     }
+    code
+}
+
+fn run_with(args: &ExtractArgs, params: &ExtractionParams) -> Result<ExitCode, Failure> {
     let options = BatchOptions {
         threads: args.jobs.max(1),
         fail_fast: args.fail_fast,
         progress: !args.quiet,
     };
     if let Some(batch) = &args.batch {
-        let input = read_batch(batch).map_err(|e| Failure::from(e).at(batch.display().to_string()))?;
-        let output = extract_batch(&input, &params, &options)?;
+        let input = read_batch(batch)
+            .map_err(|e| Failure::from_table_tool(e, "extract").at(batch.display().to_string()))?;
+        let output = extract_batch(&input, params, &options)?;
         emit(&output, args.out.as_deref(), false)?;
         report(&output, input.cases.len())
     } else {
@@ -147,7 +115,7 @@ fn run_inner(args: &ExtractArgs) -> Result<ExitCode, Failure> {
         let input = BatchInput::single(image, mask);
         let output = extract_batch(
             &input,
-            &params,
+            params,
             &BatchOptions {
                 progress: false,
                 ..options
@@ -200,11 +168,7 @@ fn params(args: &ExtractArgs) -> Result<ExtractionParams, Failure> {
         let help = error
             .help()
             .filter(|h| !h.is_empty() && !h.starts_with("compare with `studies/"));
-        Failure {
-            message,
-            location: Some(location),
-            help: help.map(str::to_owned),
-        }
+        Failure::new(message).at(location).help(help.map(str::to_owned))
     })
 }
 

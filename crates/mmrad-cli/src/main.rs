@@ -3,6 +3,7 @@
 
 mod convert;
 mod dicom_cmd;
+mod error;
 mod extract;
 
 use std::path::{Path, PathBuf};
@@ -10,9 +11,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::error::{EXIT_EXPECTATION_MISSED, EXIT_NOT_REPRODUCED, UserError};
+
 /// Radiomics from medical images to a published-quality study.
 #[derive(Debug, Parser)]
 #[command(name = "mmrad", version, about)]
+// A missing subcommand is a usage error (`error: ...`, exit 2) like any other, not a help page.
+#[command(arg_required_else_help = false)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -21,6 +26,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run or inspect a study protocol.
+    #[command(arg_required_else_help = false)]
     Study {
         #[command(subcommand)]
         command: StudyCommand,
@@ -36,6 +42,7 @@ enum Command {
     /// Convert a DICOM series to NRRD/NIfTI, or a DICOM SEG / RTSTRUCT to a label map on the image grid.
     Convert(convert::ConvertArgs),
     /// Inspect DICOM files and series (no patient-identifying data is printed).
+    #[command(arg_required_else_help = false)]
     Dicom {
         #[command(subcommand)]
         command: dicom_cmd::DicomCommand,
@@ -172,45 +179,6 @@ struct SynthArgs {
     seed: u64,
 }
 
-/// An error for the user: what, where, and what to do.
-#[derive(Debug)]
-struct UserError {
-    message: String,
-    location: Option<String>,
-    help: Option<String>,
-}
-
-impl UserError {
-    fn new(message: impl Into<String>) -> UserError {
-        UserError {
-            message: message.into(),
-            location: None,
-            help: None,
-        }
-    }
-    fn at(mut self, location: impl Into<String>) -> UserError {
-        self.location = Some(location.into());
-        self
-    }
-    fn help(mut self, help: Option<String>) -> UserError {
-        self.help = help;
-        self
-    }
-}
-
-impl From<mmrad_study::Error> for UserError {
-    fn from(e: mmrad_study::Error) -> Self {
-        let help = e.help();
-        UserError::new(e.to_string()).help(help)
-    }
-}
-
-impl From<anyhow::Error> for UserError {
-    fn from(e: anyhow::Error) -> Self {
-        UserError::new(format!("{e:#}"))
-    }
-}
-
 fn main() -> ExitCode {
     quiet_on_closed_stdout();
     let cli = match Cli::try_parse() {
@@ -222,16 +190,7 @@ fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {}", e.message);
-            if let Some(location) = e.location {
-                eprintln!("  --> {location}");
-            }
-            if let Some(help) = e.help {
-                eprintln!("  help: {help}");
-            }
-            ExitCode::from(1)
-        }
+        Err(e) => e.report(),
     }
 }
 
@@ -317,7 +276,7 @@ fn study_ablate(
     no_cache: bool,
 ) -> Result<ExitCode, UserError> {
     let plan = mmrad_protocol::load(protocol).map_err(|e| protocol_error(protocol, &e))?;
-    let at = |e: mmrad_study::Error| UserError::from(e).at(protocol.display().to_string());
+    let at = |e: mmrad_study::Error| UserError::from(e).or_at(protocol.display().to_string());
     let threads = threads_of(jobs);
     let cohort = mmrad_study::cohort::load_with_cache(&plan, threads, !no_cache).map_err(at)?;
     let ablation = mmrad_study::ablate::ablate(&plan, &cohort, threads).map_err(at)?;
@@ -331,9 +290,6 @@ fn study_ablate(
     println!("outputs in `{}`", out_dir.display());
     Ok(ExitCode::SUCCESS)
 }
-
-/// Exit code of `mmrad study check` when an output differs from the manifest.
-const EXIT_NOT_REPRODUCED: u8 = 4;
 
 fn study_check(
     manifest: &Path,
@@ -353,7 +309,7 @@ fn study_check(
         keep,
     };
     let report = mmrad_study::repro::check(manifest, &options)
-        .map_err(|e| UserError::from(e).at(manifest.display().to_string()))?;
+        .map_err(|e| UserError::from(e).or_at(manifest.display().to_string()))?;
     print!("{}", report.text());
     if report.reproduced() {
         Ok(ExitCode::SUCCESS)
@@ -403,8 +359,13 @@ fn study_run(
 ) -> Result<ExitCode, UserError> {
     let mut plan = mmrad_protocol::load(protocol).map_err(|e| protocol_error(protocol, &e))?;
     if !only_modalities.is_empty() {
-        plan = mmrad_study::ablate::only_modalities(&plan, only_modalities)
-            .map_err(|e| UserError::from(e).at(protocol.display().to_string()))?;
+        plan = mmrad_study::ablate::only_modalities(&plan, only_modalities).map_err(|e| {
+            UserError::usage(e.to_string())
+                .at(format!("{}: modalities", protocol.display()))
+                .help(Some(
+                    "name modalities declared under `modalities`, e.g. `--only-modalities CT,MR`".into(),
+                ))
+        })?;
     }
     let protocol_bytes = std::fs::read(protocol)
         .map_err(|e| UserError::new(format!("cannot read `{}`: {e}", protocol.display())))?;
@@ -419,7 +380,7 @@ fn study_run(
         no_cache,
     };
     let summary = mmrad_study::run_study(&plan, &options)
-        .map_err(|e| UserError::from(e).at(protocol.display().to_string()))?;
+        .map_err(|e| UserError::from(e).or_at(protocol.display().to_string()))?;
     print!("{}", mmrad_study::report::metrics_text(&summary));
     println!();
     print!("{}", mmrad_study::report::calibration_text(&summary));
@@ -445,7 +406,7 @@ fn study_run(
         eprintln!(
             "  help: compare `metrics.csv` with the bounds; change the protocol or the bounds deliberately"
         );
-        Ok(ExitCode::from(3))
+        Ok(ExitCode::from(EXIT_EXPECTATION_MISSED))
     }
 }
 
@@ -461,12 +422,12 @@ fn write_or_print(path: Option<&Path>, text: &str) -> Result<(), UserError> {
 
 fn eval(args: &EvalArgs) -> Result<ExitCode, UserError> {
     let out = mmrad_study::tools::eval_file(&args.predictions, &args.outcome, &args.scores, args.groups)
-        .map_err(|e| UserError::from(e).at(args.predictions.display().to_string()))?;
+        .map_err(|e| UserError::from_table_tool(e, "eval").or_at(args.predictions.display().to_string()))?;
     write_or_print(args.output.as_deref(), &out.metrics_csv)?;
     if let Some(pairs) = &args.pairs_out {
         if args.scores.len() < 2 {
             return Err(
-                UserError::new("`--pairs-out` needs at least two `--score` columns")
+                UserError::usage("`--pairs-out` needs at least two `--score` columns")
                     .help(Some("add a second `--score COL`, or drop `--pairs-out`".into())),
             );
         }
@@ -487,7 +448,7 @@ fn lasso(args: &LassoArgs) -> Result<ExitCode, UserError> {
         seed: args.seed,
     };
     let out = mmrad_study::tools::lasso_file(&args.table, &options)
-        .map_err(|e| UserError::from(e).at(args.table.display().to_string()))?;
+        .map_err(|e| UserError::from_table_tool(e, "lasso").or_at(args.table.display().to_string()))?;
     if let Some(min) = out.lambda_min {
         println!("lambda.min = {min}");
     }

@@ -47,6 +47,7 @@ impl Error {
     pub fn help(&self) -> Option<&str> {
         match self {
             Error::Invalid { help, .. } if !help.is_empty() => Some(help),
+            Error::Read { .. } => Some("check the path; a protocol is a UTF-8 YAML text file"),
             Error::Syntax { .. } => Some(
                 "compare with `studies/liang2025.yaml`; every key is documented in mmrad-protocol's `dto` module",
             ),
@@ -105,21 +106,49 @@ pub fn load(path: &Path) -> Result<Plan> {
 /// # Errors
 /// [`Error::Syntax`] or [`Error::Invalid`].
 pub fn parse(text: &str, base_dir: &Path) -> Result<Plan> {
-    let dto: dto::ProtocolDto = serde_yaml::from_str(text).map_err(|err| {
-        let location = err.location();
-        let message = err.to_string();
-        // serde_norway appends " at line L column C"; keep the message short, the location is reported separately.
-        let message = match message.rfind(" at line ") {
-            Some(idx) if location.is_some() => message[..idx].to_owned(),
-            _ => message,
-        };
-        Error::Syntax {
-            message,
-            line: location.as_ref().map(|l| l.line()),
-            column: location.as_ref().map(|l| l.column()),
-        }
-    })?;
+    let dto: dto::ProtocolDto = serde_yaml::from_str(text).map_err(|err| syntax_error(&err, ""))?;
     validate::validate(dto, base_dir)
+}
+
+/// A YAML error as [`Error::Syntax`]; the " at line L column C" the parser writes into its message (at the end or
+/// before ", while parsing ...") is removed because the location is reported on its own line.
+pub(crate) fn syntax_error(err: &serde_yaml::Error, prefix: &str) -> Error {
+    let location = err.location();
+    let message = err.to_string();
+    if location.is_none() && message.contains("more than one document") {
+        // The parser gives no position for this one; it is about the whole file, which starts at 1:1.
+        return Error::Syntax {
+            message: format!(
+                "{prefix}the file is not one YAML document; check the indentation of the top-level keys and remove any `---` line"
+            ),
+            line: Some(1),
+            column: Some(1),
+        };
+    }
+    let message = if location.is_some() {
+        strip_line_column(&message)
+    } else {
+        message
+    };
+    Error::Syntax {
+        message: format!("{prefix}{message}"),
+        line: location.as_ref().map(|l| l.line()),
+        column: location.as_ref().map(|l| l.column()),
+    }
+}
+
+/// `message` without its first " at line L column C".
+fn strip_line_column(message: &str) -> String {
+    let Some(start) = message.find(" at line ") else {
+        return message.to_owned();
+    };
+    let rest = &message[start + " at line ".len()..];
+    let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    let Some(rest) = rest.strip_prefix(" column ") else {
+        return message.to_owned();
+    };
+    let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    format!("{}{rest}", &message[..start])
 }
 
 #[cfg(test)]

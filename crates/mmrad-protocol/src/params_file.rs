@@ -102,19 +102,8 @@ pub fn load_params(path: &Path, overrides: &[String]) -> Result<ExtractionParams
 /// valid keys), a value of the wrong type or out of range, a duplicate key, an image type other than `Original`, an
 /// unknown feature class or feature, a malformed override, or settings [`ExtractionSettings::check`] rejects.
 pub fn parse_params(text: &str, overrides: &[String]) -> Result<ExtractionParams> {
-    let root: Node = serde_yaml::from_str(text).map_err(|err| {
-        let location = err.location();
-        let message = err.to_string();
-        let message = match message.rfind(" at line ") {
-            Some(idx) if location.is_some() => message.get(..idx).unwrap_or(&message).to_owned(),
-            _ => message,
-        };
-        Error::Syntax {
-            message: format!("parameter file: {message}"),
-            line: location.as_ref().map(|l| l.line()),
-            column: location.as_ref().map(|l| l.column()),
-        }
-    })?;
+    let root: Node =
+        serde_yaml::from_str(text).map_err(|err| crate::syntax_error(&err, "parameter file: "))?;
     let root = match root {
         Node::Null => Vec::new(),
         Node::Map(entries) => entries,

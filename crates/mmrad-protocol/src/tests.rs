@@ -466,3 +466,25 @@ fn leakage_defaults_to_none_and_deliberate_is_a_switch() {
         "unknown leakage mode `deliberat`; known: none, deliberate | did you mean `deliberate`?",
     );
 }
+
+#[test]
+fn syntax_messages_leave_the_position_to_the_location() {
+    assert_eq!(
+        crate::strip_line_column(
+            "did not find expected ',' at line 11 column 1, while parsing a flow mapping"
+        ),
+        "did not find expected ',', while parsing a flow mapping"
+    );
+    assert_eq!(
+        crate::strip_line_column("missing field `name`"),
+        "missing field `name`"
+    );
+    let err = crate::parse("version: 1\nname: [x\n", std::path::Path::new(".")).unwrap_err();
+    assert!(!err.to_string().contains(" at line "), "{err}");
+    assert!(err.location().is_some(), "{err:?}");
+    // The parser locates no "more than one document" error; it is about the whole file.
+    let text = "  Original: {}\nfeatureClass:\n  firstorder:\nsetting:\n  binWidth: 25\n";
+    let err = crate::params_file::parse_params(text, &[]).unwrap_err();
+    assert_eq!(err.location(), Some((1, 1)), "{err:?}");
+    assert!(err.to_string().contains("not one YAML document"), "{err}");
+}

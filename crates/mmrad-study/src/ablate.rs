@@ -258,10 +258,18 @@ pub fn ablate(plan: &Plan, cohort: &Cohort, threads: usize) -> Result<Ablation> 
         let (auc_diff, delong_p) = if reference == v {
             (f64::NAN, f64::NAN)
         } else {
-            let paired =
-                mmrad_evaluation::delong_paired(&case_means[v], &case_means[reference], &cohort.y)
-                    .map_err(|e| fit_error(format!("paired DeLong test of ablation subset {name}"), e))?;
-            (paired.diff, paired.p)
+            match mmrad_evaluation::delong_paired(&case_means[v], &case_means[reference], &cohort.y) {
+                Ok(paired) => (paired.diff, paired.p),
+                // A subset that ranks every case as the full model does has no paired test: its row is kept
+                // without a difference or p value instead of aborting the whole ablation.
+                Err(mmrad_evaluation::Error::Undefined { .. }) => (f64::NAN, f64::NAN),
+                Err(e) => {
+                    return Err(fit_error(
+                        format!("paired DeLong test of ablation subset {name}"),
+                        e,
+                    ));
+                }
+            }
         };
         rows.push(AblationRow {
             modalities: name,

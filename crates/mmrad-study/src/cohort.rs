@@ -235,6 +235,54 @@ fn drop_uninformative(table: &FeatureTable, table_name: &str) -> Result<(Feature
     Ok((table.select_columns(&keep), dropped))
 }
 
+/// The first line of a CSV/Parquet reader's message, at most 200 characters: polars appends advice about its own
+/// options ("Consider setting 'truncate_ragged_lines=true'") and may quote whole rows of the file.
+pub(crate) fn short_reader_message(message: &str) -> String {
+    const MAX_CHARS: usize = 200;
+    let first = message
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    if first.chars().count() > MAX_CHARS {
+        let cut: String = first.chars().take(MAX_CHARS).collect();
+        format!("{cut}…")
+    } else {
+        first.to_owned()
+    }
+}
+
+/// The number of Parquet reads in progress inside `catch_unwind`; the panic hook stays silent while it is not zero.
+static CONTAINED_READS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Reads a Parquet file; a panic of the reader is turned into an error.
+///
+/// polars' Parquet reader trusts the offsets and lengths written in the file and panics on some damaged files (found
+/// by the mutation tests in `tests/mutated_tables.rs`), on this thread or on one of its worker threads. The panic is
+/// contained here, and a panic hook installed once keeps panic messages off stderr while such a read is in progress
+/// (the worker threads are polars', so a thread-local flag would not reach them). A genuine panic elsewhere during
+/// that time still fails its own thread or process with the usual exit code; only its message is lost.
+fn read_parquet_contained(file: std::fs::File) -> std::result::Result<DataFrame, String> {
+    use std::sync::atomic::Ordering;
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if CONTAINED_READS.load(Ordering::SeqCst) == 0 {
+                previous(info);
+            }
+        }));
+    });
+    CONTAINED_READS.fetch_add(1, Ordering::SeqCst);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ParquetReader::new(file).finish()));
+    CONTAINED_READS.fetch_sub(1, Ordering::SeqCst);
+    match result {
+        Ok(Ok(frame)) => Ok(frame),
+        Ok(Err(e)) => Err(short_reader_message(&e.to_string())),
+        Err(_) => Err("damaged Parquet file: a page or column chunk does not fit the file".to_owned()),
+    }
+}
+
 /// One cell of a table read from disk.
 pub(crate) enum Cell {
     Value(f64),
@@ -253,14 +301,12 @@ impl RawTable {
     pub(crate) fn read(path: &Path) -> Result<RawTable> {
         let err = |message: String| Error::ReadTable {
             path: path.to_owned(),
-            message,
+            message: short_reader_message(&message),
         };
         let lower = path.to_string_lossy().to_ascii_lowercase();
         let frame = if lower.ends_with(".parquet") {
             let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
-            ParquetReader::new(file)
-                .finish()
-                .map_err(|e| err(e.to_string()))?
+            read_parquet_contained(file).map_err(err)?
         } else {
             CsvReadOptions::default()
                 .with_has_header(true)
@@ -274,6 +320,14 @@ impl RawTable {
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // polars renames a repeated header name to `<name>_duplicated_<k>`; two columns with one name are ambiguous.
+        for name in frame.get_column_names() {
+            if let Some((base, _)) = name.rsplit_once("_duplicated_")
+                && frame.get_column_names().iter().any(|n| n.as_str() == base)
+            {
+                return Err(err(format!("the header names column `{base}` twice")));
+            }
+        }
         Ok(RawTable {
             label,
             names: frame.get_column_names().iter().map(|n| n.to_string()).collect(),
@@ -315,7 +369,9 @@ impl RawTable {
                             Cell::Missing
                         } else {
                             match trimmed.parse::<f64>() {
-                                Ok(value) => Cell::Value(value),
+                                // `inf` read as text is as unusable as `inf` read as a number (missing).
+                                Ok(value) if value.is_finite() => Cell::Value(value),
+                                Ok(_) => Cell::Missing,
                                 Err(_) => Cell::Text(s),
                             }
                         }

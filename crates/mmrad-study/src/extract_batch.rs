@@ -236,6 +236,13 @@ pub fn read_batch(path: &Path) -> Result<BatchInput> {
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
+        if cells.len() > columns.len() {
+            return Err(read_err(format!(
+                "line {line} has {} cells but the header has {} columns",
+                cells.len(),
+                columns.len()
+            )));
+        }
         cells.resize(columns.len(), String::new());
         let cell = |idx: usize| cells.get(idx).map(|c| c.trim().to_owned()).unwrap_or_default();
         let (image, mask) = (resolve(&cell(image_idx)), resolve(&cell(mask_idx)));

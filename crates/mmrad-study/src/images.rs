@@ -86,15 +86,21 @@ pub fn load_images(
                 "an image-level cohort needs `extraction:` parameters for every modality",
             )
         })?;
-        let params_bytes = std::fs::read(params_path).map_err(|e| Error::ReadTable {
-            path: params_path.clone(),
-            message: e.to_string(),
+        let params_error = |location: String, message: String| Error::Params {
+            modality: name.to_owned(),
+            location,
+            message,
+        };
+        let params_bytes = std::fs::read(params_path)
+            .map_err(|e| params_error(params_path.display().to_string(), format!("cannot read: {e}")))?;
+        let params = mmrad_protocol::params_file::load_params(params_path, &[]).map_err(|e| {
+            let location = match (e.yaml_path(), e.location()) {
+                (Some(yaml), _) => format!("{}: {yaml}", params_path.display()),
+                (None, Some((line, column))) => format!("{}:{line}:{column}", params_path.display()),
+                (None, None) => params_path.display().to_string(),
+            };
+            params_error(location, e.to_string())
         })?;
-        let params =
-            mmrad_protocol::params_file::load_params(params_path, &[]).map_err(|e| Error::ReadTable {
-                path: params_path.clone(),
-                message: e.to_string(),
-            })?;
         let image_idx = require(&format!("{name}_image"))?;
         let mask_idx = require(&format!("{name}_mask"))?;
         let optional = |suffix: &str| find(&format!("{name}_{suffix}"));

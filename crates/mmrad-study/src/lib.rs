@@ -100,6 +100,13 @@ pub enum Error {
         message: String,
         help: String,
     },
+    #[error("extraction parameters of modality `{modality}`: {message}")]
+    Params {
+        modality: String,
+        /// The parameter file, with the YAML path or `line:column` when known.
+        location: String,
+        message: String,
+    },
     #[error(transparent)]
     Synth(#[from] mmrad_synth::Error),
 }
@@ -138,6 +145,32 @@ impl Error {
             }
             Error::Write { .. } => "check that the output folder is writable".into(),
             Error::Manifest { help, .. } => help.clone(),
+            Error::Params { modality, .. } => format!(
+                "fix the PyRadiomics parameter file named by `modalities.{modality}.extraction` (relative to the protocol)"
+            ),
+            _ => return None,
+        })
+    }
+}
+
+impl Error {
+    /// Where the error is, when it is in a table or a file: `table: column `c`, case `id``, a path.
+    pub fn location(&self) -> Option<String> {
+        Some(match self {
+            Error::ReadTable { path, .. } | Error::Write { path, .. } | Error::Manifest { path, .. } => {
+                path.display().to_string()
+            }
+            Error::MissingColumn { table, .. } | Error::NoFeatures { table } => table.clone(),
+            Error::Params { location, .. } => location.clone(),
+            Error::DuplicateCase { table, case } => format!("{table}: case `{case}`"),
+            Error::CaseMismatch { table, case, .. } => format!("{table}: case `{case}`"),
+            Error::NonBinaryOutcome {
+                table, column, case, ..
+            }
+            | Error::MissingValue { table, column, case }
+            | Error::NotNumeric {
+                table, column, case, ..
+            } => format!("{table}: column `{column}`, case `{case}`"),
             _ => return None,
         })
     }

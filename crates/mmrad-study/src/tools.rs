@@ -227,7 +227,11 @@ pub fn lasso_file(path: &Path, options: &LassoOptions) -> Result<LassoOutput> {
     if all.iter().any(|n| n == "case_id") && !skip.contains(&"case_id") {
         skip.push("case_id");
     }
-    for required in std::iter::once(&options.outcome).chain(options.foldid.as_ref()) {
+    // A misspelt `--skip` would silently turn the column into a predictor.
+    for required in std::iter::once(&options.outcome)
+        .chain(options.foldid.as_ref())
+        .chain(options.skip.iter())
+    {
         if !all.iter().any(|n| n == required) {
             return Err(Error::MissingColumn {
                 table: label,
@@ -237,10 +241,22 @@ pub fn lasso_file(path: &Path, options: &LassoOptions) -> Result<LassoOutput> {
     }
     let table = read_numeric(path, &skip)?;
     let y = outcome_of(&table, &label, &options.outcome)?;
+    let n_events = y.iter().filter(|&&event| event).count();
+    if n_events == 0 || n_events == y.len() {
+        return Err(Error::OneClass {
+            column: options.outcome.clone(),
+            events: n_events,
+            n: y.len(),
+        });
+    }
     let predictors: Vec<usize> = (0..table.names.len())
         .filter(|&j| table.names[j] != options.outcome && Some(&table.names[j]) != options.foldid.as_ref())
         .collect();
     let n = y.len();
+    let varies = |column: &[f64]| column.iter().any(|&v| Some(&v) != column.first());
+    if !predictors.iter().any(|&j| varies(&table.columns[j])) {
+        return Err(Error::NoFeatures { table: label });
+    }
     let x = Array2::from_shape_fn((n, predictors.len()), |(i, j)| table.columns[predictors[j]][i]);
     let y_f: ndarray::Array1<f64> = y.iter().map(|&e| f64::from(u8::from(e))).collect();
     let data = Dataset::new(x.view(), y_f.view()).map_err(|e| fit_error("lasso", e))?;

@@ -180,6 +180,9 @@ pub fn liang2025_features(params: &Liang2025Params) -> Result<SyntheticCohort> {
     })
 }
 
+/// The largest cohort a generator writes.
+pub const MAX_PATIENTS: usize = 100_000;
+
 /// Steps 1–3 of the model (clinical covariates, latent factor, outcome), shared by the feature-level and the image-level
 /// cohorts.
 pub(crate) fn base_cohort(params: &Liang2025Params) -> Result<BaseCohort> {
@@ -189,6 +192,14 @@ pub(crate) fn base_cohort(params: &Liang2025Params) -> Result<BaseCohort> {
             name: "n",
             value: n.to_string(),
             reason: "at least 4 patients".into(),
+        });
+    }
+    // The feature tables hold about 400 values per patient; a bound keeps a typo from exhausting memory.
+    if n > MAX_PATIENTS {
+        return Err(Error::InvalidParameter {
+            name: "n",
+            value: n.to_string(),
+            reason: format!("at most {MAX_PATIENTS} patients"),
         });
     }
     if events == 0 || events >= n {
