@@ -4,6 +4,7 @@
 mod convert;
 mod dicom_cmd;
 mod extract;
+mod shard;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ enum Command {
     Synth(SynthArgs),
     /// PyRadiomics-compatible feature extraction of one case or a batch CSV.
     Extract(extract::ExtractArgs),
+    /// Join the parts of a sharded `extract --batch … --shard I/N` into the unsharded table.
+    Merge(shard::MergeArgs),
     /// Convert a DICOM series to NRRD/NIfTI, or a DICOM SEG / RTSTRUCT to a label map on the image grid.
     Convert(convert::ConvertArgs),
     /// Inspect DICOM files and series (no patient-identifying data is printed).
@@ -289,6 +292,7 @@ fn run(cli: Cli) -> Result<ExitCode, UserError> {
         Command::Lasso(args) => lasso(&args),
         Command::Synth(args) => synth(&args),
         Command::Extract(args) => Ok(extract::run(&args)),
+        Command::Merge(args) => Ok(shard::run(&args)),
         Command::Convert(args) => Ok(convert::run(&args)),
         Command::Dicom { command } => Ok(dicom_cmd::run(&command)),
     }
