@@ -237,6 +237,7 @@ fn slurm_script_holds_the_array_and_the_dependent_job() {
         "#SBATCH --time=01:00:00",
         "#SBATCH --mem=4G",
         "#SBATCH --cpus-per-task=2",
+        "#SBATCH --chdir=",
         "--stage extract --shard \"$SLURM_ARRAY_TASK_ID/8\"",
         "--stage model",
         "sbatch --parsable --dependency=afterok:\"$array\"",
