@@ -11,6 +11,7 @@ mod bench;
 mod bench_dicom;
 mod bench_extract;
 mod bench_python;
+mod bench_shard;
 mod ci;
 mod repro;
 mod slurm;
@@ -38,6 +39,9 @@ commands:
         study: time `mmrad study run studies/liang2025.yaml` (release) N times (default 3); print min and median
         dicom: read the IBSI CT series and the 512x512 JPEG 2000 files with `mmrad` and with pydicom + numpy
                (N timed reads each, default 10); print both times and the ratio
+        shard [--mmrad PATH] [--n N] [--shards K]: sharded extraction (K shards + merge) against one
+               `extract --batch` on the synthetic image cohort's CT, and `mmrad merge` of 100 parts x 100 rows
+               x 1,300 columns
         extract: `mmrad extract` against PyRadiomics 3.1 on the PyRadiomics test cases, single-threaded
                (N runs each, default 3); print per-case times and the ratio (target >= 30x)
   repro [--update] [NAME...]
@@ -87,6 +91,9 @@ fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
         "ci" => {
             no_extra_args("ci", &rest)?;
             ci::run()
+        }
+        "bench" if rest.first().is_some_and(|a| a == "shard") => {
+            bench_shard::run(rest.into_iter().skip(1).collect())
         }
         "bench" => bench::run(rest),
         "repro" => repro::run(rest),

@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use mmrad_study::shard::{MergeError, merge_parts};
+use mmrad_study::shard::{MergeError, merge_parts_into};
 
 /// Arguments of `mmrad merge`.
 #[derive(Debug, clap::Args)]
@@ -47,7 +47,7 @@ fn rerun_help(shards: &[usize]) -> String {
 /// Runs `mmrad merge`, printing errors as `error:` / `  -->` / `  help:`.
 pub fn run(args: &MergeArgs) -> ExitCode {
     let location = args.parts.display().to_string();
-    let merged = match merge_parts(&args.parts) {
+    let merged = match merge_parts_into(&args.parts, &args.out) {
         Ok(merged) => merged,
         Err(MergeError::Problems(problems)) => {
             eprintln!("error: cannot merge the parts in `{location}`");

@@ -337,6 +337,16 @@ struct Part {
 /// [`MergeError::Problems`] when shards are missing, foreign, duplicated, damaged or do not cover the batch
 /// ([`MergeProblems::rerun`] lists the shards to rerun); [`MergeError::Read`] for an unreadable folder.
 pub fn merge_parts(dir: &Path) -> std::result::Result<Merged, MergeError> {
+    merge_parts_into(dir, Path::new("merged.parquet"))
+}
+
+/// As [`merge_parts`], for the output `out`: for a CSV output the feature cells of CSV parts stay text (their
+/// shortest round-trip form is the text the unsharded run writes), which saves parsing and formatting every value.
+///
+/// # Errors
+/// As [`merge_parts`].
+pub fn merge_parts_into(dir: &Path, out: &Path) -> std::result::Result<Merged, MergeError> {
+    let text_features = !out.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
     let read_err = |path: &Path, message: String| Error::ReadTable {
         path: path.to_owned(),
         message,
@@ -446,7 +456,7 @@ pub fn merge_parts(dir: &Path) -> std::result::Result<Merged, MergeError> {
             continue;
         }
         for (path, m) in entries {
-            match read_part(dir, m) {
+            match read_part(dir, m, text_features) {
                 Ok(part) => parts.push(part),
                 Err(message) => {
                     problems.push(format!("`{}`: {message}", path.display()));
@@ -511,14 +521,14 @@ pub fn merge_parts(dir: &Path) -> std::result::Result<Merged, MergeError> {
         .collect();
     let owner: Vec<(usize, usize)> = owner.into_iter().flatten().collect();
     Ok(Merged {
-        output: assemble_merged(&parts, &owner),
+        output: assemble_merged(&mut parts, &owner),
         shards: count,
         failed_shards,
     })
 }
 
 /// Reads a part and checks it against its sidecar.
-fn read_part(dir: &Path, manifest: ShardManifest) -> std::result::Result<Part, String> {
+fn read_part(dir: &Path, manifest: ShardManifest, text_features: bool) -> std::result::Result<Part, String> {
     let path = dir.join(&manifest.part);
     let bytes =
         std::fs::read(&path).map_err(|e| format!("cannot read the part `{}`: {e}", path.display()))?;
@@ -544,7 +554,7 @@ fn read_part(dir: &Path, manifest: ShardManifest) -> std::result::Result<Part, S
     {
         read_parquet_part(&bytes, &kinds)?
     } else {
-        read_csv_part(&bytes, &kinds)?
+        read_csv_part(&bytes, &kinds, text_features)?
     };
     let expected: Vec<&str> = manifest
         .input_columns
@@ -565,6 +575,7 @@ fn read_part(dir: &Path, manifest: ShardManifest) -> std::result::Result<Part, S
 fn read_csv_part(
     bytes: &[u8],
     kinds: &[ColumnKind],
+    text_features: bool,
 ) -> std::result::Result<(Vec<String>, Vec<Vec<Cell>>), String> {
     let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
     let mut records = parse_csv(text)?.into_iter();
@@ -585,6 +596,7 @@ fn read_csv_part(
                 ColumnKind::Copied => Ok(Cell::Text(text)),
                 _ if text.is_empty() => Ok(Cell::Missing),
                 ColumnKind::Diagnostic => Ok(Cell::Text(text)),
+                ColumnKind::Feature if text_features => Ok(Cell::Text(text)),
                 ColumnKind::Feature => text
                     .parse::<f64>()
                     .map(Cell::Float)
@@ -628,7 +640,7 @@ fn read_parquet_part(
 }
 
 /// The unsharded table from the parts; `owner[row]` = (part, row within the part).
-fn assemble_merged(parts: &[Part], owner: &[(usize, usize)]) -> BatchOutput {
+fn assemble_merged(parts: &mut [Part], owner: &[(usize, usize)]) -> BatchOutput {
     let input_columns = parts
         .first()
         .map(|p| p.manifest.input_columns.clone())
@@ -659,7 +671,7 @@ fn assemble_merged(parts: &[Part], owner: &[(usize, usize)]) -> BatchOutput {
             .map(|(n, k)| (n.clone(), kind_of(k)))
             .collect();
         let mut later = BTreeSet::new();
-        for part in parts {
+        for part in parts.iter() {
             for (name, kind) in &part.manifest.columns {
                 if !first.iter().any(|(n, _)| n == name) && !input_columns.contains(name) {
                     later.insert((name.clone(), kind == "feature"));
@@ -706,7 +718,7 @@ fn assemble_merged(parts: &[Part], owner: &[(usize, usize)]) -> BatchOutput {
     let mut failures = Vec::new();
     let mut skipped = 0;
     for &(p, r) in owner {
-        let part = &parts[p];
+        let part = &mut parts[p];
         let status = &part.manifest.rows[r];
         match status.status.as_str() {
             "failed" => failures.push(CaseFailure {
@@ -717,11 +729,15 @@ fn assemble_merged(parts: &[Part], owner: &[(usize, usize)]) -> BatchOutput {
             "skipped" => skipped += 1,
             _ => {}
         }
-        let source = &part.rows[r];
+        // Each part cell moves to the merged table once.
+        let source = &mut part.rows[r];
         rows.push(
             maps[p]
                 .iter()
-                .map(|c| c.and_then(|c| source.get(c).cloned()).unwrap_or(Cell::Missing))
+                .map(|c| {
+                    c.and_then(|c| source.get_mut(c))
+                        .map_or(Cell::Missing, |cell| std::mem::replace(cell, Cell::Missing))
+                })
                 .collect(),
         );
     }
