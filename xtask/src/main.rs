@@ -1,7 +1,8 @@
 //! xtask: developer tasks (`cargo xtask study|bench|ci|repro|tidy`); depends on no mmrad crate so it compiles in seconds.
 //!
 //! Modules in reading order: [`study`] (build the release `mmrad` binary and run a protocol), [`ci`] (the strict
-//! checks CI runs), [`repro`] (the fast protocols against their committed lock files), [`bench`] (wall-time of a
+//! checks CI runs), [`repro`] (the fast protocols against their committed lock files), [`slurm`] (sharded runs on a
+//! one-node Slurm cluster), [`bench`] (wall-time of a
 //! study run; [`bench_dicom`] and [`bench_extract`] against pydicom and PyRadiomics, found by [`bench_python`]),
 //! [`tidy`] (architecture checks, also run as `#[test]`s by `cargo test --workspace`).
 //! This crate never links an `mmrad-*` crate: it drives them through `$CARGO` and the `mmrad` binary.
@@ -10,8 +11,10 @@ mod bench;
 mod bench_dicom;
 mod bench_extract;
 mod bench_python;
+mod bench_shard;
 mod ci;
 mod repro;
+mod slurm;
 mod study;
 mod tidy;
 
@@ -36,12 +39,19 @@ commands:
         study: time `mmrad study run studies/liang2025.yaml` (release) N times (default 3); print min and median
         dicom: read the IBSI CT series and the 512x512 JPEG 2000 files with `mmrad` and with pydicom + numpy
                (N timed reads each, default 10); print both times and the ratio
+        shard [--mmrad PATH] [--n N] [--shards K]: sharded extraction (K shards + merge) against one
+               `extract --batch` on the synthetic image cohort's CT, and `mmrad merge` of 100 parts x 100 rows
+               x 1,300 columns
         extract: `mmrad extract` against PyRadiomics 3.1 on the PyRadiomics test cases, single-threaded
                (N runs each, default 3); print per-case times and the ratio (target >= 30x)
   repro [--update] [NAME...]
         build `mmrad` in release mode, run every fast protocol of `studies/` (or the named ones) into
         `target/repro/NAME` and compare with the committed `studies/NAME.lock.json` (protocol hash, resolved
         settings, input digest, output sha256s, key metrics); exit 4 when one differs; `--update` rewrites them
+  slurm [--mmrad PATH]
+        start a one-node Slurm cluster here (slurm-wlm + munge, apt-installed when missing; needs root),
+        submit `mmrad slurm script` jobs with 4 shards for a PyRadiomics batch and a small image study, and
+        compare the merged results byte for byte with the unsharded runs (default: the release `mmrad`)
   tidy  run the architecture checks (crate edges, `//!` headers, one `ndarray`, licences, banned macros)
         and print the crates that use MPL-2.0; the same checks run in `cargo test --workspace`
   help  print this message
@@ -82,8 +92,12 @@ fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
             no_extra_args("ci", &rest)?;
             ci::run()
         }
+        "bench" if rest.first().is_some_and(|a| a == "shard") => {
+            bench_shard::run(rest.into_iter().skip(1).collect())
+        }
         "bench" => bench::run(rest),
         "repro" => repro::run(rest),
+        "slurm" => slurm::run(rest),
         "tidy" => {
             no_extra_args("tidy", &rest)?;
             tidy::run()
@@ -94,7 +108,7 @@ fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
         }
         other => Err(Failure::usage(
             format!("unknown command `{other}`"),
-            "valid commands: `study`, `ablate`, `ci`, `bench`, `repro`, `tidy`, `help`",
+            "valid commands: `study`, `ablate`, `ci`, `bench`, `repro`, `slurm`, `tidy`, `help`",
         )
         .into()),
     }

@@ -3,6 +3,7 @@
 //! ```text
 //! mmrad extract IMAGE MASK [-p params.yaml] [--label N] [-s key:value ...] [--mode pyradiomics|ibsi] [-o out.csv|.parquet]
 //! mmrad extract --batch cases.csv [-p params.yaml] [-j N] [--fail-fast] [-o features.csv|.parquet]
+//! mmrad extract --batch cases.csv [-p params.yaml] --shard I/N -o parts/part-I.csv|.parquet
 //! ```
 //!
 //! One case without `-o` prints `name,value` rows (diagnostics, then features) to stdout; with `-o` it writes one
@@ -54,6 +55,10 @@ pub struct ExtractArgs {
     /// Stop starting new cases after the first failure (batch only).
     #[arg(long)]
     fail_fast: bool,
+    /// Extract only shard I of N (`0 <= I < N`, e.g. `$SLURM_ARRAY_TASK_ID/4`) of the batch into `-o`, with a
+    /// `<out>.shard.json` manifest; `mmrad merge` joins the parts into the unsharded table.
+    #[arg(long, value_name = "I/N", requires_all = ["batch", "out"])]
+    shard: Option<mmrad_study::shard::ShardSpec>,
     /// Output file: `.parquet` for Parquet, anything else for CSV [default: stdout].
     #[arg(short = 'o', long = "out", value_name = "FILE")]
     out: Option<PathBuf>,
@@ -105,6 +110,17 @@ fn run_with(args: &ExtractArgs, params: &ExtractionParams) -> Result<ExitCode, F
     if let Some(batch) = &args.batch {
         let input = read_batch(batch)
             .map_err(|e| Failure::from_table_tool(e, "extract").at(batch.display().to_string()))?;
+        if let (Some(spec), Some(out)) = (args.shard, &args.out) {
+            let shard = mmrad_study::shard::extract_shard(batch, &input, params, &options, spec, out)
+                .map_err(|e| Failure::from(e).at(out.display().to_string()))?;
+            eprintln!(
+                "shard {spec}: {} of {} row(s), manifest `{}`",
+                shard.manifest.rows.len(),
+                input.cases.len(),
+                mmrad_study::shard::sidecar_path(out).display()
+            );
+            return report(&shard.output, shard.manifest.rows.len());
+        }
         let output = extract_batch(&input, params, &options)?;
         emit(&output, args.out.as_deref(), false)?;
         report(&output, input.cases.len())

@@ -5,6 +5,8 @@ mod convert;
 mod dicom_cmd;
 mod error;
 mod extract;
+mod shard;
+mod slurm;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -39,6 +41,13 @@ enum Command {
     Synth(SynthArgs),
     /// PyRadiomics-compatible feature extraction of one case or a batch CSV.
     Extract(extract::ExtractArgs),
+    /// Join the parts of a sharded `extract --batch … --shard I/N` into the unsharded table.
+    Merge(shard::MergeArgs),
+    /// Cluster (Slurm) submission scripts for sharded extraction.
+    Slurm {
+        #[command(subcommand)]
+        command: slurm::SlurmCommand,
+    },
     /// Convert a DICOM series to NRRD/NIfTI, or a DICOM SEG / RTSTRUCT to a label map on the image grid.
     Convert(convert::ConvertArgs),
     /// Inspect DICOM files and series (no patient-identifying data is printed).
@@ -71,6 +80,13 @@ enum StudyCommand {
         /// Extract image cohorts again instead of reusing their cached feature tables (the cache is rewritten).
         #[arg(long)]
         no_cache: bool,
+        /// Run one stage of an image-level study: `extract` (one `--shard I/N` of the extraction, no
+        /// modelling) or `model` (assemble the shards' parts into the cache, extracting nothing, then run).
+        #[arg(long, value_enum)]
+        stage: Option<slurm::StageArg>,
+        /// The shard of `--stage extract`: `I/N` with `0 <= I < N` (e.g. `$SLURM_ARRAY_TASK_ID/8`).
+        #[arg(long, value_name = "I/N", requires = "stage")]
+        shard: Option<mmrad_study::shard::ShardSpec>,
     },
     /// Rerun the protocol of a finished run and compare every output with its manifest (exit 4 when any
     /// differs; 1 when the manifest was edited, the protocol changed or an input is missing or changed).
@@ -224,8 +240,25 @@ fn run(cli: Cli) -> Result<ExitCode, UserError> {
                     quiet,
                     only_modalities,
                     no_cache,
+                    stage,
+                    shard,
                 },
-        } => study_run(&protocol, out, jobs, quiet, &only_modalities, no_cache),
+        } => {
+            match stage {
+                Some(slurm::StageArg::Extract) => {
+                    return Ok(slurm::extract_stage(&protocol, shard, threads_of(jobs)));
+                }
+                Some(slurm::StageArg::Model) => {
+                    slurm::assemble_stage(&protocol, threads_of(jobs)).map_err(|(message, help)| {
+                        UserError::new(message)
+                            .at(protocol.display().to_string())
+                            .help(help)
+                    })?;
+                }
+                None => {}
+            }
+            study_run(&protocol, out, jobs, quiet, &only_modalities, no_cache)
+        }
         Command::Study {
             command:
                 StudyCommand::Ablate {
@@ -248,6 +281,8 @@ fn run(cli: Cli) -> Result<ExitCode, UserError> {
         Command::Lasso(args) => lasso(&args),
         Command::Synth(args) => synth(&args),
         Command::Extract(args) => Ok(extract::run(&args)),
+        Command::Merge(args) => Ok(shard::run(&args)),
+        Command::Slurm { command } => Ok(slurm::run(&command)),
         Command::Convert(args) => Ok(convert::run(&args)),
         Command::Dicom { command } => Ok(dicom_cmd::run(&command)),
     }

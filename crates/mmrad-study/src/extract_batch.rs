@@ -272,6 +272,22 @@ pub fn extract_batch(
     params: &ExtractionParams,
     options: &BatchOptions,
 ) -> Result<BatchOutput> {
+    let results = extract_results(input, params, options)?;
+    Ok(assemble(input, &results))
+}
+
+/// Each case's extraction in batch order: `None` for a case `fail_fast` never started.
+pub(crate) type CaseResults = Vec<Option<std::result::Result<Extraction, CaseError>>>;
+
+/// The per-case results of [`extract_batch`], before they are assembled into a table.
+///
+/// # Errors
+/// As [`extract_batch`].
+pub(crate) fn extract_results(
+    input: &BatchInput,
+    params: &ExtractionParams,
+    options: &BatchOptions,
+) -> Result<CaseResults> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
         .build()
@@ -306,7 +322,7 @@ pub fn extract_batch(
             .collect()
     });
     bar.finish_and_clear();
-    Ok(assemble(input, &results))
+    Ok(results)
 }
 
 /// The fast path of [`extract_case`] for NRRD/NIfTI label-map cases on the original image: decodes both files to
@@ -454,7 +470,7 @@ pub fn extract_case(
 }
 
 /// Builds the output table from per-case results in batch order.
-fn assemble(
+pub(crate) fn assemble(
     input: &BatchInput,
     results: &[Option<std::result::Result<Extraction, CaseError>>],
 ) -> BatchOutput {

@@ -24,6 +24,7 @@ use mmrad_protocol::Plan;
 use crate::cohort::Cohort;
 use crate::extract_batch::{BatchCase, extract_case, parse_csv};
 use crate::output::{csv_field, float, write_atomic};
+use crate::shard::ShardSpec;
 use crate::{Error, Result, fit_error};
 
 /// Loads an image-level cohort: extracts (or reuses) every modality's features, then reads the manifest as the
@@ -40,6 +41,45 @@ pub fn load_images(
     threads: usize,
     reuse_cache: bool,
 ) -> Result<Cohort> {
+    load_images_staged(
+        plan,
+        manifest,
+        case_id,
+        candidates,
+        threads,
+        reuse_cache,
+        Stage::All,
+    )?
+    .ok_or_else(|| fit_error("image cohort", "no cohort was assembled"))
+}
+
+/// Which part of an image-level cohort's preparation runs (`mmrad study run --stage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Extract what the cache lacks, then load the cohort (a plain `study run`).
+    All,
+    /// Extract only this shard's cases of every modality into
+    /// `.mmrad-cache/features-<MOD>-<key>.shard-<I>-of-<N>.csv`; no cohort.
+    Extract(ShardSpec),
+    /// Extract nothing: assemble each modality's cache from its complete set of shard parts (when the cache is
+    /// absent), then load the cohort.
+    Model,
+}
+
+/// [`load_images`] for one [`Stage`]; `Ok(None)` after [`Stage::Extract`].
+///
+/// # Errors
+/// As [`load_images`]; under [`Stage::Model`], a modality with neither a cache nor a complete set of parts
+/// (naming the shards to rerun).
+pub fn load_images_staged(
+    plan: &Plan,
+    manifest: &Path,
+    case_id: &str,
+    candidates: &[String],
+    threads: usize,
+    reuse_cache: bool,
+    stage: Stage,
+) -> Result<Option<Cohort>> {
     let text = std::fs::read_to_string(manifest).map_err(|e| Error::ReadTable {
         path: manifest.to_owned(),
         message: e.to_string(),
@@ -156,11 +196,40 @@ pub fn load_images(
             .map(|b| format!("{b:02x}"))
             .collect();
         let cached = cache_dir.join(format!("features-{name}-{key}.csv"));
+        let (_, split) = crate::shard::split_batch(
+            &crate::extract_batch::BatchInput {
+                columns: Vec::new(),
+                cases: cases.iter().map(|(_, c)| c.clone()).collect(),
+            },
+            match stage {
+                Stage::Extract(spec) => spec.count,
+                _ => 1,
+            },
+        );
+        let part_name = |spec: ShardSpec| {
+            cache_dir.join(format!(
+                "features-{name}-{key}.shard-{}-of-{}.csv",
+                spec.index, spec.count
+            ))
+        };
+        let selected: Vec<usize> = match stage {
+            Stage::Extract(spec) => split.get(spec.index).cloned().unwrap_or_default(),
+            _ => (0..cases.len()).collect(),
+        };
+        if stage == Stage::Model && !cached.is_file() {
+            assemble_parts(&cache_dir, name, &key, &cases, &cached)?;
+        }
         // `--no-cache` extracts again and overwrites the cached table (atomically, as any cache write).
-        if !reuse_cache || !cached.is_file() {
+        let extract = match stage {
+            Stage::All => !reuse_cache || !cached.is_file(),
+            Stage::Extract(_) => true,
+            Stage::Model => false,
+        };
+        if extract {
             let results: Vec<std::result::Result<Vec<(String, f64)>, String>> = pool.install(|| {
-                cases
+                selected
                     .par_iter()
+                    .filter_map(|&r| cases.get(r))
                     .map(|(_, case)| {
                         catch_unwind(AssertUnwindSafe(|| extract_case(case, &params)))
                             .unwrap_or_else(|_| {
@@ -173,7 +242,7 @@ pub fn load_images(
             });
             let mut csv = String::new();
             let mut names: Option<Vec<String>> = None;
-            for ((id, case), result) in cases.iter().zip(results) {
+            for ((id, case), result) in selected.iter().filter_map(|&r| cases.get(r)).zip(results) {
                 let context = || {
                     format!(
                         "extracting modality `{name}` of case `{id}` ({table}, line {})",
@@ -211,14 +280,135 @@ pub fn load_images(
                 path: cache_dir.clone(),
                 message: e.to_string(),
             })?;
-            write_atomic(&cached, csv.as_bytes())?;
+            match stage {
+                Stage::Extract(spec) => write_atomic(&part_name(spec), csv.as_bytes())?,
+                _ => write_atomic(&cached, csv.as_bytes())?,
+            }
         }
         feature_tables.push((modality.modality.clone(), cached));
+    }
+    if matches!(stage, Stage::Extract(_)) {
+        return Ok(None);
     }
     let mut cohort =
         crate::cohort::from_tables(manifest, &feature_tables, case_id, &plan.outcome, candidates)?;
     cohort.inputs.extend(image_inputs);
-    Ok(cohort)
+    Ok(Some(cohort))
+}
+
+/// Writes a modality's cached table from a complete set of shard parts
+/// (`features-<MOD>-<key>.shard-<I>-of-<N>.csv`): each part holds the rows the split gives its shard, under the
+/// header of its first case; the table is the common header and every row in manifest order, byte for byte what
+/// the unsharded extraction writes. The key covers every input's sha256, so the split recomputed here from the
+/// images' sizes is the one each shard used. With parts of several `N`, the smallest complete `N` is used.
+///
+/// # Errors
+/// No complete set (naming the missing shards and the command to run them), parts whose rows or headers disagree.
+fn assemble_parts(
+    cache_dir: &Path,
+    name: &str,
+    key: &str,
+    cases: &[(String, BatchCase)],
+    cached: &Path,
+) -> Result<()> {
+    let prefix = format!("features-{name}-{key}.shard-");
+    let mut found: std::collections::BTreeMap<usize, std::collections::BTreeSet<usize>> =
+        std::collections::BTreeMap::new();
+    if let Ok(entries) = std::fs::read_dir(cache_dir) {
+        for entry in entries.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            let Some(rest) = file.strip_prefix(&prefix).and_then(|r| r.strip_suffix(".csv")) else {
+                continue;
+            };
+            if let Some((i, n)) = rest.split_once("-of-")
+                && let (Ok(i), Ok(n)) = (i.parse::<usize>(), n.parse::<usize>())
+                && i < n
+            {
+                found.entry(n).or_default().insert(i);
+            }
+        }
+    }
+    let complete = found.iter().find(|(n, have)| have.len() == **n).map(|(n, _)| *n);
+    let Some(count) = complete else {
+        let message = match found
+            .iter()
+            .max_by_key(|(n, have)| (have.len(), std::cmp::Reverse(**n)))
+        {
+            None => format!(
+                "no cached features and no shard parts for modality `{name}` in `{}`; run `mmrad study run \
+                 PROTOCOL --stage extract --shard I/N` for every I first (or a plain `study run`)",
+                cache_dir.display()
+            ),
+            Some((n, have)) => {
+                let missing: Vec<String> = (0..*n)
+                    .filter(|i| !have.contains(i))
+                    .map(|i| i.to_string())
+                    .collect();
+                format!(
+                    "modality `{name}`: {} of {n} extraction shard(s) missing: {}; rerun `mmrad study run \
+                     PROTOCOL --stage extract --shard I/{n}` for those I (Slurm: `--array={}`)",
+                    missing.len(),
+                    missing.join(", "),
+                    missing.join(",")
+                )
+            }
+        };
+        return Err(fit_error("assembling the sharded extraction", message));
+    };
+    let (_, split) = crate::shard::split_batch(
+        &crate::extract_batch::BatchInput {
+            columns: Vec::new(),
+            cases: cases.iter().map(|(_, c)| c.clone()).collect(),
+        },
+        count,
+    );
+    let mut lines: Vec<Option<String>> = vec![None; cases.len()];
+    let mut header: Option<String> = None;
+    for (index, rows) in split.iter().enumerate() {
+        let path = cache_dir.join(format!("{prefix}{index}-of-{count}.csv"));
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::ReadTable {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let mut part_lines = text.split_inclusive('\n');
+        let bad = |message: &str| fit_error(format!("shard part `{}`", path.display()), message);
+        if rows.is_empty() {
+            if !text.is_empty() {
+                return Err(bad("holds rows but its shard has none"));
+            }
+            continue;
+        }
+        let head = part_lines.next().unwrap_or_default().to_owned();
+        match &header {
+            None => header = Some(head),
+            Some(h) if *h != head => {
+                return Err(bad(
+                    "has other feature columns than the other parts; extract every shard again",
+                ));
+            }
+            Some(_) => {}
+        }
+        let body: Vec<&str> = part_lines.collect();
+        if body.len() != rows.len() {
+            return Err(bad(
+                "holds another number of rows than its shard; extract it again",
+            ));
+        }
+        for (&row, line) in rows.iter().zip(body) {
+            if let Some(slot) = lines.get_mut(row) {
+                *slot = Some(line.to_owned());
+            }
+        }
+    }
+    let mut csv = header.unwrap_or_default();
+    for line in lines.into_iter().flatten() {
+        csv.push_str(&line);
+    }
+    std::fs::create_dir_all(cache_dir).map_err(|e| Error::Write {
+        path: cache_dir.to_owned(),
+        message: e.to_string(),
+    })?;
+    write_atomic(cached, csv.as_bytes())
 }
 
 /// The sha256 of a file's bytes, or of a folder's files in name order (recursively, each preceded by its name).
@@ -276,9 +466,53 @@ pub fn ensure_synthetic_images(n: usize, events: usize, seed: u64, dir: &Path) -
         env!("CARGO_PKG_VERSION")
     );
     let manifest = dir.join("cohort.csv");
-    if std::fs::read_to_string(&marker).is_ok_and(|s| s == stamp) && manifest.is_file() {
-        return Ok(manifest);
+    let complete = || std::fs::read_to_string(&marker).is_ok_and(|s| s == stamp) && manifest.is_file();
+    // Shards of a job array start together: one generates (holding `.generating`), the others wait for it, since
+    // a file rewritten while another process reads it would be read torn. A lock older than ten minutes is left
+    // by a process that died and is taken over.
+    let lock = dir.join(".generating");
+    let write_err = |e: std::io::Error| Error::Write {
+        path: lock.clone(),
+        message: e.to_string(),
+    };
+    std::fs::create_dir_all(dir).map_err(write_err)?;
+    loop {
+        if complete() {
+            return Ok(manifest);
+        }
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&lock)
+        {
+            Ok(_) => break,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let stale = std::fs::metadata(&lock)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > std::time::Duration::from_secs(600));
+                if stale {
+                    let _ = std::fs::remove_file(&lock);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            Err(e) => return Err(write_err(e)),
+        }
     }
+    let generated = generate_synthetic_images(n, events, seed, dir, &marker, &stamp);
+    let _ = std::fs::remove_file(&lock);
+    generated
+}
+
+fn generate_synthetic_images(
+    n: usize,
+    events: usize,
+    seed: u64,
+    dir: &Path,
+    marker: &Path,
+    stamp: &str,
+) -> Result<PathBuf> {
     let config = mmrad_synth::images::Liang2025ImagesConfig {
         n,
         events,
@@ -286,6 +520,36 @@ pub fn ensure_synthetic_images(n: usize, events: usize, seed: u64, dir: &Path) -
         ..mmrad_synth::images::Liang2025ImagesConfig::new(dir)
     };
     let cohort = mmrad_synth::images::liang2025_images(&config)?;
-    write_atomic(&marker, stamp.as_bytes())?;
+    write_atomic(marker, stamp.as_bytes())?;
     Ok(cohort.manifest)
+}
+
+/// Runs one [`Stage`] of an image-level protocol's cohort (`mmrad study run --stage`): `Ok(None)` after
+/// [`Stage::Extract`], the cohort otherwise.
+///
+/// # Errors
+/// A protocol whose cohort is not image-level, and the errors of [`load_images_staged`].
+pub fn run_stage(plan: &Plan, threads: usize, stage: Stage) -> Result<Option<Cohort>> {
+    let candidates: Vec<String> = plan
+        .clinical
+        .as_ref()
+        .map(|c| c.candidates.clone())
+        .unwrap_or_default();
+    let (manifest, case_id) = match &plan.cohort {
+        mmrad_protocol::CohortSource::SyntheticImages {
+            n, events, seed, dir, ..
+        } => (
+            ensure_synthetic_images(*n, *events, *seed, dir)?,
+            "case_id".to_owned(),
+        ),
+        mmrad_protocol::CohortSource::Images { manifest, case_id } => (manifest.clone(), case_id.clone()),
+        _ => {
+            return Err(fit_error(
+                "cohort",
+                "`--stage` and `--shard` apply to image-level cohorts (`cohort: { images: … }` or \
+                 `synthetic: { level: images, … }`); this protocol's features are already tables",
+            ));
+        }
+    };
+    load_images_staged(plan, &manifest, &case_id, &candidates, threads, true, stage)
 }

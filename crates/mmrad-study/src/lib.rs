@@ -19,6 +19,7 @@
 //! - [`output`]: CSV / JSON writers (shortest round-trip floats, atomic temp-file + rename, sha256).
 //! - [`report`]: aligned text tables for stdout.
 //! - [`report_html`]: `report.html`, the self-contained page (tables, figures, checklist, manifest).
+//! - [`shard`]: sharded batch extraction (`--shard I/N`) and the exact merge of the parts (`mmrad merge`).
 //! - [`tools`]: the table-in, CSV-out functions behind `mmrad eval` and `mmrad lasso`.
 //! - `fit` (private): adapters to the estimators of `mmrad-modeling`, `mmrad-selection` and `mmrad-evaluation`.
 //!
@@ -41,6 +42,7 @@ pub mod report;
 pub mod report_html;
 pub mod repro;
 pub mod run;
+pub mod shard;
 pub mod tools;
 
 pub use cohort::{Cohort, Dropped};
