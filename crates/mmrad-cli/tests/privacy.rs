@@ -2,8 +2,9 @@
 //! identifying attribute (PS3.15 basic profile: names, IDs, dates, times, addresses, institution, descriptions) is
 //! run through every command that reads DICOM (`dicom info`/`read`, `convert`, `extract` single and batch,
 //! `study run`/`check`/`ablate` with its report) and through their error paths (truncated file, missing slice,
-//! mixed series, a mask on another grid); none of the values may appear in any file written, on stdout or on
-//! stderr. Case ids in the outputs are the manifest's, never a DICOM attribute.
+//! mixed series, a mask on another grid, a SEG and an RTSTRUCT of another patient). None of the values, nor the
+//! files' instance UIDs, may appear in any file written, on stdout or on stderr. Case ids in the outputs are the
+//! manifest's, never a DICOM attribute.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -141,18 +142,55 @@ fn inject_phi(dir: &Path) -> usize {
     n
 }
 
-/// Every place a value was found: `(where, attribute)`.
-fn leaks(what: &str, bytes: &[u8]) -> Vec<String> {
-    PHI.iter()
-        .filter(|(_, _, _, value)| bytes.windows(value.len()).any(|w| w == value.as_bytes()))
-        .map(|(name, _, _, value)| format!("{what}: {name} `{value}`"))
+/// The Study/Series/SOP Instance and Frame of Reference UIDs of the DICOM files of `dir` (PS3.15
+/// de-identification replaces UIDs too: they can embed dates and device serial numbers).
+fn instance_uids(dir: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    files_under(dir, &mut files);
+    let mut out: Vec<(String, String)> = Vec::new();
+    for file in files.iter().filter(|p| p.extension().is_some_and(|e| e == "dcm")) {
+        let object = dicom_object::open_file(file).unwrap();
+        for (name, tag) in [
+            ("StudyInstanceUID", tags::STUDY_INSTANCE_UID),
+            ("SeriesInstanceUID", tags::SERIES_INSTANCE_UID),
+            ("SOPInstanceUID", tags::SOP_INSTANCE_UID),
+            ("FrameOfReferenceUID", tags::FRAME_OF_REFERENCE_UID),
+        ] {
+            if let Some(uid) = object.get(tag).and_then(|e| e.to_str().ok()) {
+                let uid = uid.trim_end_matches(['\0', ' ']).to_owned();
+                if !out.iter().any(|(_, v)| *v == uid) {
+                    out.push((name.to_owned(), uid));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every place one of `values` was found: `(where, attribute)`.
+fn leaks_of(what: &str, bytes: &[u8], values: &[(String, String)]) -> Vec<String> {
+    values
+        .iter()
+        .filter(|(_, value)| bytes.windows(value.len()).any(|w| w == value.as_bytes()))
+        .map(|(name, value)| format!("{what}: {name} `{value}`"))
         .collect()
+}
+
+/// Every place an injected attribute value was found.
+fn leaks(what: &str, bytes: &[u8]) -> Vec<String> {
+    let values: Vec<(String, String)> = PHI
+        .iter()
+        .map(|(name, _, _, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect();
+    leaks_of(what, bytes, &values)
 }
 
 struct Session {
     dir: PathBuf,
     found: Vec<String>,
     runs: usize,
+    /// Instance UIDs searched for besides the injected values.
+    uids: Vec<(String, String)>,
 }
 
 impl Session {
@@ -162,6 +200,10 @@ impl Session {
         let label = format!("`mmrad {}`", args.join(" "));
         self.found.extend(leaks(&format!("{label} stdout"), &out.stdout));
         self.found.extend(leaks(&format!("{label} stderr"), &out.stderr));
+        self.found
+            .extend(leaks_of(&format!("{label} stdout"), &out.stdout, &self.uids));
+        self.found
+            .extend(leaks_of(&format!("{label} stderr"), &out.stderr, &self.uids));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             !stderr.contains("panicked at") && out.status.code() != Some(101),
@@ -225,6 +267,7 @@ fn no_identifying_value_reaches_any_output_log_or_error() {
         dir: dir.clone(),
         found: Vec::new(),
         runs: 0,
+        uids: Vec::new(),
     };
     s.ok(&[
         "synth",
@@ -251,6 +294,9 @@ fn no_identifying_value_reaches_any_output_log_or_error() {
         .map(|p| leaks("input", &std::fs::read(p).unwrap()).len())
         .sum();
     assert!(in_inputs >= PHI.len() * 4, "{in_inputs}");
+    s.uids = instance_uids(&dir.join("cohort/P001"));
+    s.uids.extend(instance_uids(&dir.join("cohort/P002")));
+    assert!(s.uids.len() >= 60, "{} UIDs", s.uids.len());
     std::fs::create_dir_all(dir.join("params")).unwrap();
     for p in ["ct", "mr", "mg2d", "us2d"] {
         std::fs::copy(
@@ -360,6 +406,25 @@ fn no_identifying_value_reaches_any_output_log_or_error() {
         &["extract", "cohort/P002/MR", "cohort/P001/CT_mask.nrrd"],
         "CT_mask.nrrd",
     );
+    // A SEG and an RTSTRUCT of another patient on an identical grid: refused by their referenced series, which the
+    // message must not quote.
+    s.fails(
+        &["extract", "cohort/P002/MR", "cohort/P001/MR_seg.dcm"],
+        "another series",
+    );
+    s.fails(
+        &[
+            "convert",
+            "--rtstruct",
+            "cohort/P001/CT_rtstruct.dcm",
+            "--roi",
+            "GTV",
+            "--image",
+            "cohort/P002/CT",
+            "out/never.nrrd",
+        ],
+        "another series",
+    );
     s.fails(
         &[
             "convert",
@@ -403,10 +468,9 @@ fn no_identifying_value_reaches_any_output_log_or_error() {
             || p.extension().is_some_and(|e| e != "dcm")
     }) {
         let bytes = std::fs::read(file).unwrap();
-        s.found.extend(leaks(
-            &file.strip_prefix(&dir).unwrap().display().to_string(),
-            &bytes,
-        ));
+        let name = file.strip_prefix(&dir).unwrap().display().to_string();
+        s.found.extend(leaks(&name, &bytes));
+        s.found.extend(leaks_of(&name, &bytes, &s.uids));
         n_outputs += 1;
     }
     assert!(n_outputs >= 40, "only {n_outputs} output files were written");

@@ -175,6 +175,23 @@ pub fn read_image(path: &Path) -> Result<Volume> {
     }
 }
 
+/// As [`read_image`], with the grid a mask is checked against: for a DICOM image it carries the SeriesInstanceUID, so
+/// a DICOM SEG or RTSTRUCT that references another series (a mask of another scan or patient, possibly on an
+/// identical grid) is an error in [`mask::read_mask`] rather than silently accepted.
+///
+/// # Errors
+/// As [`read_image`].
+pub fn read_image_with_grid(path: &Path) -> Result<(Volume, mask::ImageGrid)> {
+    if format_of(path) == Some(Format::Dicom) {
+        let image = dicom::read_dicom(path, &dicom::DicomReadOptions::default())?;
+        let grid = mask::ImageGrid::of_dicom(&image);
+        return Ok((image.volume, grid));
+    }
+    let volume = read_image(path)?;
+    let grid = mask::ImageGrid::of_volume(&volume);
+    Ok((volume, grid))
+}
+
 /// Reads a segmentation (NRRD or NIfTI) into a `LabelMap` with integer labels and LPS geometry.
 ///
 /// # Errors

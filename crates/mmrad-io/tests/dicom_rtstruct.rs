@@ -165,7 +165,9 @@ fn rtstruct_of_another_series_and_not_an_rtstruct_are_errors() {
     grid.series_uid = Some("9.9.9".into());
     let text = message(read_rtstruct(&synthetic(), "ring", &grid));
     assert!(
-        text.contains("RTReferencedSeriesSequence (3006,0014)") && text.contains("`9.9.9`"),
+        text.contains("RTReferencedSeriesSequence (3006,0014)")
+            && !text.contains("9.9.9")
+            && text.contains("another series"),
         "{text}"
     );
     let text = message(read_rtstruct(&shared("pydicom/liver.dcm"), "ring", &grid));

@@ -433,7 +433,7 @@ pub fn extract_case(
         if let Some(extraction) = extract_case_region(case, params, &settings)? {
             return Ok(extraction);
         }
-        let image = mmrad_io::read_image(&case.image).map_err(|e| e.to_string())?;
+        let (image, grid) = mmrad_io::read_image_with_grid(&case.image).map_err(|e| e.to_string())?;
         let kind = mmrad_io::mask::mask_kind(&case.mask).map_err(|e| e.to_string())?;
         let select = mmrad_io::mask::MaskSelect {
             // SEG and RTSTRUCT masks are written with the label the extraction reads; a label map keeps its labels
@@ -443,7 +443,6 @@ pub fn extract_case(
             roi: (!case.roi.is_empty()).then(|| case.roi.clone()),
             ..mmrad_io::mask::MaskSelect::default()
         };
-        let grid = mmrad_io::mask::ImageGrid::of_volume(&image);
         let mask = mmrad_io::mask::read_mask(&case.mask, &select, Some(&grid)).map_err(|e| e.to_string())?;
         mmrad_features::extract_image_types(
             &image,

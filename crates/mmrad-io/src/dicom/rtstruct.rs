@@ -334,10 +334,13 @@ fn check_series(opened: &OpenedFile, uid: &str) -> Result<()> {
     }
     Err(seg_error(
         &opened.path,
+        // UIDs are not printed: they can embed dates and device serial numbers (PS3.15 de-identification
+        // replaces them).
         format!(
-            "the RTSTRUCT references series {} (ReferencedFrameOfReferenceSequence (3006,0010) / \
-             RTReferencedSeriesSequence (3006,0014)), not the image series `{uid}`",
-            quoted_list(&referenced)
+            "the RTSTRUCT was drawn on another series than the image ({} referenced series in \
+             ReferencedFrameOfReferenceSequence (3006,0010) / RTReferencedSeriesSequence (3006,0014), none is the \
+             image's SeriesInstanceUID): pair each mask with the series it was drawn on",
+            referenced.len()
         ),
     ))
 }

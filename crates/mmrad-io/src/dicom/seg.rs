@@ -25,7 +25,7 @@ use ndarray::Array3;
 use mmrad_core::{Geometry, LabelMap};
 
 use crate::dicom::decode::{self, OpenedFile};
-use crate::mask::{ImageGrid, inverse_index_transform, quoted_list};
+use crate::mask::{ImageGrid, inverse_index_transform};
 use crate::{Error, Result};
 
 /// SOP Class UID of Segmentation Storage.
@@ -296,10 +296,12 @@ fn check_series(path: &Path, obj: &InMemDicomObject, uid: &str) -> Result<()> {
     }
     Err(seg_error(
         path,
+        // UIDs are not printed: they can embed dates and device serial numbers (PS3.15 de-identification
+        // replaces them).
         format!(
-            "the SEG references series {} (ReferencedSeriesSequence (0008,1115) / SeriesInstanceUID), not the image \
-             series `{uid}`",
-            quoted_list(&referenced)
+            "the SEG was made on another series than the image ({} referenced series in ReferencedSeriesSequence \
+             (0008,1115), none is the image's SeriesInstanceUID): pair each mask with the series it was drawn on",
+            referenced.len()
         ),
     ))
 }
