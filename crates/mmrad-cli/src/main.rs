@@ -418,6 +418,11 @@ fn study_run(
         .map_err(|e| UserError::from(e).or_at(protocol.display().to_string()))?;
     print!("{}", mmrad_study::report::metrics_text(&summary));
     println!();
+    let published = mmrad_study::report::published_text(&plan, &summary);
+    if !published.is_empty() {
+        print!("{published}");
+        println!();
+    }
     print!("{}", mmrad_study::report::calibration_text(&summary));
     for warning in &summary.warnings {
         eprintln!("warning: {warning}");

@@ -57,6 +57,9 @@ pub struct ProtocolDto {
     pub evaluation: EvaluationDto,
     #[serde(default)]
     pub expected: Vec<ExpectationDto>,
+    /// Values the publication the protocol reproduces reports, printed beside this run's (never checked).
+    #[serde(default)]
+    pub published: Vec<PublishedDto>,
     /// `none` (default) or `deliberate`: for teaching only, features are screened on all cases before the
     /// cross-validation, so the test folds leak into the selection and the metrics are optimistic.
     #[serde(default = "default_leakage")]
@@ -516,6 +519,15 @@ pub struct ExpectationDto {
     pub min: Option<f64>,
     #[serde(default)]
     pub max: Option<f64>,
+}
+
+/// One published value: a model's metric as the paper reports it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedDto {
+    pub model: String,
+    pub metric: String,
+    pub value: f64,
 }
 
 /// A YAML mapping whose key order is kept and whose duplicate keys are an error.

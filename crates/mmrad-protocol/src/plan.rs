@@ -25,6 +25,8 @@ pub struct Plan {
     pub validation: Validation,
     pub evaluation: EvaluationPlan,
     pub expected: Vec<Expectation>,
+    /// Protocol `published`: the paper's values, shown beside the run's.
+    pub published: Vec<Published>,
     /// Protocol `leakage`; [`Leakage::None`] unless a teaching protocol asks for the deliberate mistake.
     pub leakage: Leakage,
 }
@@ -279,6 +281,15 @@ pub struct Expectation {
     pub metric: Metric,
     pub min: Option<f64>,
     pub max: Option<f64>,
+}
+
+/// A value the reproduced publication reports for a model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    /// A model id, as in [`Expectation::model`].
+    pub model: String,
+    pub metric: Metric,
+    pub value: f64,
 }
 
 /// Metrics an expectation may check (columns of `metrics.csv`).

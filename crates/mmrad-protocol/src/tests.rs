@@ -319,6 +319,21 @@ fn errors_name_the_yaml_path_and_help() {
         ),
         (
             "models:",
+            "published: [{ model: PET, metric: auc, value: 0.8 }]\nmodels:",
+            "published[0].model: unknown model `PET`",
+        ),
+        (
+            "models:",
+            "published: [{ model: combined, metric: c_index, value: 0.8 }]\nmodels:",
+            "published[0].metric: unknown metric `c_index`",
+        ),
+        (
+            "models:",
+            "published: [{ model: combined, metric: auc, value: .nan }]\nmodels:",
+            "published[0].value: `NaN` is not a finite number",
+        ),
+        (
+            "models:",
             "evaluation: { pool: median }\nmodels:",
             "evaluation.pool: unknown pooling `median`",
         ),

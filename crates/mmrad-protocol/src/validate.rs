@@ -6,7 +6,7 @@ use mmrad_core::Modality;
 
 use crate::dto::{
     ClinicalDto, CohortDto, CombinedDto, EvaluationDto, ExpectationDto, FusionDto, LambdaDto, LassoDto,
-    ProtocolDto, SelectionStepDto, ThresholdRuleDto, ThresholdsDto, ValidationDto,
+    ProtocolDto, PublishedDto, SelectionStepDto, ThresholdRuleDto, ThresholdsDto, ValidationDto,
 };
 use crate::plan::*;
 use crate::{Error, Result};
@@ -144,6 +144,7 @@ pub fn validate(dto: ProtocolDto, base_dir: &Path) -> Result<Plan> {
         validation,
         evaluation,
         expected: Vec::new(),
+        published: Vec::new(),
         leakage,
     };
     let model_ids = plan.model_ids();
@@ -152,6 +153,12 @@ pub fn validate(dto: ProtocolDto, base_dir: &Path) -> Result<Plan> {
         .iter()
         .enumerate()
         .map(|(idx, e)| expectation(e, idx, &model_ids))
+        .collect::<Result<_>>()?;
+    plan.published = dto
+        .published
+        .iter()
+        .enumerate()
+        .map(|(idx, p)| published(p, idx, &model_ids))
         .collect::<Result<_>>()?;
     Ok(plan)
 }
@@ -938,25 +945,50 @@ fn threshold_rule(rule: &ThresholdRuleDto, idx: usize, list: bool) -> Result<Thr
     }
 }
 
-fn expectation(e: &ExpectationDto, idx: usize, model_ids: &[String]) -> Result<Expectation> {
-    let path = |key: &str| format!("expected[{idx}].{key}");
-    if !model_ids.contains(&e.model) {
-        let hint = match closest(&e.model, model_ids) {
-            Some(best) => format!("did you mean `{best}`?"),
-            None => {
-                "use a modality name or `fusion`, `clinical`, `combined` (declared under `models`)".to_owned()
-            }
-        };
+fn published(p: &PublishedDto, idx: usize, model_ids: &[String]) -> Result<Published> {
+    let path = |key: &str| format!("published[{idx}].{key}");
+    known_model(&p.model, &path("model"), model_ids)?;
+    let Some((metric, _)) = Metric::ALL.iter().find(|(_, name)| *name == p.metric) else {
+        let names: Vec<&str> = Metric::ALL.iter().map(|(_, n)| *n).collect();
+        return Err(unknown(&path("metric"), "metric", &p.metric, &names));
+    };
+    if !p.value.is_finite() {
         return Err(Error::invalid(
-            path("model"),
-            format!(
-                "unknown model `{}`; this protocol builds: {}",
-                e.model,
-                model_ids.join(", ")
-            ),
-            hint,
+            path("value"),
+            format!("`{}` is not a finite number", p.value),
+            "write the value as the paper reports it, e.g. `0.814`",
         ));
     }
+    Ok(Published {
+        model: p.model.clone(),
+        metric: *metric,
+        value: p.value,
+    })
+}
+
+fn known_model(model: &str, path: &str, model_ids: &[String]) -> Result<()> {
+    if model_ids.iter().any(|m| m == model) {
+        return Ok(());
+    }
+    let hint = match closest(model, model_ids) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None => {
+            "use a modality name or `fusion`, `clinical`, `combined` (declared under `models`)".to_owned()
+        }
+    };
+    Err(Error::invalid(
+        path.to_owned(),
+        format!(
+            "unknown model `{model}`; this protocol builds: {}",
+            model_ids.join(", ")
+        ),
+        hint,
+    ))
+}
+
+fn expectation(e: &ExpectationDto, idx: usize, model_ids: &[String]) -> Result<Expectation> {
+    let path = |key: &str| format!("expected[{idx}].{key}");
+    known_model(&e.model, &path("model"), model_ids)?;
     let Some((metric, _)) = Metric::ALL.iter().find(|(_, name)| *name == e.metric) else {
         let names: Vec<&str> = Metric::ALL.iter().map(|(_, n)| *n).collect();
         return Err(unknown(&path("metric"), "metric", &e.metric, &names));

@@ -109,6 +109,38 @@ pub fn metrics_text(summary: &RunSummary) -> String {
     out
 }
 
+/// The protocol's `published` values beside this run's (empty when the protocol has none), with a line saying that
+/// a synthetic cohort reproduces the pipeline, not the findings.
+pub fn published_text(plan: &Plan, summary: &RunSummary) -> String {
+    if plan.published.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<Vec<String>> = plan
+        .published
+        .iter()
+        .map(|p| {
+            let ours = summary
+                .metrics
+                .iter()
+                .find(|m| m.model == p.model)
+                .map_or_else(|| "-".to_owned(), |m| f3(m.pooled.get(p.metric)));
+            vec![p.model.clone(), p.metric.name().to_owned(), f3(p.value), ours]
+        })
+        .collect();
+    let source = plan.reference.as_deref().unwrap_or("the publication");
+    let mut out = format!("published ({source}) and this run\n");
+    if matches!(
+        plan.cohort,
+        mmrad_protocol::CohortSource::Synthetic { .. } | mmrad_protocol::CohortSource::SyntheticImages { .. }
+    ) {
+        out.push_str(
+            "(this run's cohort is synthetic: it shows the pipeline reproduces the analysis, not the findings)\n",
+        );
+    }
+    out.push_str(&table(&["model", "metric", "published", "this run"], &rows));
+    out
+}
+
 /// Calibration tables, one per model.
 pub fn calibration_text(summary: &RunSummary) -> String {
     let mut out = String::new();
