@@ -318,6 +318,11 @@ fn errors_name_the_yaml_path_and_help() {
             "neither `min` nor `max` given",
         ),
         (
+            "CT: {}",
+            "CT: { extraction: params/ct.yaml }",
+            "modalities.CT.extraction: extraction parameters apply to image cohorts",
+        ),
+        (
             "models:",
             "published: [{ model: PET, metric: auc, value: 0.8 }]\nmodels:",
             "published[0].model: unknown model `PET`",

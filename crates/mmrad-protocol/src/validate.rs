@@ -67,6 +67,18 @@ pub fn validate(dto: ProtocolDto, base_dir: &Path) -> Result<Plan> {
             ),
         ));
     }
+    // Extraction parameters on a cohort of feature tables would be silently ignored: say so instead.
+    if matches!(
+        cohort,
+        CohortSource::Synthetic { .. } | CohortSource::Manifest { .. }
+    ) && let Some(m) = modalities.iter().find(|m| m.extraction.is_some())
+    {
+        return Err(Error::invalid(
+            format!("modalities.{}.extraction", m.modality),
+            "extraction parameters apply to image cohorts; this cohort reads feature tables",
+            "remove `extraction`, or read images (`cohort: { images: ... }` or `synthetic: { level: images }`)",
+        ));
+    }
     if synthetic && dto.outcome != "pcr" {
         return Err(Error::invalid(
             "outcome",
