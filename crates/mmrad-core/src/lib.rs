@@ -7,9 +7,11 @@
 //! - [`dataset`]: `Dataset`, the borrowed (x, y) view that estimators fit on, and the `Fit`/`Predict`/`Transform` traits.
 //! - [`rng`]: `SeededRng`, the only source of random numbers in mmrad.
 //! - [`par`]: `Par`, the explicit thread-count argument.
+//! - [`contain`]: turns a panic of third-party code on corrupt input into an error, without a message on stderr.
 //!
 //! This crate never does file IO, never reads the clock or the environment, and knows no serde format.
 
+pub mod contain;
 pub mod dataset;
 pub mod ids;
 pub mod par;

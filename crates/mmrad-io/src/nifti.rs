@@ -37,7 +37,7 @@ pub fn read_nifti(path: &Path) -> Result<RawImage> {
     // The `nifti` crate panics on some inconsistent headers the precheck does not model; such a panic is an error
     // naming the file, as for the DICOM decoders.
     let crate_panic = |_| nifti_error("the NIfTI reader failed on a corrupt header or data".into());
-    let object = std::panic::catch_unwind(|| ReaderOptions::new().read_file(path))
+    let object = mmrad_core::contain::contain(|| ReaderOptions::new().read_file(path))
         .map_err(crate_panic)?
         .map_err(|e| nifti_error(describe(e)))?;
     let header = object.header().clone();
@@ -53,11 +53,9 @@ pub fn read_nifti(path: &Path) -> Result<RawImage> {
     for (axis, &d) in dims.iter().enumerate().take(3) {
         size_xyz[axis] = usize::from(d);
     }
-    let array = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        object.into_volume().into_ndarray::<f64>()
-    }))
-    .map_err(crate_panic)?
-    .map_err(|e| nifti_error(describe(e)))?;
+    let array = mmrad_core::contain::contain(|| object.into_volume().into_ndarray::<f64>())
+        .map_err(crate_panic)?
+        .map_err(|e| nifti_error(describe(e)))?;
     let n_voxels: usize = size_xyz.iter().product();
     if array.len() != n_voxels {
         return Err(Error::Truncated {

@@ -252,30 +252,13 @@ pub(crate) fn short_reader_message(message: &str) -> String {
     }
 }
 
-/// The number of Parquet reads in progress inside `catch_unwind`; the panic hook stays silent while it is not zero.
-static CONTAINED_READS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
 /// Reads a Parquet file; a panic of the reader is turned into an error.
 ///
 /// polars' Parquet reader trusts the offsets and lengths written in the file and panics on some damaged files (found
-/// by the mutation tests in `tests/mutated_tables.rs`), on this thread or on one of its worker threads. The panic is
-/// contained here, and a panic hook installed once keeps panic messages off stderr while such a read is in progress
-/// (the worker threads are polars', so a thread-local flag would not reach them). A genuine panic elsewhere during
-/// that time still fails its own thread or process with the usual exit code; only its message is lost.
+/// by the mutation tests in `tests/mutated_tables.rs`), on this thread or on one of its worker threads, hence
+/// [`mmrad_core::contain::contain_all_threads`].
 fn read_parquet_contained(file: std::fs::File) -> std::result::Result<DataFrame, String> {
-    use std::sync::atomic::Ordering;
-    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
-    QUIET_HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if CONTAINED_READS.load(Ordering::SeqCst) == 0 {
-                previous(info);
-            }
-        }));
-    });
-    CONTAINED_READS.fetch_add(1, Ordering::SeqCst);
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ParquetReader::new(file).finish()));
-    CONTAINED_READS.fetch_sub(1, Ordering::SeqCst);
+    let result = mmrad_core::contain::contain_all_threads(|| ParquetReader::new(file).finish());
     match result {
         Ok(Ok(frame)) => Ok(frame),
         Ok(Err(e)) => Err(short_reader_message(&e.to_string())),

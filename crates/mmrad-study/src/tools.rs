@@ -78,6 +78,27 @@ pub fn column_names(path: &Path) -> Result<Vec<String>> {
     Ok(RawTable::read(path)?.names)
 }
 
+/// A repeated `case_id` means a row was pasted twice or two tables were joined wrongly: both would weigh that patient
+/// twice in the fit, so it is an error naming the id.
+fn unique_case_ids(path: &Path) -> Result<()> {
+    let raw = RawTable::read(path)?;
+    let mut seen = std::collections::BTreeSet::new();
+    for cell in raw.cells("case_id")? {
+        let id = match cell {
+            Cell::Value(v) => v.to_string(),
+            Cell::Text(text) => text,
+            Cell::Missing => continue,
+        };
+        if !seen.insert(id.clone()) {
+            return Err(Error::DuplicateCase {
+                table: raw.label,
+                case: id,
+            });
+        }
+    }
+    Ok(())
+}
+
 fn outcome_of(table: &NumericTable, label: &str, column: &str) -> Result<Vec<bool>> {
     let values = table.column(column).ok_or_else(|| Error::MissingColumn {
         table: label.to_owned(),
@@ -238,6 +259,9 @@ pub fn lasso_file(path: &Path, options: &LassoOptions) -> Result<LassoOutput> {
                 column: required.clone(),
             });
         }
+    }
+    if all.iter().any(|n| n == "case_id") {
+        unique_case_ids(path)?;
     }
     let table = read_numeric(path, &skip)?;
     let y = outcome_of(&table, &label, &options.outcome)?;

@@ -38,11 +38,12 @@ pub(crate) fn open(path: &Path) -> Result<OpenedFile> {
     })?;
     crate::dicom::scan::check_lengths(path, &bytes)?;
     drop(bytes);
-    let opened =
-        std::panic::catch_unwind(|| OpenFileOptions::new().open_file(path)).map_err(|_| Error::Dicom {
+    let opened = mmrad_core::contain::contain(|| OpenFileOptions::new().open_file(path)).map_err(|_| {
+        Error::Dicom {
             path: path.to_path_buf(),
             message: "the DICOM parser failed on a corrupt data set".into(),
-        })?;
+        }
+    })?;
     let object = opened.map_err(|e| Error::Dicom {
         path: path.to_path_buf(),
         message: format!("not a readable DICOM file ({e})"),
@@ -136,22 +137,21 @@ impl OpenedFile {
         };
         // Third-party decoders can panic on corrupt data (dicom-transfer-syntax-registry 0.10.1's RLE decoder indexes
         // out of bounds on a damaged segment): the panic is turned into an error naming the file.
-        let decoded =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.object.decode_pixel_data()))
-                .map_err(|_| {
-                    self.error(format!(
-                        "the {} decoder failed on corrupt Pixel Data (transfer syntax `{}`)",
-                        attrs.transfer_syntax_name(),
-                        attrs.transfer_syntax_uid
-                    ))
-                })?
-                .map_err(|e| {
-                    self.error(format!(
-                        "cannot decode Pixel Data with transfer syntax `{}` ({}): {e}",
-                        attrs.transfer_syntax_uid,
-                        attrs.transfer_syntax_name()
-                    ))
-                })?;
+        let decoded = mmrad_core::contain::contain(|| self.object.decode_pixel_data())
+            .map_err(|_| {
+                self.error(format!(
+                    "the {} decoder failed on corrupt Pixel Data (transfer syntax `{}`)",
+                    attrs.transfer_syntax_name(),
+                    attrs.transfer_syntax_uid
+                ))
+            })?
+            .map_err(|e| {
+                self.error(format!(
+                    "cannot decode Pixel Data with transfer syntax `{}` ({}): {e}",
+                    attrs.transfer_syntax_uid,
+                    attrs.transfer_syntax_name()
+                ))
+            })?;
         let rows = attrs.rows as usize;
         let columns = attrs.columns as usize;
         let frames = attrs.frames as usize;
