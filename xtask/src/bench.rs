@@ -20,6 +20,7 @@ const DEFAULT_DICOM_RUNS: usize = 10;
 pub(crate) fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
     let mut which = None;
     let mut n_runs = None;
+    let mut preset = crate::bench_extract::Preset::Default;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let text = arg.to_string_lossy().into_owned();
@@ -34,12 +35,28 @@ pub(crate) fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
                     "write `--runs 5`",
                 )
             })?);
+        } else if text == "--params" {
+            let value = args
+                .next()
+                .map(|value| value.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            preset = match value.as_str() {
+                "default" => crate::bench_extract::Preset::Default,
+                "b" => crate::bench_extract::Preset::B,
+                _ => {
+                    return Err(Failure::usage(
+                        format!("`--params` of `bench extract` is `default` or `b`, got `{value}`"),
+                        "write `cargo xtask bench extract --params b`",
+                    )
+                    .into());
+                }
+            };
         } else if which.is_none() && !text.starts_with('-') {
             which = Some(text);
         } else {
             return Err(Failure::usage(
                 format!("unexpected argument `{text}`"),
-                "run `cargo xtask bench study|dicom|extract [--runs N]`",
+                "run `cargo xtask bench study|dicom|extract|shard [--runs N]` or `cargo xtask bench extract --params b`",
             )
             .into());
         }
@@ -47,7 +64,7 @@ pub(crate) fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
     match which.as_deref() {
         None | Some("study") => bench_study(n_runs.unwrap_or(DEFAULT_RUNS)),
         Some("dicom") => crate::bench_dicom::run(n_runs.unwrap_or(DEFAULT_DICOM_RUNS)),
-        Some("extract") => crate::bench_extract::run(n_runs.unwrap_or(DEFAULT_RUNS)),
+        Some("extract") => crate::bench_extract::run(n_runs.unwrap_or(DEFAULT_RUNS), preset),
         Some(other) => Err(Failure::usage(
             format!("unknown benchmark `{other}`"),
             "valid benchmarks: `study`, `dicom`, `extract`",

@@ -35,7 +35,7 @@ commands:
         modalities, with and without clinical factors (default output `runs/X-ablation`)
   ci    run `cargo fmt --all --check`, `cargo clippy --workspace --all-targets --locked -- -D warnings`
         and `cargo test --workspace --locked`; stop at the first failure
-  bench [study|dicom|extract] [--runs N]
+  bench [study|dicom|extract|shard] [--runs N]
         study: time `mmrad study run studies/liang2025.yaml` (release) N times (default 3); print min and median
         dicom: read the IBSI CT series and the 512x512 JPEG 2000 files with `mmrad` and with pydicom + numpy
                (N timed reads each, default 10); print both times and the ratio
@@ -43,7 +43,9 @@ commands:
                `extract --batch` on the synthetic image cohort's CT, and `mmrad merge` of 100 parts x 100 rows
                x 1,300 columns
         extract: `mmrad extract` against PyRadiomics 3.1 on the PyRadiomics test cases, single-threaded
-               (N runs each, default 3); print per-case times and the ratio (target >= 30x)
+               (N runs each, default 3); print per-case times and the ratio (target >= 30x);
+               `--params b`: resampling + LoG + wavelet (tests/data/params/b_resampled_log_wavelet.yaml,
+               target >= 10x)
   repro [--update] [NAME...]
         build `mmrad` in release mode, run every fast protocol of `studies/` (or the named ones) into
         `target/repro/NAME` and compare with the committed `studies/NAME.lock.json` (protocol hash, resolved

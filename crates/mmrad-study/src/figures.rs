@@ -48,8 +48,8 @@ pub struct RocCurve {
 }
 
 /// The ROC curve of `scores` with a stratified percentile bootstrap band of the sensitivity at specificities
-/// 0, 0.02, …, 1 (as pROC's `ci.se`, the sensitivity at a specificity being the largest one reached with at least
-/// that specificity), `replicates` samples from `rng`.
+/// 0, 0.02, …, 1 (as pROC's `ci.se`, each replicate's sensitivity read as [`sensitivity_at_specificities`] does),
+/// `replicates` samples from `rng`.
 ///
 /// # Errors
 /// As `mmrad_evaluation::roc_curve` (one class, non-finite scores, length mismatch), as a message.
@@ -75,9 +75,11 @@ pub fn roc_curve(
         }
         let s: Vec<f64> = rows.iter().map(|&i| scores[i]).collect();
         let t: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
-        let curve = roc_points(&s, &t)?;
-        for (k, &spec) in grid.iter().enumerate() {
-            sens[k].push(sensitivity_at(&curve, spec));
+        for (k, se) in sensitivity_at_specificities(&s, &t, &grid)?
+            .into_iter()
+            .enumerate()
+        {
+            sens[k].push(se);
         }
     }
     let band = grid
@@ -106,13 +108,51 @@ fn roc_points(scores: &[f64], y: &[bool]) -> Result<Vec<(f64, f64)>, String> {
     Ok(points)
 }
 
-/// Largest sensitivity among points with specificity ≥ `spec`.
-fn sensitivity_at(points: &[(f64, f64)], spec: f64) -> f64 {
-    points
+/// The sensitivity of the empirical ROC curve of `scores` at each of `specificities`, as pROC's
+/// `coords(input = "specificity", ret = "sensitivity")` reads it: at a specificity the curve reaches, the largest
+/// sensitivity there; between two, linear interpolation along the curve's segment (a diagonal one where cases and
+/// controls tie on a score).
+///
+/// # Errors
+/// As `mmrad_evaluation::roc_curve` (one class, non-finite scores, length mismatch), as a message.
+pub fn sensitivity_at_specificities(
+    scores: &[f64],
+    y: &[bool],
+    specificities: &[f64],
+) -> Result<Vec<f64>, String> {
+    // (specificity, sensitivity), ascending in specificity and, at one specificity, descending in sensitivity: the
+    // curve's order from (0, 1) to (1, 0).
+    let mut curve: Vec<(f64, f64)> = roc_points(scores, y)?
+        .into_iter()
+        .map(|(fpr, se)| (1.0 - fpr, se))
+        .collect();
+    curve.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
+    Ok(specificities
         .iter()
-        .filter(|(fpr, _)| 1.0 - fpr >= spec - 1e-12)
+        .map(|&sp| sensitivity_on_curve(&curve, sp))
+        .collect())
+}
+
+/// Tolerance for "the curve reaches this specificity": specificities are multiples of 1 / (number of controls).
+const SPECIFICITY_TIE: f64 = 1e-12;
+
+fn sensitivity_on_curve(curve: &[(f64, f64)], sp: f64) -> f64 {
+    let exact = curve
+        .iter()
+        .filter(|p| (p.0 - sp).abs() <= SPECIFICITY_TIE)
         .map(|p| p.1)
-        .fold(0.0, f64::max)
+        .fold(f64::NEG_INFINITY, f64::max);
+    if exact.is_finite() {
+        return exact;
+    }
+    // The segment crossing `sp` runs from the last point below it to the first point above it.
+    let below = curve.iter().rev().find(|p| p.0 < sp);
+    let above = curve.iter().find(|p| p.0 > sp);
+    match (below, above) {
+        (Some(&(sp0, se0)), Some(&(sp1, se1))) => se0 + (se1 - se0) * (sp - sp0) / (sp1 - sp0),
+        (Some(&(_, se)), None) | (None, Some(&(_, se))) => se,
+        (None, None) => f64::NAN,
+    }
 }
 
 /// ROC curves with their bands.
