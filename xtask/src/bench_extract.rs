@@ -381,7 +381,7 @@ fn time_mmrad_case(
         .next()
         .unwrap_or_default()
         .split(',')
-        .filter(|column| column.starts_with("original_"))
+        .filter(|column| !column.starts_with("diagnostics_") && !matches!(*column, "Image" | "Mask"))
         .count();
     Ok((best, n_features))
 }

@@ -124,3 +124,113 @@ fn a_killed_run_leaves_no_partial_output_and_a_rerun_equals_an_uninterrupted_run
         );
     }
 }
+
+/// Files of a folder by name, without the temporary ones (`.name.tmp-PID`).
+fn complete_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    files(dir)
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with('.'))
+        .collect()
+}
+
+fn modified(path: &Path) -> std::time::SystemTime {
+    std::fs::metadata(path).unwrap().modified().unwrap()
+}
+
+#[test]
+fn a_run_killed_during_extraction_resumes_from_the_cases_already_extracted() {
+    let dir = tmp("kill-images");
+    std::fs::copy(
+        workspace_root().join("studies/smoke-images.yaml"),
+        dir.join("crash.yaml"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("params")).unwrap();
+    for entry in std::fs::read_dir(workspace_root().join("studies/params")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join("params").join(path.file_name().unwrap())).unwrap();
+    }
+    // The first run generates the synthetic images (kept) and extracts every case (cache removed below).
+    assert!(command(&dir, "reference").status().unwrap().success());
+    let reference = files(&dir.join("reference"));
+    let cache = std::fs::read_dir(dir.join("runs/.cache"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join(".mmrad-cache"))
+        .find(|p| p.is_dir())
+        .expect("the image cohort's feature cache");
+    let cases = cache.join("cases");
+    let reference_cases = complete_files(&cases);
+    let total = reference_cases.len();
+    assert_eq!(total, 4 * 40, "one cached file per case and modality");
+    std::fs::remove_dir_all(&cache).unwrap();
+
+    // Kill the run once a third, then two thirds, of the cases are extracted.
+    for share in [3, 2] {
+        let mut child = command(&dir, "out").spawn().unwrap();
+        let started = Instant::now();
+        loop {
+            let done = std::fs::read_dir(&cases)
+                .map(|d| {
+                    d.filter(|e| {
+                        e.as_ref()
+                            .is_ok_and(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                    })
+                    .count()
+                })
+                .unwrap_or(0);
+            if done * share >= total || started.elapsed().as_secs() > 120 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let _ = child.kill();
+        assert!(!child.wait().unwrap().success(), "the run ended before the kill");
+        for (name, bytes) in complete_files(&cases) {
+            assert!(
+                reference_cases.get(&name) == Some(&bytes),
+                "cached case `{name}` is not the complete file"
+            );
+        }
+        for (name, bytes) in complete_files(&cache) {
+            let path = cache.join(&name);
+            if path.is_file() {
+                assert!(name.starts_with("features-"), "unexpected cache file `{name}`");
+                assert!(!bytes.is_empty(), "a modality table `{name}` exists but is empty");
+            }
+        }
+    }
+    let kept: BTreeMap<String, std::time::SystemTime> = complete_files(&cases)
+        .keys()
+        .map(|name| (name.clone(), modified(&cases.join(name))))
+        .collect();
+    assert!(
+        !kept.is_empty() && kept.len() < total,
+        "{} of {total} cases were cached when the run was killed",
+        kept.len()
+    );
+
+    assert!(command(&dir, "out").status().unwrap().success());
+    let after = files(&dir.join("out"));
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        reference.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &reference {
+        assert!(
+            bytes == &after[name],
+            "`{name}` differs from the uninterrupted run"
+        );
+    }
+    assert_eq!(complete_files(&cases), reference_cases);
+    for (name, time) in &kept {
+        assert_eq!(
+            modified(&cases.join(name)),
+            *time,
+            "case `{name}` was extracted again instead of reused"
+        );
+    }
+    eprintln!(
+        "killed twice during extraction; the rerun reused {} of {total} cached cases",
+        kept.len()
+    );
+}

@@ -31,6 +31,8 @@ pub struct ImageGrid {
     pub size_xyz: [usize; 3],
     /// SeriesInstanceUID of a DICOM image; `None` for NIfTI/NRRD images (no series check then).
     pub series_uid: Option<String>,
+    /// FrameOfReferenceUID of a DICOM image; `None` for NIfTI/NRRD images (no frame-of-reference check then).
+    pub frame_of_reference_uid: Option<String>,
 }
 
 impl ImageGrid {
@@ -40,6 +42,7 @@ impl ImageGrid {
             geometry: volume.geometry.clone(),
             size_xyz: volume.size_xyz(),
             series_uid: None,
+            frame_of_reference_uid: None,
         }
     }
 
@@ -47,6 +50,7 @@ impl ImageGrid {
     pub fn of_dicom(image: &DicomImage) -> ImageGrid {
         ImageGrid {
             series_uid: image.series_uid.clone(),
+            frame_of_reference_uid: image.frame_of_reference_uid.clone(),
             ..ImageGrid::of_volume(&image.volume)
         }
     }
@@ -166,9 +170,7 @@ pub fn read_mask(path: &Path, select: &MaskSelect, reference: Option<&ImageGrid>
             };
             match reference {
                 Some(grid) if select.resample_to_image => {
-                    if let Some(uid) = &grid.series_uid {
-                        seg::check_referenced_series(path, uid)?;
-                    }
+                    seg::check_referenced_series(path, grid)?;
                     let own = read_seg(path, &seg_select, None)?;
                     resample_mask_to_image(&own, &grid.geometry, grid.size_xyz)
                 }

@@ -527,6 +527,7 @@ fn seg_frame_mapping_mutations_give_ok_or_a_clear_error() {
             geometry: Geometry::identity(),
             size_xyz: [8, 8, 4],
             series_uid: None,
+            frame_of_reference_uid: None,
         };
         runner(128, seed)
             .run(&prop::collection::vec(seg_edit(), 1..4), |edits| {
@@ -652,6 +653,7 @@ fn rtstruct_contour_mutations_give_ok_or_a_clear_error() {
         },
         size_xyz: [10, 10, 3],
         series_uid: None,
+        frame_of_reference_uid: None,
     };
     let k = AtomicUsize::new(0);
     runner(256, 31)

@@ -44,6 +44,7 @@ fn synthetic_grid() -> ImageGrid {
         },
         size_xyz: [10, 10, 3],
         series_uid: Some("1.2.826.0.1.3680043.8.498.20001".into()),
+        frame_of_reference_uid: None,
     }
 }
 
@@ -157,6 +158,23 @@ fn bad_contours_are_errors_naming_the_file_and_attribute() {
             "{roi}: {text}"
         );
     }
+}
+
+#[test]
+fn rtstruct_in_another_frame_of_reference_is_an_error() {
+    let mut grid = ibsi_grid();
+    // The phantom's image and RTSTRUCT share their frame of reference: read as they are, the ROI is accepted.
+    assert!(grid.frame_of_reference_uid.is_some());
+    assert!(read_rtstruct(&ibsi_rtstruct(), "GTV-1", &grid).is_ok());
+    grid.frame_of_reference_uid = Some("9.9.9".into());
+    let text = message(read_rtstruct(&ibsi_rtstruct(), "GTV-1", &grid));
+    assert!(
+        text.contains("DCM_RS_00060.dcm")
+            && text.contains("another frame of reference")
+            && text.contains("ReferencedFrameOfReferenceUID (3006,0024)")
+            && !text.contains("9.9.9"),
+        "{text}"
+    );
 }
 
 #[test]

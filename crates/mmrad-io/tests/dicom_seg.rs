@@ -151,6 +151,7 @@ fn liver_seg_on_the_referenced_series_grid_and_on_a_larger_grid() {
         geometry: own.geometry.clone(),
         size_xyz: own.size_xyz(),
         series_uid: Some(reference["referenced_series_uid"].as_str().unwrap().to_string()),
+        frame_of_reference_uid: None,
     };
     assert_eq!(
         read_seg(&liver(), &SegSelect::default(), Some(&grid)).unwrap(),
@@ -163,6 +164,7 @@ fn liver_seg_on_the_referenced_series_grid_and_on_a_larger_grid() {
         geometry,
         size_xyz: [520, 520, 6],
         series_uid: None,
+        frame_of_reference_uid: None,
     };
     let placed = read_seg(&liver(), &SegSelect::default(), Some(&larger)).unwrap();
     assert_eq!(placed.data.dim(), (6, 520, 520));
@@ -228,6 +230,7 @@ fn seg_on_a_sub_grid_is_placed_at_its_offset() {
         geometry,
         size_xyz: [11, 8, 6],
         series_uid: Some(reference["referenced_series_uid"].as_str().unwrap().to_string()),
+        frame_of_reference_uid: None,
     };
     let placed = read_seg(&path, &select(Some(SegmentId::Number(1))), Some(&grid)).unwrap();
     let expected: Vec<Vec<Vec<i64>>> = serde_json::from_value(case["labels"]["1"].clone()).unwrap();
@@ -272,6 +275,7 @@ fn seg_referencing_another_series_is_an_error() {
         geometry: own.geometry.clone(),
         size_xyz: own.size_xyz(),
         series_uid: Some("1.2.3.4.5.6".into()),
+        frame_of_reference_uid: None,
     };
     let e = read_seg(&liver(), &SegSelect::default(), Some(&grid)).unwrap_err();
     let text = message(&e);
@@ -281,6 +285,25 @@ fn seg_referencing_another_series_is_an_error() {
     assert!(!text.contains("1.2.3.4.5.6") && !text.contains("2.25."), "{text}");
     assert!(
         text.contains("another series") && text.contains("pair each mask"),
+        "{text}"
+    );
+}
+
+#[test]
+fn seg_in_another_frame_of_reference_is_an_error() {
+    let own = read_seg(&liver(), &SegSelect::default(), None).unwrap();
+    let grid = ImageGrid {
+        geometry: own.geometry.clone(),
+        size_xyz: own.size_xyz(),
+        series_uid: None,
+        frame_of_reference_uid: Some("1.2.3.4.5.6".into()),
+    };
+    let text = message(&read_seg(&liver(), &SegSelect::default(), Some(&grid)).unwrap_err());
+    assert!(
+        text.contains("liver.dcm")
+            && text.contains("another frame of reference")
+            && text.contains("FrameOfReferenceUID (0020,0052)")
+            && !text.contains("1.2.3.4.5.6"),
         "{text}"
     );
 }

@@ -9,7 +9,11 @@
 //! Each modality is extracted with its protocol `extraction` parameters into `.mmrad-cache/features-<MOD>-<key>.csv`
 //! beside the manifest, where the key is the sha256 of the mmrad version, the parameter file and the sha256 of every
 //! image and mask (a DICOM folder: of its files in name order; these digests are also listed in the run manifest):
-//! a changed image, mask or parameter gives a new key, an unchanged cohort is not extracted again. Only feature
+//! a changed image, mask or parameter gives a new key, an unchanged cohort is not extracted again. Each case's
+//! features are also cached on their own, in `.mmrad-cache/cases/<key>.csv`, keyed by the sha256 of the mmrad
+//! version, the parameter file, the case's image and mask and how the mask is read (label, ROI, segment), written
+//! as soon as the case is extracted: a run that was killed, or a cohort with one changed image, extracts only the
+//! cases without a cached result. `--no-cache` ignores and rewrites both. Only feature
 //! columns (not diagnostics) enter the study. A case that fails to extract is an error naming the case,
 //! the modality and the reason; nothing is silently dropped.
 
@@ -174,20 +178,31 @@ pub fn load_images_staged(
             })
             .collect();
 
-        // Cache key: version, parameters, every case's inputs.
+        // Cache key: version, parameters, every case's inputs. Each case also gets a key of its own (the same
+        // without its id: the content of its image and mask, how the mask is read, the parameters).
         let mut hasher = Sha256::new();
         hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
         hasher.update(&params_bytes);
+        let mut case_keys = Vec::with_capacity(cases.len());
         for (id, case) in &cases {
+            let mut case_hasher = Sha256::new();
+            case_hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+            case_hasher.update(&params_bytes);
             for part in [id.as_str(), &case.label, &case.roi, &case.segment] {
                 hasher.update(part.as_bytes());
                 hasher.update([0u8]);
             }
+            for part in [&case.label, &case.roi, &case.segment] {
+                case_hasher.update(part.as_bytes());
+                case_hasher.update([0u8]);
+            }
             for path in [&case.image, &case.mask] {
                 let digest = path_digest(path)?;
                 hasher.update(digest.as_bytes());
+                case_hasher.update(digest.as_bytes());
                 image_inputs.push((path.clone(), digest));
             }
+            case_keys.push(hex(&case_hasher.finalize()));
         }
         let key: String = hasher
             .finalize()
@@ -226,17 +241,30 @@ pub fn load_images_staged(
             Stage::Model => false,
         };
         if extract {
+            let case_dir = cache_dir.join("cases");
+            std::fs::create_dir_all(&case_dir).map_err(|e| Error::Write {
+                path: case_dir.clone(),
+                message: e.to_string(),
+            })?;
             let results: Vec<std::result::Result<Vec<(String, f64)>, String>> = pool.install(|| {
                 selected
                     .par_iter()
-                    .filter_map(|&r| cases.get(r))
-                    .map(|(_, case)| {
-                        catch_unwind(AssertUnwindSafe(|| extract_case(case, &params)))
+                    .filter_map(|&r| Some((cases.get(r)?, case_keys.get(r)?)))
+                    .map(|((_, case), case_key)| {
+                        let path = case_dir.join(format!("{case_key}.csv"));
+                        if reuse_cache && let Some(features) = read_case_cache(&path) {
+                            return Ok(features);
+                        }
+                        let features = catch_unwind(AssertUnwindSafe(|| extract_case(case, &params)))
                             .unwrap_or_else(|_| {
                                 Err("internal error during extraction (a bug in mmrad)".into())
                             })
                             .map(|e| e.features)
-                            .map_err(|e| e.reason)
+                            .map_err(|e| e.reason)?;
+                        // Written as soon as the case is done, so that a run killed part-way resumes from here; a
+                        // failed write only costs extracting the case again next time.
+                        let _ = write_atomic(&path, case_cache_text(&features).as_bytes());
+                        Ok(features)
                     })
                     .collect()
             });
@@ -409,6 +437,32 @@ fn assemble_parts(
         message: e.to_string(),
     })?;
     write_atomic(cached, csv.as_bytes())
+}
+
+/// One case's features as cached in `.mmrad-cache/cases/<key>.csv`: the feature names, then their values.
+fn case_cache_text(features: &[(String, f64)]) -> String {
+    let names: Vec<String> = features.iter().map(|(n, _)| csv_field(n)).collect();
+    let values: Vec<String> = features.iter().map(|(_, v)| float(*v)).collect();
+    format!("{}\n{}\n", names.join(","), values.join(","))
+}
+
+/// A case's cached features, or `None` when the file is absent or is not exactly what [`case_cache_text`] writes
+/// (edited or from another version): the case is then extracted again.
+fn read_case_cache(path: &Path) -> Option<Vec<(String, f64)>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let records = parse_csv(&text).ok()?;
+    let [(_, names), (_, values)] = records.as_slice() else {
+        return None;
+    };
+    if names.len() != values.len() {
+        return None;
+    }
+    let features: Vec<(String, f64)> = names
+        .iter()
+        .zip(values)
+        .map(|(n, v)| Some((n.clone(), v.parse::<f64>().ok()?)))
+        .collect::<Option<_>>()?;
+    (case_cache_text(&features) == text).then_some(features)
 }
 
 /// The sha256 of a file's bytes, or of a folder's files in name order (recursively, each preceded by its name).

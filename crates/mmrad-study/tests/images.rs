@@ -65,6 +65,7 @@ fn reduced_image_cohort_runs_end_to_end_and_reuses_its_feature_cache() {
     let mut cached: Vec<PathBuf> = std::fs::read_dir(&cache)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
         .collect();
     cached.sort();
     assert_eq!(cached.len(), 4, "{cached:?}");
@@ -92,6 +93,36 @@ fn reduced_image_cohort_runs_end_to_end_and_reuses_its_feature_cache() {
     let fresh = cohort::load_with_cache(&plan, 2, false).unwrap();
     assert_eq!(fresh.features, first.features);
     assert_eq!(std::fs::read(&cached[0]).unwrap(), original);
+    // Without the modality tables, each case comes from its own cache file: a valid but edited one is read as it
+    // is, an unreadable one is extracted again and rewritten.
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(cache.join("cases"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    cases.sort();
+    assert_eq!(cases.len(), 4 * 24);
+    let victim = &cases[0];
+    let original_case = std::fs::read(victim).unwrap();
+    let mut edited = original_case.clone();
+    let last_digit = edited.iter().rposition(u8::is_ascii_digit).unwrap();
+    edited[last_digit] = if edited[last_digit] == b'1' { b'2' } else { b'1' };
+    let remove_tables = || {
+        for table in &cached {
+            std::fs::remove_file(table).unwrap();
+        }
+    };
+    std::fs::write(victim, &edited).unwrap();
+    remove_tables();
+    let from_cases = cohort::load_with_cache(&plan, 2, true).unwrap();
+    assert_ne!(
+        from_cases.features, first.features,
+        "the edited case file was not read"
+    );
+    std::fs::write(victim, b"not a cached case").unwrap();
+    remove_tables();
+    let repaired = cohort::load_with_cache(&plan, 2, true).unwrap();
+    assert_eq!(repaired.features, first.features);
+    assert_eq!(std::fs::read(victim).unwrap(), original_case);
     // 3D CT/MR get 3D shape features, 2D MG/US get shape2D.
     let names = |m: usize| {
         first.features[m]

@@ -192,35 +192,75 @@ fn swtn_approximation(
 /// product of two float32 values exactly, and rounding an f64 sum of two float32 values to float32 is the correctly
 /// rounded float32 sum).
 fn convolve_periodic(data: &Array3<f64>, axis: usize, filter: &[f64], precision: Precision) -> Array3<f64> {
-    let round: fn(f64) -> f64 = match precision {
-        Precision::F64 => |v| v,
-        Precision::F32 => |v| f64::from(v as f32),
-    };
+    match precision {
+        Precision::F64 => convolve_periodic_in::<false>(data, axis, filter),
+        Precision::F32 => convolve_periodic_in::<true>(data, axis, filter),
+    }
+}
+
+/// Rounds to float32 when `F32` (monomorphised so that the hot loops carry no branch).
+#[inline(always)]
+fn round<const F32: bool>(v: f64) -> f64 {
+    if F32 { f64::from(v as f32) } else { v }
+}
+
+/// [`convolve_periodic`] with the arithmetic fixed at compile time. Each lane is copied into `ext`, the lane
+/// extended periodically so that tap `j` of output `o` reads `ext[o + F/2 + F − j]` without a modulo. Outputs whose
+/// taps do not wrap past the end (`o + F/2 < N`) sum in ascending tap order, so they are computed tap by tap across
+/// all of them (each output's sum still in PyWavelets' order, and the loop over outputs vectorises); the last F/2
+/// outputs keep PyWavelets' wrapped order.
+fn convolve_periodic_in<const F32: bool>(data: &Array3<f64>, axis: usize, filter: &[f64]) -> Array3<f64> {
     let n = data.len_of(Axis(axis));
     let taps = filter.len();
     let half = taps / 2;
     let mut out = Array3::<f64>::zeros(data.dim());
+    if n == 0 || taps == 0 {
+        return out;
+    }
+    // ext[e] = x[(e − F) mod N] for e in 0..N + F/2 + F.
+    let ext_len = n + half + taps;
+    let source: Vec<usize> = (0..ext_len)
+        .map(|e| (e + n * (taps / n + 1) - taps) % n)
+        .collect();
     let mut line = vec![0.0; n];
-    // Input index of tap j for output position i (= o + F/2), wrapped without underflow.
-    let wrap = |i: usize, j: usize| (i + n * (j / n + 1) - j) % n;
+    let mut ext = vec![0.0; ext_len];
+    let mut acc = vec![0.0; n];
+    // Outputs `0..straight` read no wrapped tap in PyWavelets' order.
+    let straight = n.saturating_sub(half);
     for (input, mut output) in data.lanes(Axis(axis)).into_iter().zip(out.lanes_mut(Axis(axis))) {
         for (slot, v) in line.iter_mut().zip(input.iter()) {
             *slot = *v;
         }
-        for (o, value) in output.iter_mut().enumerate() {
+        for (slot, &from) in ext.iter_mut().zip(&source) {
+            *slot = line[from];
+        }
+        let acc = &mut acc[..straight];
+        acc.fill(0.0);
+        for (j, &f) in filter.iter().enumerate() {
+            let shifted = &ext[half + taps - j..half + taps - j + straight];
+            for (a, &x) in acc.iter_mut().zip(shifted) {
+                *a = round::<F32>(*a + round::<F32>(f * x));
+            }
+        }
+        for (value, &a) in output.iter_mut().zip(acc.iter()) {
+            *value = a;
+        }
+        for o in straight..n {
             let i = o + half;
             let mut sum = 0.0;
             let mut first_ascending = 0;
             if i >= n {
                 for m in (0..=(i - n).min(taps - 1)).rev() {
-                    sum = round(sum + round(filter[m] * line[wrap(i, m)]));
+                    sum = round::<F32>(sum + round::<F32>(filter[m] * ext[i + taps - m]));
                 }
                 first_ascending = i - n + 1;
             }
             for j in first_ascending..taps {
-                sum = round(sum + round(filter[j] * line[wrap(i, j)]));
+                sum = round::<F32>(sum + round::<F32>(filter[j] * ext[i + taps - j]));
             }
-            *value = sum;
+            if let Some(slot) = output.get_mut(o) {
+                *slot = sum;
+            }
         }
     }
     out

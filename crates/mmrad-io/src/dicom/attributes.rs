@@ -23,6 +23,8 @@ pub(crate) struct ImageAttributes {
     pub transfer_syntax_uid: String,
     pub sop_class_uid: Option<String>,
     pub series_uid: Option<String>,
+    /// FrameOfReferenceUID (0020,0052): the patient coordinate system of the image positions.
+    pub frame_of_reference_uid: Option<String>,
     pub modality: Option<String>,
     pub has_pixel_data: bool,
     pub rows: u32,
@@ -318,6 +320,7 @@ impl ImageAttributes {
             transfer_syntax_uid,
             sop_class_uid: text(obj, tags::SOP_CLASS_UID),
             series_uid: text(obj, tags::SERIES_INSTANCE_UID),
+            frame_of_reference_uid: text(obj, tags::FRAME_OF_REFERENCE_UID),
             modality: text(obj, tags::MODALITY),
             has_pixel_data,
             rows: uint(obj, tags::ROWS).unwrap_or(0),

@@ -131,6 +131,8 @@ pub enum SliceSpacingSource {
 pub struct DicomImage {
     pub volume: Volume,
     pub series_uid: Option<String>,
+    /// FrameOfReferenceUID of the series (a SEG or RTSTRUCT in another frame of reference is refused).
+    pub frame_of_reference_uid: Option<String>,
     pub modality: Option<String>,
     /// Files of the series that were read.
     pub n_files: usize,

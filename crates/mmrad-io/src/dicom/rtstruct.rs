@@ -98,6 +98,17 @@ pub fn read_rtstruct_with_options(
     if let Some(uid) = &reference.series_uid {
         check_series(&opened, uid)?;
     }
+    let roi_frame = items(&opened.object, tags::STRUCTURE_SET_ROI_SEQUENCE)
+        .iter()
+        .find(|item| uint(item, tags::ROI_NUMBER) == Some(roi_number))
+        .and_then(|item| text(item, tags::REFERENCED_FRAME_OF_REFERENCE_UID));
+    super::seg::check_frame_of_reference(
+        path,
+        "RTSTRUCT",
+        "the ROI's ReferencedFrameOfReferenceUID (3006,0024)",
+        roi_frame.as_deref(),
+        reference.frame_of_reference_uid.as_deref(),
+    )?;
     let contours = roi_contours(&opened, roi, roi_number)?;
     let geometry = &reference.geometry;
     let [nx, ny, nz] = reference.size_xyz;

@@ -124,8 +124,8 @@ pub fn read_seg(path: &Path, select: &SegSelect, reference: Option<&ImageGrid>) 
     let opened = open_seg(path)?;
     let all_segments = segments(&opened)?;
     let chosen = choose_segment(path, &all_segments, select.segment.as_ref())?;
-    if let Some(uid) = reference.and_then(|r| r.series_uid.as_deref()) {
-        check_series(path, &opened.object, uid)?;
+    if let Some(grid) = reference {
+        check_image(path, &opened.object, grid)?;
     }
     let frames = frame_layout(&opened, &all_segments)?;
     let inside = pixels_inside(&opened, select.fractional_threshold)?;
@@ -157,9 +157,45 @@ pub(crate) fn sop_kind(path: &Path) -> Result<(Option<String>, Option<String>)> 
 }
 
 /// Checks that a SEG references series `uid` (when it lists referenced series at all).
-pub(crate) fn check_referenced_series(path: &Path, uid: &str) -> Result<()> {
+pub(crate) fn check_referenced_series(path: &Path, grid: &ImageGrid) -> Result<()> {
     let opened = open_seg(path)?;
-    check_series(path, &opened.object, uid)
+    check_image(path, &opened.object, grid)
+}
+
+/// The SEG must reference the image's series and share its frame of reference (when both sides record them).
+fn check_image(path: &Path, obj: &InMemDicomObject, grid: &ImageGrid) -> Result<()> {
+    if let Some(uid) = &grid.series_uid {
+        check_series(path, obj, uid)?;
+    }
+    check_frame_of_reference(
+        path,
+        "SEG",
+        "FrameOfReferenceUID (0020,0052)",
+        text(obj, tags::FRAME_OF_REFERENCE_UID).as_deref(),
+        grid.frame_of_reference_uid.as_deref(),
+    )
+}
+
+/// A mask whose coordinates are in another frame of reference than the image's (another scan session or patient,
+/// or an unregistered modality) would be placed by coordinates that mean something else: an error, unless either
+/// side does not record its frame of reference.
+pub(super) fn check_frame_of_reference(
+    path: &Path,
+    kind: &str,
+    attribute: &str,
+    mask: Option<&str>,
+    image: Option<&str>,
+) -> Result<()> {
+    match (mask, image) {
+        (Some(mask), Some(image)) if mask != image => Err(seg_error(
+            path,
+            // UIDs are not printed (see `check_series`).
+            format!(
+                "the {kind} is in another frame of reference than the image ({attribute} differs from the image's                  FrameOfReferenceUID (0020,0052)): its coordinates do not address this image; pair each mask with                  the image it was drawn on (or register them first)"
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 struct Target {

@@ -564,6 +564,7 @@ fn assemble(
     Ok(DicomImage {
         volume: Volume::new(data, geometry),
         series_uid: first_attrs.series_uid.clone(),
+        frame_of_reference_uid: first_attrs.frame_of_reference_uid.clone(),
         modality: first_attrs.modality.clone(),
         n_files: files.len(),
         pixel_spacing: spacing_source,
