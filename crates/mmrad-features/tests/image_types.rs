@@ -5,8 +5,8 @@
 
 use mmrad_core::{Geometry, LabelMap, Volume};
 use mmrad_features::{
-    ExtractionSettings, FeatureClass, FeatureClassSelection, FeatureError, ImageType, ImageTypeSpec, Sigma,
-    extract, extract_image_types,
+    ExtractionSettings, FeatureClass, FeatureClassSelection, ImageType, ImageTypeSpec, Sigma, extract,
+    extract_image_types,
 };
 use ndarray::Array3;
 

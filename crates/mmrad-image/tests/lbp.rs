@@ -13,6 +13,11 @@ use std::collections::BTreeMap;
 use mmrad_image::filters::{self, Lbp2dSettings, Lbp3dSettings, LbpMethod, PixelType};
 use ndarray::Array3;
 
+/// Named images of one run.
+type Images = Vec<(String, Array3<f64>)>;
+/// Icosphere vertices by (subdivisions, radius).
+type Icospheres = Vec<((usize, f64), Vec<[f64; 3]>)>;
+
 struct Input {
     data: Array3<f64>,
     mask: Array3<f64>,
@@ -25,7 +30,7 @@ struct Reference {
     /// ((case, run, image name), voxels)
     outputs: Vec<((String, String, String), Array3<f64>)>,
     /// ((subdivisions, radius), vertices)
-    icospheres: Vec<((usize, f64), Vec<[f64; 3]>)>,
+    icospheres: Icospheres,
 }
 
 fn parse_values(line: &str) -> Vec<f64> {
@@ -164,7 +169,7 @@ fn lbp_2d_matches_scikit_image_through_pyradiomics() {
 #[test]
 fn lbp_3d_matches_pyradiomics() {
     let reference = reference();
-    let mut runs: BTreeMap<(String, String), Vec<(String, Array3<f64>)>> = BTreeMap::new();
+    let mut runs: BTreeMap<(String, String), Images> = BTreeMap::new();
     for ((case, run, name), expected) in reference.outputs.iter().filter(|(k, _)| k.1.starts_with("lbp3d")) {
         runs.entry((case.clone(), run.clone()))
             .or_default()

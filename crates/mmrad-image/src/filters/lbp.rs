@@ -81,7 +81,7 @@ impl PixelType {
     /// integer (NaN and values outside the 32-bit range become `i32::MIN`) and keeps the type's low bits.
     fn assign(self, v: f64) -> f64 {
         let as_i32 = || {
-            if v.is_nan() || v >= 2_147_483_648.0 || v < -2_147_483_648.0 {
+            if v.is_nan() || !(-2_147_483_648.0..2_147_483_648.0).contains(&v) {
                 i32::MIN
             } else {
                 v.trunc() as i32
@@ -655,7 +655,7 @@ fn sph_harm(m: i64, n: usize, theta: f64, phi: f64) -> (f64, f64) {
         (re, im)
     } else {
         // Yₙ⁻ᵐ = (−1)ᵐ conj(Yₙᵐ)
-        let sign = if order % 2 == 0 { 1.0 } else { -1.0 };
+        let sign = if order.is_multiple_of(2) { 1.0 } else { -1.0 };
         (sign * re, -sign * im)
     }
 }
@@ -769,7 +769,8 @@ fn kurtosis(samples: &[f64], float32: bool) -> f64 {
 /// scipy `spline_filter(input, order=3, mode='constant')`: cubic B-spline coefficients along every axis of length
 /// > 1 in axis order, with the mirror-symmetric initial conditions scipy uses for `constant`.
 fn spline_coefficients(data: &Array3<f64>) -> Array3<f64> {
-    const POLE: f64 = -0.267_949_192_431_122_706_472_553_658_494_127_633;
+    // sqrt(3) - 2, as scipy's `get_filter_poles` writes it (-0.267949192431122706472553658494127633).
+    const POLE: f64 = -0.267_949_192_431_122_7;
     let gain = (1.0 - POLE) * (1.0 - 1.0 / POLE);
     let mut coefficients = data.clone();
     let mut line = Vec::new();
