@@ -417,7 +417,29 @@ fn filtered_images(
         // PyRadiomics yields no LBP3D image for a 2D image (a logged warning).
         ImageType::Lbp3D if loaded.geometry.ndim == 2 => Ok(Vec::new()),
         ImageType::Lbp3D => {
-            filters::lbp_3d(&loaded.data, input.roi, &spec.filter.lbp_3d, input.pixel).map_err(filter_error)
+            let images = filters::lbp_3d(&loaded.data, input.roi, &spec.filter.lbp_3d, input.pixel)
+                .map_err(filter_error)?;
+            // The kurtosis is NaN (scipy) where all icosphere samples of a ROI voxel are equal. PyRadiomics keeps the
+            // NaN voxels (its nan-aware first-order statistics skip them); mmrad computes no feature on NaN voxels.
+            for (name, image) in &images {
+                let undefined = image
+                    .iter()
+                    .zip(input.roi.iter())
+                    .filter(|(v, inside)| **inside && v.is_nan())
+                    .count();
+                if undefined > 0 {
+                    return Err(FeatureError::Unsupported {
+                        what: format!("imageType.LBP3D ({name})"),
+                        hint: format!(
+                            "the sample kurtosis is undefined (NaN) at {undefined} ROI voxel(s) whose icosphere \
+                             samples are all equal (a flat neighbourhood); PyRadiomics computes its features with \
+                             those NaN voxels in the ROI (its nan-aware first-order statistics skip them), mmrad \
+                             computes no feature on NaN voxels: remove LBP3D from `imageType` for this image"
+                        ),
+                    });
+                }
+            }
+            Ok(images)
         }
     }
 }

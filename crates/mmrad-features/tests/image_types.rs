@@ -194,6 +194,28 @@ fn lbp_images_are_named_as_pyradiomics_and_bad_lbp_settings_and_unknown_wavelets
             "lbp-3D-k_firstorder_Mean"
         ]
     );
+    // A flat neighbourhood: scipy's kurtosis of 42 equal samples is NaN, which PyRadiomics' nan-aware features
+    // skip; mmrad names the image type and the reason.
+    let flat = Volume::new(Array3::from_elem((9, 9, 9), 100.0), image.geometry.clone());
+    let flat_mask = LabelMap::new(
+        Array3::from_shape_fn((9, 9, 9), |(z, y, x)| {
+            i64::from((3..6).contains(&z) && (3..6).contains(&y) && (3..6).contains(&x))
+        }),
+        image.geometry.clone(),
+    );
+    let err = extract_image_types(
+        &flat,
+        &flat_mask,
+        &settings,
+        &[spec(ImageType::Lbp3D, &settings)],
+        &classes,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("imageType.LBP3D (lbp-3D-k)") && err.contains("27 ROI voxel(s)"),
+        "{err}"
+    );
     let mut lbp3 = spec(ImageType::Lbp3D, &settings);
     lbp3.filter.lbp_3d.levels = 1;
     let err = extract_image_types(&image, &mask, &settings, &[lbp3], &classes).unwrap_err();
