@@ -245,6 +245,21 @@ fn check_2d(settings: &Lbp2dSettings) -> Result<()> {
 
 /// scikit-image 0.25 `local_binary_pattern(image, P, R, method)` on one plane (rows, columns).
 ///
+/// # Examples
+///
+/// ```
+/// use mmrad_image::filters::{LbpMethod, local_binary_pattern};
+/// use ndarray::array;
+///
+/// // A dark centre: all 8 circle samples are brighter, so every bit is set (uniform code P = 8, default 2⁸ − 1).
+/// let image = array![[9.0, 9.0, 9.0], [9.0, 1.0, 9.0], [9.0, 9.0, 9.0]];
+/// let uniform = local_binary_pattern(image.view(), 8, 1.0, LbpMethod::Uniform)?;
+/// assert_eq!(uniform[[1, 1]], 8.0);
+/// let default = local_binary_pattern(image.view(), 8, 1.0, LbpMethod::Default)?;
+/// assert_eq!(default[[1, 1]], 255.0);
+/// # Ok::<(), mmrad_image::ImageError>(())
+/// ```
+///
 /// # Errors
 /// [`ImageError::Filter`] when `samples` is not in 1..=31 or `radius` is not finite and > 0.
 pub fn local_binary_pattern(
