@@ -328,15 +328,31 @@ fn unknown_parameter_key_names_the_key_and_the_valid_ones() {
 }
 
 #[test]
-fn unsupported_image_types_are_named() {
+fn lbp_image_types_are_extracted_and_bad_lbp_settings_are_named() {
     let dir = scratch("imagetypes");
     let params = dir.join("params.yaml");
-    std::fs::write(&params, "imageType:\n  Original: {}\n  LBP3D: {}\n").unwrap();
+    std::fs::write(
+        &params,
+        "imageType:\n  LBP2D: {binWidth: 1}\n  LBP3D: {binWidth: 0.5}\nfeatureClass:\n  firstorder:\n",
+    )
+    .unwrap();
+    let out = mmrad(&[p(&image()), p(&mask()), "-p", p(&params)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for name in [
+        "lbp-2D_firstorder_Mean,",
+        "lbp-3D-m1_firstorder_Mean,",
+        "lbp-3D-m2_firstorder_Mean,",
+        "lbp-3D-k_firstorder_Mean,",
+    ] {
+        assert!(stdout.contains(name), "{name} missing:\n{stdout}");
+    }
+    std::fs::write(&params, "imageType:\n  LBP3D: {lbp3DLevels: 1}\n").unwrap();
     let out = mmrad(&[p(&image()), p(&mask()), "-p", p(&params)]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.starts_with("error: image type `LBP3D` is not supported yet; mmrad computes Original, LoG"),
+        stderr.starts_with("error: `1` is out of range") && stderr.contains("imageType.LBP3D.lbp3DLevels"),
         "{stderr}"
     );
 }

@@ -10,7 +10,7 @@
 //!    with the image type's own settings (`imageType: {LoG: {binWidth: 5}}` overrides `setting:`), named
 //!    `<image type name>_<class>_<feature>`: `original_firstorder_Mean`, `log-sigma-3-0-mm-3D_glcm_Contrast`,
 //!    `wavelet-LLH_glrlm_RunEntropy`, `square_...`, `squareroot_...`, `logarithm_...`, `exponential_...`,
-//!    `gradient_...`.
+//!    `gradient_...`, `lbp-2D_...`, `lbp-3D-m1_...` .. `lbp-3D-m<levels>_...`, `lbp-3D-k_...`.
 //!
 //! A float32 image stays float32 in PyRadiomics (SimpleITK resamples it to float32, PyWavelets transforms it in
 //! float32): here the loaded image is rounded to f32 and the wavelet runs in emulated float32 when the input looks
@@ -18,7 +18,10 @@
 //!
 //! The ROI (masks, bounding box, resegmentation, checks, diagnostics) comes from [`prepare_roi`]; the loaded image is
 //! rebuilt here with the same grid arithmetic (see [`filter_input`]) and checked voxel for voxel against the ROI's
-//! cropped image, so the two can never silently disagree. LBP2D/LBP3D are not implemented (an error naming them).
+//! cropped image, so the two can never silently disagree.
+//!
+//! The LBP filters store their results in the image's numpy pixel type, which `Volume` does not record: it is
+//! inferred from the values (see `lbp_pixel_type`).
 
 use ndarray::Array3;
 
@@ -83,13 +86,13 @@ impl ImageType {
         ImageType::ALL.into_iter().find(|t| t.name() == name)
     }
 
-    /// Whether mmrad computes features on this image type (all but LBP2D and LBP3D).
+    /// Whether mmrad computes features on this image type (every PyRadiomics 3.1 image type).
     pub fn is_supported(self) -> bool {
-        !matches!(self, ImageType::Lbp2D | ImageType::Lbp3D)
+        true
     }
 }
 
-pub use mmrad_image::filters::WAVELET_NAMES;
+pub use mmrad_image::filters::{Lbp2dSettings, Lbp3dSettings, LbpMethod, WAVELET_NAMES};
 
 /// Whether PyWavelets knows the discrete wavelet `name` (`coif1`, `haar`, `db2`, `sym4`, `bior1.3`, ...).
 pub fn wavelet_is_known(name: &str) -> bool {
@@ -123,6 +126,8 @@ impl Sigma {
 /// | `start_level` | `start_level` | 0 | first decomposition level whose bands are used |
 /// | `level` | `level` | 1 | number of levels whose bands are used |
 /// | `gradient_use_spacing` | `gradientUseSpacing` | true | gradient in intensity per mm (else per voxel) |
+/// | `lbp_2d` | `lbp2DRadius`, `lbp2DSamples`, `lbp2DMethod` | 1, 8, `uniform` | LBP2D circle and code ([`Lbp2dSettings`]; its `axis` is replaced by `force2Ddimension`) |
+/// | `lbp_3d` | `lbp3DLevels`, `lbp3DIcosphereRadius`, `lbp3DIcosphereSubdivision` | 2, 1, 1 | LBP3D harmonics and sphere ([`Lbp3dSettings`]) |
 #[derive(Debug, Clone, PartialEq)]
 pub struct FilterSettings {
     pub sigma: Vec<Sigma>,
@@ -130,6 +135,8 @@ pub struct FilterSettings {
     pub start_level: usize,
     pub level: usize,
     pub gradient_use_spacing: bool,
+    pub lbp_2d: Lbp2dSettings,
+    pub lbp_3d: Lbp3dSettings,
 }
 
 impl Default for FilterSettings {
@@ -140,6 +147,8 @@ impl Default for FilterSettings {
             start_level: 0,
             level: 1,
             gradient_use_spacing: true,
+            lbp_2d: Lbp2dSettings::default(),
+            lbp_3d: Lbp3dSettings::default(),
         }
     }
 }
@@ -170,7 +179,7 @@ impl ImageTypeSpec {
 /// With `image_types` = `[Original]` (with the same settings, whatever its `label`) this is exactly [`extract`].
 ///
 /// # Errors
-/// Everything [`extract`] rejects; an unsupported image type (LBP2D, LBP3D); an unknown wavelet or a level of 0;
+/// Everything [`extract`] rejects; an unknown wavelet or a level of 0; LBP settings out of range;
 /// a filter without a scale (`Square` etc. on an image that is zero everywhere). A sigma PyRadiomics skips (too large
 /// for the image, or the image smaller than 4 voxels along an axis) is not an error: it is skipped with a
 /// `diagnostics_Warning_LoG` entry, as PyRadiomics logs a warning.
@@ -181,13 +190,6 @@ pub fn extract_image_types(
     image_types: &[ImageTypeSpec],
     classes: &FeatureClassSelection,
 ) -> Result<Extraction> {
-    if let Some(unsupported) = image_types.iter().find(|t| !t.image_type.is_supported()) {
-        return Err(FeatureError::Unsupported {
-            what: format!("imageType.{}", unsupported.image_type.name()),
-            hint: "mmrad does not compute local binary pattern images yet; remove it from `imageType`"
-                .to_owned(),
-        });
-    }
     if let [only] = image_types
         && only.image_type == ImageType::Original
         && (ExtractionSettings {
@@ -276,8 +278,27 @@ pub fn extract_image_types(
         return Ok(out);
     }
     let intensity_mask = as_labels(&roi.mask);
+    // SimpleITK's Normalize returns a float64 image.
+    let pixel = if settings.normalize {
+        filters::PixelType::Float64
+    } else {
+        lbp_pixel_type(&image.data, float32)
+    };
+    // LBP3D filters the ROI voxels only: the ROI mask placed on the filter grid.
+    let mut loaded_roi = Array3::from_elem(loaded.data.dim(), false);
+    for ((z, y, x), &inside) in roi.mask.indexed_iter() {
+        if inside {
+            loaded_roi[[z + local_box[0][0], y + local_box[1][0], x + local_box[2][0]]] = true;
+        }
+    }
+    let input = FilterInput {
+        loaded: &loaded,
+        roi: &loaded_roi,
+        float32,
+        pixel,
+    };
     for spec in image_types {
-        for (name, filtered) in filtered_images(&loaded, float32, spec, &mut out.diagnostics)? {
+        for (name, filtered) in filtered_images(&input, spec, &mut out.diagnostics)? {
             let cropped = if name == "original" {
                 roi.image.clone()
             } else {
@@ -300,13 +321,21 @@ pub fn extract_image_types(
     Ok(out)
 }
 
+/// What the filters see: the loaded image, its ROI on the same grid and its inferred pixel type.
+struct FilterInput<'a> {
+    loaded: &'a Volume,
+    roi: &'a Array3<bool>,
+    float32: bool,
+    pixel: filters::PixelType,
+}
+
 /// The images one image type yields, with PyRadiomics' image type names, in PyRadiomics' order.
 fn filtered_images(
-    loaded: &Volume,
-    float32: bool,
+    input: &FilterInput<'_>,
     spec: &ImageTypeSpec,
     diagnostics: &mut Vec<(String, String)>,
 ) -> Result<Vec<(String, Array3<f64>)>> {
+    let (loaded, float32) = (input.loaded, input.float32);
     let filter_error = |e: mmrad_image::ImageError| FeatureError::InvalidSetting {
         name: "imageType",
         value: format!("{}: {e}", spec.image_type.name()),
@@ -374,7 +403,44 @@ fn filtered_images(
             .map_err(filter_error)?;
             Ok(bands.into_iter().map(|b| (b.name, b.data)).collect())
         }
-        ImageType::Lbp2D | ImageType::Lbp3D => Ok(Vec::new()),
+        ImageType::Lbp2D => {
+            let settings = filters::Lbp2dSettings {
+                axis: spec.settings.force_2d_dimension,
+                ..spec.filter.lbp_2d.clone()
+            };
+            let ndim = if loaded.geometry.ndim == 2 { 2 } else { 3 };
+            one(
+                "lbp-2D",
+                filters::lbp_2d(&loaded.data, ndim, &settings, input.pixel).map_err(filter_error)?,
+            )
+        }
+        // PyRadiomics yields no LBP3D image for a 2D image (a logged warning).
+        ImageType::Lbp3D if loaded.geometry.ndim == 2 => Ok(Vec::new()),
+        ImageType::Lbp3D => {
+            let images = filters::lbp_3d(&loaded.data, input.roi, &spec.filter.lbp_3d, input.pixel)
+                .map_err(filter_error)?;
+            // The kurtosis is NaN (scipy) where all icosphere samples of a ROI voxel are equal. PyRadiomics keeps the
+            // NaN voxels (its nan-aware first-order statistics skip them); mmrad computes no feature on NaN voxels.
+            for (name, image) in &images {
+                let undefined = image
+                    .iter()
+                    .zip(input.roi.iter())
+                    .filter(|(v, inside)| **inside && v.is_nan())
+                    .count();
+                if undefined > 0 {
+                    return Err(FeatureError::Unsupported {
+                        what: format!("imageType.LBP3D ({name})"),
+                        hint: format!(
+                            "the sample kurtosis is undefined (NaN) at {undefined} ROI voxel(s) whose icosphere \
+                             samples are all equal (a flat neighbourhood); PyRadiomics computes its features with \
+                             those NaN voxels in the ROI (its nan-aware first-order statistics skip them), mmrad \
+                             computes no feature on NaN voxels: remove LBP3D from `imageType` for this image"
+                        ),
+                    });
+                }
+            }
+            Ok(images)
+        }
     }
 }
 
@@ -456,6 +522,38 @@ fn filter_input(
             }
         })?;
     Ok((resampled, [0, 0, 0]))
+}
+
+/// The numpy pixel type PyRadiomics' LBP filters would see, inferred from the whole image's values: float32 as for
+/// the wavelet, else the first of int16, uint16, int32 holding every value (int16 first: the usual type of CT and MR
+/// files, including MR files whose values happen to lie in 0..=255, such as PyRadiomics' `breast1`), else float64.
+///
+/// `Volume` does not record the file's pixel type. A uint8 or uint16 file whose values fit int16 is taken as int16:
+/// its LBP2D codes are the same unless they exceed 255 (a uint8 3D image with `lbp2DSamples` > 8 and a method other
+/// than `uniform`), and its LBP3D samples differ where scipy's cubic interpolation overshoots below 0 (uint types
+/// clip there).
+fn lbp_pixel_type(data: &Array3<f64>, float32: bool) -> filters::PixelType {
+    if float32 {
+        return filters::PixelType::Float32;
+    }
+    if data.iter().any(|v| v.fract() != 0.0 || !v.is_finite()) {
+        return filters::PixelType::Float64;
+    }
+    let (min, max) = data
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    for (lo, hi) in [
+        (-32_768_i64, 32_767_i64),
+        (0, 65_535),
+        (i64::from(i32::MIN), i64::from(i32::MAX)),
+    ] {
+        if min >= lo as f64 && max <= hi as f64 {
+            return filters::PixelType::integer(lo, hi);
+        }
+    }
+    filters::PixelType::Float64
 }
 
 /// Whether the image was (most likely) stored as float32: every value is a float32 value and not all are integers.

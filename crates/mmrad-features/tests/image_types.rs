@@ -5,8 +5,8 @@
 
 use mmrad_core::{Geometry, LabelMap, Volume};
 use mmrad_features::{
-    ExtractionSettings, FeatureClass, FeatureClassSelection, FeatureError, ImageType, ImageTypeSpec, Sigma,
-    extract, extract_image_types,
+    ExtractionSettings, FeatureClass, FeatureClassSelection, ImageType, ImageTypeSpec, Sigma, extract,
+    extract_image_types,
 };
 use ndarray::Array3;
 
@@ -164,19 +164,62 @@ fn too_large_sigma_is_skipped_with_a_warning() {
 }
 
 #[test]
-fn lbp_and_unknown_wavelets_are_errors() {
+fn lbp_images_are_named_as_pyradiomics_and_bad_lbp_settings_and_unknown_wavelets_are_errors() {
     let (image, mask) = case();
     let settings = ExtractionSettings::default();
     let classes = FeatureClassSelection::only(&[FeatureClass::FirstOrder]);
-    let err = extract_image_types(
+    let out = extract_image_types(
         &image,
         &mask,
+        &settings,
+        &[
+            spec(ImageType::Lbp2D, &settings),
+            spec(ImageType::Lbp3D, &settings),
+        ],
+        &classes,
+    )
+    .unwrap();
+    let prefixes: Vec<&str> = out
+        .features
+        .iter()
+        .filter(|(n, _)| n.ends_with("_firstorder_Mean"))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(
+        prefixes,
+        [
+            "lbp-2D_firstorder_Mean",
+            "lbp-3D-m1_firstorder_Mean",
+            "lbp-3D-m2_firstorder_Mean",
+            "lbp-3D-k_firstorder_Mean"
+        ]
+    );
+    // A flat neighbourhood: scipy's kurtosis of 42 equal samples is NaN, which PyRadiomics' nan-aware features
+    // skip; mmrad names the image type and the reason.
+    let flat = Volume::new(Array3::from_elem((9, 9, 9), 100.0), image.geometry.clone());
+    let flat_mask = LabelMap::new(
+        Array3::from_shape_fn((9, 9, 9), |(z, y, x)| {
+            i64::from((3..6).contains(&z) && (3..6).contains(&y) && (3..6).contains(&x))
+        }),
+        image.geometry.clone(),
+    );
+    let err = extract_image_types(
+        &flat,
+        &flat_mask,
         &settings,
         &[spec(ImageType::Lbp3D, &settings)],
         &classes,
     )
-    .unwrap_err();
-    assert!(matches!(err, FeatureError::Unsupported { .. }), "{err}");
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("imageType.LBP3D (lbp-3D-k)") && err.contains("27 ROI voxel(s)"),
+        "{err}"
+    );
+    let mut lbp3 = spec(ImageType::Lbp3D, &settings);
+    lbp3.filter.lbp_3d.levels = 1;
+    let err = extract_image_types(&image, &mask, &settings, &[lbp3], &classes).unwrap_err();
+    assert!(err.to_string().contains("lbp3DLevels"), "{err}");
     let mut wavelet = spec(ImageType::Wavelet, &settings);
     wavelet.filter.wavelet = "coif0".into();
     let err = extract_image_types(&image, &mask, &settings, &[wavelet], &classes).unwrap_err();

@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | `setting` | extraction settings (`binWidth`, `label`, `force2D`, ...) | [`ExtractionSettings`] |
 //! | `featureClass` | classes to compute, each with an optional list of features | [`FeatureClassSelection`] |
-//! | `imageType` | image types, each with its own setting overrides | [`ImageTypeSpec`]s (all but LBP2D/LBP3D) |
+//! | `imageType` | image types, each with its own setting overrides | [`ImageTypeSpec`]s |
 //! | `voxelSetting` | voxel-based extraction settings | validated, then ignored with a note |
 //!
 //! Unknown keys, wrong value types and out-of-range values are errors naming the YAML path
@@ -99,7 +99,7 @@ pub fn load_params(path: &Path, overrides: &[String]) -> Result<ExtractionParams
 ///
 /// # Errors
 /// [`Error::Syntax`] for malformed YAML/JSON; [`Error::Invalid`] naming the YAML path for an unknown key (with the
-/// valid keys), a value of the wrong type or out of range, a duplicate key, an image type other than `Original`, an
+/// valid keys), a value of the wrong type or out of range, a duplicate key, an unknown image type, an
 /// unknown feature class or feature, a malformed override, or settings [`ExtractionSettings::check`] rejects.
 pub fn parse_params(text: &str, overrides: &[String]) -> Result<ExtractionParams> {
     let root: Node =
@@ -159,8 +159,6 @@ pub fn parse_params(text: &str, overrides: &[String]) -> Result<ExtractionParams
             }
         }
     }
-    // Structure and settings first, so that a typo is reported before an unsupported image type.
-    check_image_types(&out.image_types)?;
     for text in overrides {
         apply_override(&mut out, text)?;
     }
@@ -593,30 +591,21 @@ fn apply_setting(out: &mut ExtractionParams, key: &str, node: &Node, path: &str)
             }
             out.filter.wavelet = name.to_owned();
         }
-        // LBP settings: type-checked like PyRadiomics, then unused (LBP image types are rejected).
-        "lbp3DIcosphereSubdivision" => {
-            int_in::<i64>(node, path, 0, i64::MAX)?;
-            out.notes.push(filter_note(path));
-        }
-        "lbp2DSamples" | "lbp3DLevels" => {
-            int_in::<i64>(node, path, 1, i64::MAX)?;
-            out.notes.push(filter_note(path));
-        }
-        "lbp2DRadius" | "lbp3DIcosphereRadius" => {
-            float_above(node, path, 0.0)?;
-            out.notes.push(filter_note(path));
-        }
+        "lbp2DRadius" => out.filter.lbp_2d.radius = float_above(node, path, 0.0)?,
+        "lbp2DSamples" => out.filter.lbp_2d.samples = int_in(node, path, 1, 31)?,
         "lbp2DMethod" => {
             let method = string(node, path)?;
-            if !["default", "ror", "uniform", "var"].contains(&method) {
-                return Err(Error::invalid(
+            out.filter.lbp_2d.method = mmrad_features::image_types::LbpMethod::parse(method).ok_or_else(|| {
+                Error::invalid(
                     path,
-                    format!("unknown method `{method}`; valid: default, ror, uniform, var"),
-                    "",
-                ));
-            }
-            out.notes.push(filter_note(path));
+                    format!("unknown method `{method}`; valid: {}", mmrad_features::image_types::LbpMethod::NAMES.join(", ")),
+                    "PyRadiomics passes it to scikit-image's `local_binary_pattern`; `uniform` is the default",
+                )
+            })?;
         }
+        "lbp3DLevels" => out.filter.lbp_3d.levels = int_in(node, path, 2, 10)?,
+        "lbp3DIcosphereRadius" => out.filter.lbp_3d.icosphere_radius = float_above(node, path, 0.0)?,
+        "lbp3DIcosphereSubdivision" => out.filter.lbp_3d.icosphere_subdivision = int_in(node, path, 0, 5)?,
         _ => {
             return Err(Error::invalid(
                 path,
@@ -626,10 +615,6 @@ fn apply_setting(out: &mut ExtractionParams, key: &str, node: &Node, path: &str)
         }
     }
     Ok(())
-}
-
-fn filter_note(path: &str) -> String {
-    format!("{path}: ignored; it only affects the LBP2D/LBP3D image types, which mmrad does not compute yet")
 }
 
 fn check_voxel_setting(key: &str, node: &Node) -> Result<()> {
@@ -747,33 +732,6 @@ fn image_types(node: &Node) -> Result<Vec<(ImageType, Entries)>> {
         types.push((image_type, custom.to_vec()));
     }
     Ok(types)
-}
-
-/// Rejects image types mmrad does not compute yet, naming all of them.
-fn check_image_types(types: &[ImageType]) -> Result<()> {
-    let unsupported: Vec<&str> = types
-        .iter()
-        .filter(|t| !t.is_supported())
-        .map(|t| t.name())
-        .collect();
-    if !unsupported.is_empty() {
-        return Err(Error::invalid(
-            "imageType",
-            format!(
-                "image type{} {} {} not supported yet; mmrad computes Original, LoG, Wavelet, Square, SquareRoot, \
-                 Logarithm, Exponential and Gradient",
-                if unsupported.len() > 1 { "s" } else { "" },
-                unsupported
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if unsupported.len() > 1 { "are" } else { "is" },
-            ),
-            "remove them from `imageType`, or filter the image yourself and extract from the filtered file",
-        ));
-    }
-    Ok(())
 }
 
 // ---- typed readers -------------------------------------------------------------------------------------------

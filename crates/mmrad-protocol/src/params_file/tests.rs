@@ -125,9 +125,9 @@ fn filter_settings_are_checked_and_named() {
         "imageType.LoG.sigmaa: unknown setting",
     );
     err(
-        "imageType: {Original: {}, LBP2D: {}}",
+        "imageType: {Original: {}, LBP2: {}}",
         &[],
-        "imageType: image type `LBP2D` is not supported yet",
+        "imageType.LBP2: unknown image type",
     );
 }
 
@@ -488,19 +488,15 @@ fn interpolators_by_name_and_number() {
 }
 
 #[test]
-fn filter_settings_are_read_and_lbp_settings_noted() {
+fn filter_settings_are_read_with_lbp_settings() {
     let params = ok(
         "setting: {sigma: [1.0, 3.0], wavelet: coif1, label_channel: 0, lbp2DRadius: 2}",
         &[],
     );
     assert_eq!(params.filter.sigma, [Sigma::float(1.0), Sigma::float(3.0)]);
+    assert_eq!(params.filter.lbp_2d.radius, 2.0);
     // `label_channel: 0` is the only channel mmrad reads: no note.
-    assert_eq!(params.notes.len(), 1, "{:?}", params.notes);
-    assert!(
-        params.notes[0].starts_with("setting.lbp2DRadius: ignored"),
-        "{:?}",
-        params.notes
-    );
+    assert!(params.notes.is_empty(), "{:?}", params.notes);
     err(
         "setting: {sigma: [0]}",
         &[],
@@ -511,6 +507,53 @@ fn filter_settings_are_read_and_lbp_settings_noted() {
         &[],
         "setting.lbp2DMethod: unknown method `fancy`",
     );
+}
+
+#[test]
+fn lbp_image_types_take_their_own_settings() {
+    let params = ok(
+        "imageType:\n  LBP2D: {lbp2DSamples: 9, lbp2DMethod: ROR, binWidth: 1}\n  \
+         LBP3D: {lbp3DLevels: 3, lbp3DIcosphereRadius: 1.5, lbp3DIcosphereSubdivision: 0}\n",
+        &[],
+    );
+    let [lbp2, lbp3] = &params.image_type_specs[..] else {
+        panic!("{:?}", params.image_type_specs)
+    };
+    assert_eq!(lbp2.image_type, ImageType::Lbp2D);
+    assert_eq!(lbp2.filter.lbp_2d.samples, 9);
+    assert_eq!(
+        lbp2.filter.lbp_2d.method,
+        mmrad_features::image_types::LbpMethod::Ror
+    );
+    assert_eq!(lbp2.settings.bin_width, 1.0);
+    assert_eq!(lbp3.filter.lbp_3d.levels, 3);
+    assert_eq!(lbp3.filter.lbp_3d.icosphere_radius, 1.5);
+    assert_eq!(lbp3.filter.lbp_3d.icosphere_subdivision, 0);
+    // Settings PyRadiomics cannot run (or scikit-image overflows on) are errors naming them.
+    for (text, expected) in [
+        (
+            "imageType: {LBP3D: {lbp3DLevels: 1}}",
+            "imageType.LBP3D.lbp3DLevels: `1` is out of range",
+        ),
+        (
+            "imageType: {LBP2D: {lbp2DSamples: 32}}",
+            "imageType.LBP2D.lbp2DSamples: `32` is out of range",
+        ),
+        (
+            "imageType: {LBP2D: {lbp2DRadius: 0}}",
+            "imageType.LBP2D.lbp2DRadius",
+        ),
+        (
+            "imageType: {LBP3D: {lbp3DIcosphereSubdivision: 6}}",
+            "imageType.LBP3D.lbp3DIcosphereSubdivision",
+        ),
+        (
+            "imageType: {LBP2D: {lbp2DMethod: 3}}",
+            "imageType.LBP2D.lbp2DMethod",
+        ),
+    ] {
+        err(text, &[], expected);
+    }
 }
 
 #[test]
