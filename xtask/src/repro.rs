@@ -152,10 +152,7 @@ fn fast_protocols(root: &Path, only: &[String]) -> anyhow::Result<Vec<PathBuf>> 
         .collect();
     all.sort();
     if only.is_empty() {
-        return Ok(all
-            .into_iter()
-            .filter(|p| !skipped(&stem(p)))
-            .collect());
+        return Ok(all.into_iter().filter(|p| !skipped(&stem(p))).collect());
     }
     only.iter()
         .map(|name| {

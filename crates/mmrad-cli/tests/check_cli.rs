@@ -58,7 +58,7 @@ fn a_fresh_run_reproduces_and_a_differing_output_is_named_with_its_largest_diffe
         text(&out.stderr)
     );
     assert!(
-        text(&out.stdout).contains("reproduced: all 14 outputs byte-identical"),
+        text(&out.stdout).contains("reproduced: all 16 outputs byte-identical"),
         "{}",
         text(&out.stdout)
     );
@@ -105,7 +105,7 @@ fn a_fresh_run_reproduces_and_a_differing_output_is_named_with_its_largest_diffe
     );
     assert!(line.contains("1 cell(s)"), "{line}");
     assert!(
-        stdout.contains("NOT reproduced: 1 of 14 outputs differ"),
+        stdout.contains("NOT reproduced: 1 of 16 outputs differ"),
         "{stdout}"
     );
     assert!(text(&out.stderr).contains("does not reproduce"));

@@ -157,6 +157,30 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(sha256_hex(&bytes))
 }
 
+/// A feature table as Parquet: `case_id` (string) then one float64 column per feature, rows in table order; the
+/// bytes depend on the values only (no timestamp), so runs stay byte-identical.
+///
+/// # Errors
+/// [`Error::Write`] naming `path` when polars cannot build or encode the frame.
+pub fn feature_table_parquet(table: &FeatureTable, path: &Path) -> Result<Vec<u8>> {
+    use polars::prelude::{Column, DataFrame, ParquetWriter};
+    let err = |e: polars::prelude::PolarsError| Error::Write {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
+    let mut columns = Vec::with_capacity(table.n_features() + 1);
+    let ids: Vec<String> = table.cases().iter().map(|c| c.0.clone()).collect();
+    columns.push(Column::new("case_id".into(), ids));
+    for (j, name) in table.names().iter().enumerate() {
+        let values: Vec<f64> = table.values().column(j).to_vec();
+        columns.push(Column::new(name.0.as_str().into(), values));
+    }
+    let mut frame = DataFrame::new(table.n_cases(), columns).map_err(err)?;
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes).finish(&mut frame).map_err(err)?;
+    Ok(bytes)
+}
+
 /// Files written by a run, in write order, with their hashes.
 #[derive(Debug, Default, Clone)]
 pub struct Written {

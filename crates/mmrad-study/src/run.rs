@@ -996,6 +996,13 @@ fn write_outputs(
         written.write(dir, "optimism_selected.csv", text.as_bytes())?;
     }
 
+    // features/<MOD>.parquet: each modality's table as the study used it (after the cohort's drops).
+    for (modality, table) in &cohort.features {
+        let name = format!("features/{}.parquet", modality.as_str());
+        let bytes = crate::output::feature_table_parquet(table, &dir.join(&name))?;
+        written.write(dir, &name, &bytes)?;
+    }
+
     // dropped.csv
     let mut csv = Csv::new(&["table", "column", "reason"]);
     for d in &cohort.dropped {
