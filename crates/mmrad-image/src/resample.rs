@@ -146,7 +146,8 @@ pub fn resample_volume(
 ) -> Result<Volume> {
     let inverse = invert3(&volume.geometry.direction).ok_or(ImageError::SingularDirection("image"))?;
     let size = volume.size_xyz();
-    let spline = (interpolator == Interpolator::BSpline).then(|| BSplineCoefficients::new(&volume.data));
+    let spline = (interpolator == Interpolator::BSpline)
+        .then(|| spline_of_needed_box(volume, &inverse, geometry, shape));
     let mut out = Array3::<f64>::zeros(shape);
     for ((z, y, x), value) in out.indexed_iter_mut() {
         let p = geometry.index_to_physical([x as f64, y as f64, z as f64]);
@@ -173,6 +174,56 @@ pub fn resample_volume(
         };
     }
     Ok(Volume::new(out, geometry.clone()))
+}
+
+/// B-spline coefficients of the part of `volume` the output grid reads: ITK decomposes the whole image, but a
+/// region of interest is often a small part of a large scan (a lung nodule in 512 × 512 × 48 voxels), and
+/// coefficients beyond [`crate::bspline::BOX_MARGIN`] voxels of the grid's support do not reach it.
+fn spline_of_needed_box(
+    volume: &Volume,
+    inverse: &[f64; 9],
+    geometry: &Geometry,
+    shape: (usize, usize, usize),
+) -> BSplineCoefficients {
+    let size = volume.size_xyz();
+    let (oz, oy, ox) = shape;
+    let mut low = [f64::INFINITY; 3];
+    let mut high = [f64::NEG_INFINITY; 3];
+    // The grid maps affinely into the volume's index space: its extremes are at the corners.
+    for corner in 0..8_usize {
+        let pick = |bit: usize, n: usize| {
+            if corner & bit != 0 {
+                n.saturating_sub(1) as f64
+            } else {
+                0.0
+            }
+        };
+        let p = geometry.index_to_physical([pick(1, ox), pick(2, oy), pick(4, oz)]);
+        let c = physical_to_index(&volume.geometry, inverse, p);
+        for d in 0..3 {
+            low[d] = low[d].min(c[d]);
+            high[d] = high[d].max(c[d]);
+        }
+    }
+    let mut first = [0_usize; 3];
+    let mut last = [0_usize; 3];
+    for d in 0..3 {
+        let n = size[d];
+        if !(low[d].is_finite() && high[d].is_finite()) || n == 0 {
+            return BSplineCoefficients::new(&volume.data);
+        }
+        let margin = crate::bspline::BOX_MARGIN as f64 + 2.0;
+        first[d] = (low[d].floor() - margin).max(0.0).min((n - 1) as f64) as usize;
+        last[d] = (high[d].floor() + margin).max(0.0).min((n - 1) as f64) as usize;
+    }
+    if first == [0; 3] && (0..3).all(|d| last[d] + 1 == size[d]) {
+        return BSplineCoefficients::new(&volume.data);
+    }
+    let mut view = volume.data.view();
+    for (axis, d) in [(0, 2), (1, 1), (2, 0)] {
+        view.slice_axis_inplace(ndarray::Axis(axis), ndarray::Slice::from(first[d]..=last[d]));
+    }
+    BSplineCoefficients::of_box(view, first)
 }
 
 /// Trilinear interpolation at continuous index `(x, y, z)`, neighbours clamped to the array (ITK).
