@@ -279,7 +279,11 @@ pub fn extract_image_types(
     }
     let intensity_mask = as_labels(&roi.mask);
     // SimpleITK's Normalize returns a float64 image.
-    let pixel = if settings.normalize {
+    // Only the LBP filters use the pixel type; inferring it scans the whole image.
+    let lbp = image_types
+        .iter()
+        .any(|spec| matches!(spec.image_type, ImageType::Lbp2D | ImageType::Lbp3D));
+    let pixel = if settings.normalize || !lbp {
         filters::PixelType::Float64
     } else {
         lbp_pixel_type(&image.data, float32)
@@ -567,7 +571,8 @@ fn stored_as_float32(data: &Array3<f64>) -> bool {
         if !v.is_finite() || f64::from(v as f32) != v {
             return false;
         }
-        any_fraction |= v.fract() != 0.0;
+        // Not `fract`, a libm call on baseline x86-64 (this runs over the whole image).
+        any_fraction |= v.abs() < 9.0e15 && (v as i64) as f64 != v;
     }
     any_fraction
 }

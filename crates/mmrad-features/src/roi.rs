@@ -562,14 +562,17 @@ pub(crate) fn resampled_grid(
 
 /// The smallest of uint8, int16, uint16, int32 holding every value when all values are integers, else float.
 pub(crate) fn integer_cast(data: &Array3<f64>) -> OutputCast {
-    if data.iter().any(|v| v.fract() != 0.0 || !v.is_finite()) {
-        return OutputCast::Float;
+    // One pass over the whole image. The integer test is a round trip through i64 rather than `fract`, which is a
+    // libm call on baseline x86-64; |v| < 2^53 keeps the cast exact and covers every integer pixel type.
+    let mut min = f64::INFINITY;
+    let mut max = f64::NEG_INFINITY;
+    for &v in data {
+        if !(v.abs() < 9.0e15 && (v as i64) as f64 == v) {
+            return OutputCast::Float;
+        }
+        min = min.min(v);
+        max = max.max(v);
     }
-    let (min, max) = data
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-            (lo.min(v), hi.max(v))
-        });
     for (lo, hi) in [
         (0_i64, 255_i64),
         (-32768, 32767),
