@@ -1,0 +1,701 @@
+//! IBSI-2 convolutional filters (IBSI reference manual for filters, arXiv:2006.05470): mean, Laplacian of
+//! Gaussian, Laws, Gabor, undecimated separable wavelets, the Simoncelli non-separable wavelet and Riesz-transformed
+//! LoG / Simoncelli responses, with zero, nearest, periodic and mirror padding, slice-wise (2D, in the plane of the
+//! first two NIfTI axes) or 3D.
+//!
+//! A filter is described by a [`FilterSpec`], parsed from `key=value` pairs ([`FilterSpec::parse`]) and applied
+//! with [`apply_filter`]. These filters follow IBSI-2; they are not the PyRadiomics LoG and wavelet of the parent
+//! module, which emulate ITK and PyWavelets.
+//!
+//! Parameters (units in the name: `_mm` millimetres, `_vox` voxels, `_deg` degrees):
+//!
+//! | key | filters | values |
+//! |---|---|---|
+//! | `filter` | all | `mean`, `laplacian_of_gaussian`, `laws`, `gabor`, `separable_wavelet`, `simoncelli_wavelet`, `riesz_log`, `riesz_simoncelli` |
+//! | `dims` | all | `2D` (slice by slice) or `3D` (default `3D`) |
+//! | `padding` | all | `zero`, `nearest`, `periodic`, `mirror` (default `mirror`) |
+//! | `support_vox` | mean | odd support, ≥ 1 |
+//! | `sigma_mm`, `truncate_sigma` | LoG, Riesz-LoG, Gabor (`sigma_mm`) | > 0; `truncate_sigma` default 4 |
+//! | `kernel`, `energy`, `energy_delta_vox` | laws | e.g. `E5L5S5` (one 1D kernel per axis, i first), `yes`/`no`, δ ≥ 0 (window 2δ+1) |
+//! | `lambda_mm`, `gamma`, `theta_deg` or `theta_step_deg`, `response` | gabor | > 0, > 0, one angle or a step dividing the circle, `modulus` |
+//! | `wavelet`, `subband`, `level`, `decimated` | separable wavelet | `db*`, `coif*`, `sym*`, `haar`; `L`/`H` per axis (i first); ≥ 1; `no` |
+//! | `level` | Simoncelli, Riesz-Simoncelli | ≥ 1 |
+//! | `riesz_order` | Riesz | `l_i:l_j:l_k` (2 values in 2D) |
+//! | `rotation` | laws, wavelet, gabor | `none`, `2d-4-right-angle`, `3d-24-right-angle` (laws, wavelet); `theta-steps`, `orthogonal-planes+theta-steps` (gabor) |
+//! | `pooling` | with `rotation` | `max` or `mean` |
+//!
+//! The Simoncelli and Riesz-Simoncelli filters are computed on the periodic DFT grid of the image whatever the
+//! padding, as the IBSI-2 reference implementation does.
+
+mod fft;
+mod fourier;
+mod separable;
+
+use std::collections::BTreeMap;
+
+use mmrad_core::Volume;
+use ndarray::Array3;
+
+use self::separable::{Kernel1d, Stage, apply_pooled, box_mean, log_stages};
+use super::wavelet_coefficients::WAVELETS;
+use crate::{ImageError, Result};
+
+/// Boundary condition of a filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Padding {
+    /// Constant 0.
+    Zero,
+    /// Repeat the edge voxel.
+    Nearest,
+    /// Wrap around.
+    Periodic,
+    /// Symmetric reflection `… c b a | a b c …`.
+    Mirror,
+}
+
+/// Voxel-wise pooling of the responses of rotated kernels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pooling {
+    Max,
+    Mean,
+}
+
+/// Orientations of a Gabor filter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum GaborOrientation {
+    /// One angle (degrees) in the slice plane.
+    Theta(f64),
+    /// Angles 0, Δ, 2Δ, … below 360° (degrees), responses averaged; with `orthogonal_planes`, in the three
+    /// orthogonal planes too.
+    Steps { step_deg: f64, orthogonal_planes: bool },
+}
+
+/// One IBSI-2 filter and its parameters.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Ibsi2Filter {
+    Mean {
+        support_vox: usize,
+    },
+    LaplacianOfGaussian {
+        sigma_mm: f64,
+        truncate_sigma: f64,
+    },
+    Laws {
+        kernel: String,
+        energy_delta_vox: Option<usize>,
+        rotation: Option<Pooling>,
+    },
+    Gabor {
+        sigma_mm: f64,
+        lambda_mm: f64,
+        gamma: f64,
+        orientation: GaborOrientation,
+    },
+    SeparableWavelet {
+        wavelet: String,
+        subband: String,
+        level: usize,
+        rotation: Option<Pooling>,
+    },
+    Simoncelli {
+        level: usize,
+    },
+    RieszLog {
+        sigma_mm: f64,
+        truncate_sigma: f64,
+        order: Vec<usize>,
+    },
+    RieszSimoncelli {
+        level: usize,
+        order: Vec<usize>,
+    },
+}
+
+/// A filter with its dimensionality and padding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilterSpec {
+    pub filter: Ibsi2Filter,
+    /// Slice by slice in the plane of NIfTI axes i and j (`true`) or 3D.
+    pub slice_wise: bool,
+    pub padding: Padding,
+}
+
+impl FilterSpec {
+    /// Parses space-separated `key=value` pairs (see the module table), e.g.
+    /// `filter=laws dims=3D padding=mirror kernel=E5L5S5 energy=no rotation=3d-24-right-angle pooling=max`.
+    ///
+    /// # Errors
+    /// A malformed pair, an unknown key, a key the filter does not take, a missing or out-of-range value: the
+    /// message names the key.
+    pub fn parse(text: &str) -> Result<FilterSpec> {
+        let mut pairs = Vec::new();
+        for item in text.split_whitespace() {
+            let Some((key, value)) = item.split_once('=') else {
+                return Err(error(format!("`{item}` is not a `key=value` pair")));
+            };
+            pairs.push((key.to_owned(), value.to_owned()));
+        }
+        FilterSpec::from_pairs(pairs)
+    }
+
+    /// Builds a spec from `(key, value)` pairs (see the module table).
+    ///
+    /// # Errors
+    /// As [`FilterSpec::parse`].
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Result<FilterSpec> {
+        let mut params = Params::default();
+        for (key, value) in pairs {
+            if params.values.insert(key.clone(), value).is_some() {
+                return Err(error(format!("parameter `{key}` is given twice")));
+            }
+        }
+        let filter_name = params
+            .take("filter")
+            .ok_or_else(|| error("parameter `filter` is missing".to_owned()))?;
+        let slice_wise = match params.take("dims").as_deref() {
+            None | Some("3D" | "3d") => false,
+            Some("2D" | "2d") => true,
+            Some(other) => return Err(error(format!("`dims={other}`: expected `2D` or `3D`"))),
+        };
+        let padding = match params.take("padding").as_deref() {
+            None | Some("mirror") => Padding::Mirror,
+            Some("zero" | "constant") => Padding::Zero,
+            Some("nearest") => Padding::Nearest,
+            Some("periodic") => Padding::Periodic,
+            Some(other) => {
+                return Err(error(format!(
+                    "`padding={other}`: expected `zero`, `nearest`, `periodic` or `mirror`"
+                )));
+            }
+        };
+        let n_axes = if slice_wise { 2 } else { 3 };
+        let filter = match filter_name.as_str() {
+            "mean" => {
+                let support_vox = params.usize("support_vox", None)?;
+                if support_vox.is_multiple_of(2) {
+                    return Err(error(format!(
+                        "`support_vox={support_vox}`: expected an odd number of voxels"
+                    )));
+                }
+                Ibsi2Filter::Mean { support_vox }
+            }
+            "laplacian_of_gaussian" => Ibsi2Filter::LaplacianOfGaussian {
+                sigma_mm: params.positive("sigma_mm", None)?,
+                truncate_sigma: params.positive("truncate_sigma", Some(4.0))?,
+            },
+            "laws" => {
+                let kernel = params
+                    .take("kernel")
+                    .ok_or_else(|| error("parameter `kernel` is missing".to_owned()))?;
+                let parsed = laws_kernels(&kernel)?;
+                if parsed.len() != n_axes {
+                    return Err(error(format!(
+                        "`kernel={kernel}`: a {}D Laws filter needs {n_axes} 1D kernels",
+                        n_axes
+                    )));
+                }
+                let energy = params.yes_no("energy", false)?;
+                let delta = params.usize("energy_delta_vox", Some(7))?;
+                Ibsi2Filter::Laws {
+                    kernel,
+                    energy_delta_vox: energy.then_some(delta),
+                    rotation: params.rotation(n_axes)?,
+                }
+            }
+            "gabor" => {
+                let response = params.take("response").unwrap_or_else(|| "modulus".to_owned());
+                if response != "modulus" {
+                    return Err(error(format!(
+                        "`response={response}`: only `modulus` is supported"
+                    )));
+                }
+                let theta = params.take("theta_deg");
+                let step = params.take("theta_step_deg");
+                let rotation = params.take("rotation");
+                let pooling = params.take("pooling");
+                if pooling.as_deref().is_some_and(|p| p != "mean") {
+                    return Err(error(
+                        "the Gabor filter pools orientations with `pooling=mean` only".to_owned(),
+                    ));
+                }
+                let orientation = match (theta, step) {
+                    (Some(t), None) => {
+                        if rotation.as_deref().is_some_and(|r| r != "none") {
+                            return Err(error(
+                                "`rotation` needs `theta_step_deg`, not `theta_deg`".to_owned(),
+                            ));
+                        }
+                        GaborOrientation::Theta(parse_f64("theta_deg", &t)?)
+                    }
+                    (None, Some(s)) => {
+                        let step_deg = parse_f64("theta_step_deg", &s)?;
+                        if !(step_deg > 0.0 && step_deg <= 360.0) {
+                            return Err(error(format!(
+                                "`theta_step_deg={s}`: expected a value in (0, 360]"
+                            )));
+                        }
+                        // `dims` is the kernel's (always 2D here); the planes come from `rotation`.
+                        let orthogonal_planes = match rotation.as_deref() {
+                            None | Some("theta-steps") => false,
+                            Some("orthogonal-planes+theta-steps") => true,
+                            Some(other) => {
+                                return Err(error(format!(
+                                    "`rotation={other}`: expected `theta-steps` or `orthogonal-planes+theta-steps`"
+                                )));
+                            }
+                        };
+                        GaborOrientation::Steps {
+                            step_deg,
+                            orthogonal_planes,
+                        }
+                    }
+                    _ => {
+                        return Err(error(
+                            "give exactly one of `theta_deg` and `theta_step_deg`".to_owned(),
+                        ));
+                    }
+                };
+                Ibsi2Filter::Gabor {
+                    sigma_mm: params.positive("sigma_mm", None)?,
+                    lambda_mm: params.positive("lambda_mm", None)?,
+                    gamma: params.positive("gamma", None)?,
+                    orientation,
+                }
+            }
+            "separable_wavelet" => {
+                let wavelet = params
+                    .take("wavelet")
+                    .ok_or_else(|| error("parameter `wavelet` is missing".to_owned()))?;
+                if !is_ibsi_wavelet(&wavelet) {
+                    return Err(error(format!(
+                        "`wavelet={wavelet}`: expected a Daubechies (`db1`…), coiflet (`coif1`…), symlet (`sym2`…) or `haar` wavelet"
+                    )));
+                }
+                let subband = params
+                    .take("subband")
+                    .ok_or_else(|| error("parameter `subband` is missing".to_owned()))?;
+                if subband.len() != n_axes || !subband.chars().all(|c| c == 'L' || c == 'H') {
+                    return Err(error(format!(
+                        "`subband={subband}`: expected {n_axes} letters `L` or `H` (axis i first)"
+                    )));
+                }
+                if params.yes_no("decimated", false)? {
+                    return Err(error(
+                        "`decimated=yes`: only the undecimated transform is supported".to_owned(),
+                    ));
+                }
+                let level = params.usize("level", Some(1))?;
+                if level == 0 {
+                    return Err(error("`level=0`: expected a level ≥ 1".to_owned()));
+                }
+                Ibsi2Filter::SeparableWavelet {
+                    wavelet,
+                    subband,
+                    level,
+                    rotation: params.rotation(n_axes)?,
+                }
+            }
+            "simoncelli_wavelet" | "riesz_simoncelli" => {
+                let level = params.usize("level", Some(1))?;
+                if level == 0 {
+                    return Err(error("`level=0`: expected a level ≥ 1".to_owned()));
+                }
+                if filter_name == "simoncelli_wavelet" {
+                    Ibsi2Filter::Simoncelli { level }
+                } else {
+                    Ibsi2Filter::RieszSimoncelli {
+                        level,
+                        order: params.riesz_order(n_axes)?,
+                    }
+                }
+            }
+            "riesz_log" => Ibsi2Filter::RieszLog {
+                sigma_mm: params.positive("sigma_mm", None)?,
+                truncate_sigma: params.positive("truncate_sigma", Some(4.0))?,
+                order: params.riesz_order(n_axes)?,
+            },
+            other => {
+                return Err(error(format!(
+                    "`filter={other}`: expected `mean`, `laplacian_of_gaussian`, `laws`, `gabor`, `separable_wavelet`, `simoncelli_wavelet`, `riesz_log` or `riesz_simoncelli`"
+                )));
+            }
+        };
+        if let Some(key) = params.values.keys().next() {
+            return Err(error(format!(
+                "parameter `{key}` does not apply to the `{filter_name}` filter"
+            )));
+        }
+        Ok(FilterSpec {
+            filter,
+            slice_wise,
+            padding,
+        })
+    }
+}
+
+/// The response map of `spec` on `volume` (same grid).
+///
+/// # Errors
+/// A slice-wise filter on an image whose slices are too small, or an unknown Laws kernel or wavelet (a spec built
+/// by hand rather than parsed).
+pub fn apply_filter(volume: &Volume, spec: &FilterSpec) -> Result<Volume> {
+    let data = &volume.data;
+    // Array axes are [z, y, x] = NIfTI [k, j, i]; `spacing` is per array axis.
+    let spacing = [
+        volume.geometry.spacing[2],
+        volume.geometry.spacing[1],
+        volume.geometry.spacing[0],
+    ];
+    let axes: &[usize] = if spec.slice_wise { &[2, 1] } else { &[2, 1, 0] };
+    let padding = spec.padding;
+    let out: Array3<f64> = match &spec.filter {
+        Ibsi2Filter::Mean { support_vox } => box_mean(data, axes, *support_vox, padding),
+        Ibsi2Filter::LaplacianOfGaussian {
+            sigma_mm,
+            truncate_sigma,
+        } => {
+            let sigma_vox = spacing.map(|s| sigma_mm / s);
+            let mut sum = Array3::zeros(data.raw_dim());
+            for stage in log_stages(axes, sigma_vox, *truncate_sigma) {
+                sum += &separable::apply_stage(data, &stage, padding);
+            }
+            sum
+        }
+        Ibsi2Filter::Laws {
+            kernel,
+            energy_delta_vox,
+            rotation,
+        } => {
+            let kernels = laws_kernels(kernel)?;
+            let mut stage: Stage = [None, None, None];
+            for (&axis, k) in axes.iter().zip(kernels) {
+                stage[axis] = Some(k);
+            }
+            let response = apply_pooled(
+                data,
+                &[stage],
+                padding,
+                rotation.map(|_| axes),
+                *rotation == Some(Pooling::Max),
+            );
+            match energy_delta_vox {
+                Some(delta) => box_mean(&response.mapv(f64::abs), axes, 2 * delta + 1, padding),
+                None => response,
+            }
+        }
+        Ibsi2Filter::Gabor {
+            sigma_mm,
+            lambda_mm,
+            gamma,
+            orientation,
+        } => {
+            let (thetas, stack_axes): (Vec<f64>, Vec<usize>) = match orientation {
+                GaborOrientation::Theta(theta) => (vec![*theta], vec![0]),
+                GaborOrientation::Steps {
+                    step_deg,
+                    orthogonal_planes,
+                } => {
+                    let n = (360.0 / step_deg - 1e-9).floor() as usize + 1;
+                    let thetas = (0..n).map(|i| i as f64 * step_deg).collect();
+                    (
+                        thetas,
+                        if *orthogonal_planes {
+                            vec![0, 1, 2]
+                        } else {
+                            vec![0]
+                        },
+                    )
+                }
+            };
+            fourier::gabor(
+                data,
+                spacing,
+                padding,
+                *sigma_mm,
+                *lambda_mm,
+                *gamma,
+                &thetas,
+                &stack_axes,
+            )
+        }
+        Ibsi2Filter::SeparableWavelet {
+            wavelet,
+            subband,
+            level,
+            rotation,
+        } => {
+            let (lo, hi) = wavelet_filters(wavelet)?;
+            let mut pipeline = Vec::new();
+            for step in 1..*level {
+                let dilation = 1isize << (step - 1);
+                let mut stage: Stage = [None, None, None];
+                for &axis in axes {
+                    stage[axis] = Some(lo.dilated(dilation));
+                }
+                pipeline.push(stage);
+            }
+            let dilation = 1isize << (level - 1);
+            let mut stage: Stage = [None, None, None];
+            for (&axis, letter) in axes.iter().zip(subband.chars()) {
+                let k = if letter == 'H' { &hi } else { &lo };
+                stage[axis] = Some(k.dilated(dilation));
+            }
+            pipeline.push(stage);
+            apply_pooled(
+                data,
+                &pipeline,
+                padding,
+                rotation.map(|_| axes),
+                *rotation == Some(Pooling::Max),
+            )
+        }
+        Ibsi2Filter::Simoncelli { level } => fourier::simoncelli(data, axes, *level, None),
+        Ibsi2Filter::RieszSimoncelli { level, order } => {
+            fourier::simoncelli(data, axes, *level, Some(order_by_axis(axes, order)))
+        }
+        Ibsi2Filter::RieszLog {
+            sigma_mm,
+            truncate_sigma,
+            order,
+        } => {
+            let sigma_vox = spacing.map(|s| sigma_mm / s);
+            fourier::riesz_log(
+                data,
+                axes,
+                sigma_vox,
+                *truncate_sigma,
+                order_by_axis(axes, order),
+                padding,
+            )
+        }
+    };
+    Ok(Volume::new(out, volume.geometry.clone()))
+}
+
+/// Riesz orders given along NIfTI axes (i, j, k) placed on array axes.
+fn order_by_axis(axes: &[usize], order: &[usize]) -> [usize; 3] {
+    let mut out = [0; 3];
+    for (&axis, &l) in axes.iter().zip(order) {
+        out[axis] = l;
+    }
+    out
+}
+
+fn error(reason: String) -> ImageError {
+    ImageError::Filter {
+        filter: "IBSI-2",
+        reason,
+    }
+}
+
+fn parse_f64(key: &str, value: &str) -> Result<f64> {
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| error(format!("`{key}={value}`: expected a number")))
+}
+
+/// The unit-L2 Laws 1D kernels named in `name` (`E5L5S5` = E5 along i, L5 along j, S5 along k).
+fn laws_kernels(name: &str) -> Result<Vec<Kernel1d>> {
+    let bytes = name.as_bytes();
+    if bytes.is_empty() || !bytes.len().is_multiple_of(2) {
+        return Err(error(format!(
+            "`kernel={name}`: expected 1D Laws kernel names such as `E5L5S5`"
+        )));
+    }
+    bytes
+        .chunks(2)
+        .map(|pair| {
+            let values: &[f64] = match pair {
+                b"L3" => &[1.0, 2.0, 1.0],
+                b"E3" => &[-1.0, 0.0, 1.0],
+                b"S3" => &[-1.0, 2.0, -1.0],
+                b"L5" => &[1.0, 4.0, 6.0, 4.0, 1.0],
+                b"E5" => &[-1.0, -2.0, 0.0, 2.0, 1.0],
+                b"S5" => &[-1.0, 0.0, 2.0, 0.0, -1.0],
+                b"W5" => &[-1.0, 2.0, 0.0, -2.0, 1.0],
+                b"R5" => &[1.0, -4.0, 6.0, -4.0, 1.0],
+                _ => {
+                    return Err(error(format!(
+                        "`kernel={name}`: unknown 1D kernel `{}` (expected L3, E3, S3, L5, E5, S5, W5 or R5)",
+                        String::from_utf8_lossy(pair)
+                    )));
+                }
+            };
+            let norm = values.iter().map(|v| v * v).sum::<f64>().sqrt();
+            let scaled: Vec<f64> = values.iter().map(|v| v / norm).collect();
+            Ok(Kernel1d::centred(&scaled))
+        })
+        .collect()
+}
+
+fn is_ibsi_wavelet(name: &str) -> bool {
+    name == "haar"
+        || ["db", "coif", "sym"].iter().any(|family| {
+            name.strip_prefix(family)
+                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        }) && WAVELETS.iter().any(|w| w.0 == name)
+}
+
+/// Decomposition low- and high-pass filters of a wavelet (PyWavelets' `dec_lo`, `dec_hi`).
+fn wavelet_filters(name: &str) -> Result<(Kernel1d, Kernel1d)> {
+    WAVELETS
+        .iter()
+        .find(|w| w.0 == name)
+        .map(|w| (Kernel1d::centred(w.1), Kernel1d::centred(w.2)))
+        .ok_or_else(|| error(format!("`wavelet={name}`: unknown wavelet")))
+}
+
+/// Parameters not yet consumed, by key.
+#[derive(Default)]
+struct Params {
+    values: BTreeMap<String, String>,
+}
+
+impl Params {
+    fn take(&mut self, key: &str) -> Option<String> {
+        self.values.remove(key)
+    }
+
+    fn positive(&mut self, key: &str, default: Option<f64>) -> Result<f64> {
+        let value = match (self.take(key), default) {
+            (Some(v), _) => parse_f64(key, &v)?,
+            (None, Some(d)) => d,
+            (None, None) => return Err(error(format!("parameter `{key}` is missing"))),
+        };
+        if value > 0.0 {
+            Ok(value)
+        } else {
+            Err(error(format!("`{key}={value}`: expected a value > 0")))
+        }
+    }
+
+    fn usize(&mut self, key: &str, default: Option<usize>) -> Result<usize> {
+        match (self.take(key), default) {
+            (Some(v), _) => v
+                .parse()
+                .map_err(|_| error(format!("`{key}={v}`: expected a non-negative integer"))),
+            (None, Some(d)) => Ok(d),
+            (None, None) => Err(error(format!("parameter `{key}` is missing"))),
+        }
+    }
+
+    fn yes_no(&mut self, key: &str, default: bool) -> Result<bool> {
+        match self.take(key).as_deref() {
+            None => Ok(default),
+            Some("yes" | "true") => Ok(true),
+            Some("no" | "false") => Ok(false),
+            Some(other) => Err(error(format!("`{key}={other}`: expected `yes` or `no`"))),
+        }
+    }
+
+    /// `rotation` + `pooling` of a separable filter: `None` without rotation invariance.
+    fn rotation(&mut self, n_axes: usize) -> Result<Option<Pooling>> {
+        let rotation = self.take("rotation");
+        let pooling = self.take("pooling");
+        let expected = if n_axes == 2 {
+            "2d-4-right-angle"
+        } else {
+            "3d-24-right-angle"
+        };
+        match rotation.as_deref() {
+            None | Some("none") => {
+                if let Some(p) = pooling.filter(|p| p != "-") {
+                    return Err(error(format!("`pooling={p}` needs `rotation={expected}`")));
+                }
+                Ok(None)
+            }
+            Some(r) if r == expected => match pooling.as_deref() {
+                Some("max") => Ok(Some(Pooling::Max)),
+                Some("mean") => Ok(Some(Pooling::Mean)),
+                Some(other) => Err(error(format!("`pooling={other}`: expected `max` or `mean`"))),
+                None => Err(error(format!(
+                    "`rotation={r}` needs `pooling=max` or `pooling=mean`"
+                ))),
+            },
+            Some(other) => Err(error(format!(
+                "`rotation={other}`: expected `none` or `{expected}` for a {n_axes}D filter"
+            ))),
+        }
+    }
+
+    fn riesz_order(&mut self, n_axes: usize) -> Result<Vec<usize>> {
+        let text = self
+            .take("riesz_order")
+            .ok_or_else(|| error("parameter `riesz_order` is missing".to_owned()))?;
+        let order: Option<Vec<usize>> = text.split(':').map(|v| v.parse().ok()).collect();
+        match order {
+            Some(order) if order.len() == n_axes && order.iter().any(|&l| l > 0) => Ok(order),
+            _ => Err(error(format!(
+                "`riesz_order={text}`: expected {n_axes} non-negative integers separated by `:`, not all 0"
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_error(text: &str, expected: &str) {
+        let message = FilterSpec::parse(text).unwrap_err().to_string();
+        assert!(
+            message.contains(expected),
+            "`{text}`: `{message}` lacks `{expected}`"
+        );
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        check_error("filter=mean support_vox=4", "`support_vox=4`: expected an odd");
+        check_error("filter=mean", "parameter `support_vox` is missing");
+        check_error(
+            "filter=mean support_vox=3 sigma_mm=2",
+            "`sigma_mm` does not apply to the `mean` filter",
+        );
+        check_error(
+            "filter=laplacian_of_gaussian sigma_mm=-1",
+            "`sigma_mm=-1`: expected a value > 0",
+        );
+        check_error(
+            "filter=laws kernel=E5L5 dims=3D",
+            "a 3D Laws filter needs 3 1D kernels",
+        );
+        check_error("filter=laws kernel=E5X5S5", "unknown 1D kernel `X5`");
+        check_error(
+            "filter=laws kernel=E5L5S5 rotation=3d-24-right-angle",
+            "needs `pooling=max` or `pooling=mean`",
+        );
+        check_error(
+            "filter=separable_wavelet wavelet=bior1.1 subband=LLH",
+            "`wavelet=bior1.1`",
+        );
+        check_error(
+            "filter=separable_wavelet wavelet=db2 subband=LH",
+            "expected 3 letters",
+        );
+        check_error("filter=riesz_log sigma_mm=3 riesz_order=1:0", "`riesz_order=1:0`");
+        check_error(
+            "filter=gabor sigma_mm=1 lambda_mm=1 gamma=1",
+            "exactly one of `theta_deg`",
+        );
+        check_error("filter=mean support_vox=3 padding=reflect", "`padding=reflect`");
+        check_error("filter=median", "`filter=median`");
+        check_error("filter=mean support_vox", "not a `key=value` pair");
+    }
+
+    #[test]
+    fn mean_of_a_constant_is_the_constant_for_every_padding_but_zero() {
+        let volume = Volume::new(
+            Array3::from_elem((4, 5, 6), 2.5),
+            mmrad_core::Geometry::identity(),
+        );
+        for padding in ["nearest", "periodic", "mirror"] {
+            let spec = FilterSpec::parse(&format!("filter=mean support_vox=5 padding={padding}")).unwrap();
+            let out = apply_filter(&volume, &spec).unwrap();
+            assert!(out.data.iter().all(|v| (v - 2.5).abs() < 1e-12), "{padding}");
+        }
+    }
+}
