@@ -1,13 +1,13 @@
 //! IBSI-2 phase 2: IBSI intensity statistics of an IBSI-2 filter response map.
 //!
 //! The image is interpolated as IBSI mode does ([`super::interpolate`], when `resampledPixelSpacing` is set), the
-//! whole (interpolated) image is filtered with an [`mmrad_image::filters::ibsi2::FilterSpec`], and the ROI is the
+//! (interpolated) image is filtered with an [`mmrad_image::filters::ibsi2::FilterSpec`], and the ROI is the
 //! mask re-segmented on the *unfiltered* intensities (`resegmentRange`, then `removeOutliers`), as IBSI-2 phase 2
 //! specifies. Only the intensity statistics family (`ibsi_stat_*`, 18 features) is defined on response maps in
 //! IBSI-2 phase 2, so only it is computed.
 
 use mmrad_core::{LabelMap, Volume};
-use mmrad_image::filters::ibsi2::{FilterSpec, apply_filter};
+use mmrad_image::filters::ibsi2::{FilterSpec, apply_filter_region};
 
 use super::{ibsi_grid, remove_outliers, roi_values, stats};
 use crate::roi::prepare_roi;
@@ -42,11 +42,12 @@ pub fn extract_ibsi_filtered(
     }
     let cropped = match spec {
         Some(spec) => {
-            let response = apply_filter(image, spec).map_err(|e| FeatureError::Unsupported {
+            // Only the ROI's bounding box is needed; the filter computes it from the box grown by its reach, with
+            // the same values as filtering the whole image.
+            apply_filter_region(image, spec, roi.bounding_box).map_err(|e| FeatureError::Unsupported {
                 what: "IBSI-2 filter".into(),
                 hint: e.to_string(),
-            })?;
-            mmrad_image::crop(&response.data, &roi.bounding_box)
+            })?
         }
         None => roi.image.clone(),
     };

@@ -248,12 +248,13 @@ pub(crate) fn ibsi_grid(
             });
         }
     };
-    let (image, mask) = interpolate::interpolate(image, mask, settings.label, spacing, bspline).map_err(|e| {
-        FeatureError::Unsupported {
-            what: format!("IBSI interpolation: {e}"),
-            hint: "check the image's direction matrix".into(),
-        }
-    })?;
+    let (image, mask) =
+        interpolate::interpolate(image, mask, settings.label, spacing, bspline).map_err(|e| {
+            FeatureError::Unsupported {
+                what: format!("IBSI interpolation: {e}"),
+                hint: "check the image's direction matrix".into(),
+            }
+        })?;
     let plain = ExtractionSettings {
         resampled_pixel_spacing: None,
         ..settings.clone()

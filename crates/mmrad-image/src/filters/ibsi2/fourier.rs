@@ -19,6 +19,7 @@ use super::separable::{log_radius, pad_index};
 /// Gabor modulus response, averaged over `thetas` (degrees) and over the planes orthogonal to `stack_axes`.
 pub(crate) fn gabor(
     data: &Array3<f64>,
+    full_shape: [usize; 3],
     spacing: [f64; 3],
     padding: Padding,
     sigma_mm: f64,
@@ -50,7 +51,7 @@ pub(crate) fn gabor(
         let voxel = spacing[axis_y].max(spacing[axis_x]);
         let sigma = sigma_mm / voxel;
         let lambda = lambda_mm / voxel;
-        let radius = n_y.max(n_x) / 2;
+        let radius = gabor_radius(full_shape, stack, sigma, gamma);
         let len_y = (n_y + 2 * radius).next_power_of_two();
         let len_x = (n_x + 2 * radius).next_power_of_two();
         let rows_y = padded_sources(n_y, radius, padding);
@@ -104,6 +105,20 @@ pub(crate) fn gabor(
         total /= count as f64;
     }
     total
+}
+
+/// Kernel radius (voxels) of the Gabor filter in the plane orthogonal to `stack` of an image of `full_shape`: half
+/// the larger in-plane size (the reference implementation's kernel is as large as the image), but no more than
+/// where the envelope falls below 1e-12 (`7.5 σ max(1, 1/γ)`), beyond which the kernel contributes nothing at double
+/// precision that the consensus could see.
+pub(crate) fn gabor_radius(full_shape: [usize; 3], stack: usize, sigma_vox: f64, gamma: f64) -> usize {
+    let in_plane = (0..3)
+        .filter(|&a| a != stack)
+        .map(|a| full_shape[a])
+        .max()
+        .unwrap_or(1);
+    let envelope = (7.5 * sigma_vox * (1.0f64).max(1.0 / gamma)).ceil() as usize;
+    (in_plane / 2).min(envelope)
 }
 
 /// Source index (or `None` = 0) of each position of a line padded by `radius` on both sides.
