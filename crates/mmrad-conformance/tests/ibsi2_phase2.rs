@@ -1,6 +1,10 @@
 //! IBSI-2 phase 2 (`../shared/data/ibsi2/phase2_reference_values.csv`): IBSI intensity statistics of IBSI-2 filter
 //! responses on the IBSI-1 CT phantom (ROI `GTV-1`), 18 configurations × 18 features.
 //!
+//! Each configuration runs through a parameter file (`setting: {ibsiCompliant: true, ...}`, `imageType: {IBSI2: {cfg:
+//! {filter: ..., ...}}}`) and `extract_image_types`, as a user would; 1.A and 1.B (no filter) through
+//! `extract_ibsi_filtered` on the image itself.
+//!
 //! Setup (README of the data, after MIRP's phase 2 test): configurations `A` filter slice by slice at the native
 //! spacing; configurations `B` interpolate to 1 mm isotropic with the cubic spline (image) and linear + 0.5 threshold
 //! (mask), intensities rounded to integers, then filter in 3D. Both re-segment the ROI on the unfiltered intensities
@@ -14,9 +18,8 @@
 
 use std::collections::BTreeMap;
 
-use mmrad_features::ExtractionSettings;
+use mmrad_features::extract_image_types;
 use mmrad_features::ibsi::filtered::extract_ibsi_filtered;
-use mmrad_image::filters::ibsi2::FilterSpec;
 use mmrad_testkit::shared;
 
 /// `(configuration, feature tag, reason)` of values mmrad does not reproduce; reported, not failed.
@@ -99,28 +102,54 @@ fn check(set: char, expected_rows: usize) {
         let [filter, dims, padding, parameters, rotation, pooling] = configs
             .get(id)
             .unwrap_or_else(|| panic!("{id}: no configuration"));
-        let spec = (filter != "none").then(|| {
-            let mut text = format!("filter={filter} dims={dims} padding={padding} {parameters}");
-            if rotation != "none" {
-                text.push_str(&format!(" rotation={rotation} pooling={pooling}"));
-            }
-            FilterSpec::parse(&text).unwrap_or_else(|e| panic!("{id}: `{text}`: {e}"))
-        });
-        let settings = ExtractionSettings {
-            ibsi_compliant: true,
-            resegment_range: Some(vec![-1000.0, 400.0]),
-            ..if id.ends_with('B') {
-                ExtractionSettings {
-                    resampled_pixel_spacing: Some([1.0, 1.0, 1.0]),
-                    interpolator: mmrad_features::Interpolator::BSpline,
-                    ..ExtractionSettings::default()
-                }
-            } else {
-                ExtractionSettings::default()
-            }
+        // The filters run the way a user asks for them: an `imageType: {IBSI2: ...}` parameter file in IBSI mode.
+        let interpolation = if id.ends_with('B') {
+            ", resampledPixelSpacing: [1, 1, 1], interpolator: sitkBSpline"
+        } else {
+            ""
         };
-        let out = extract_ibsi_filtered(&image, &mask, &settings, spec.as_ref())
+        let setting =
+            format!("setting: {{ibsiCompliant: true, resegmentRange: [-1000, 400]{interpolation}}}");
+        let out = if filter == "none" {
+            let params = mmrad_protocol::params_file::parse_params(&setting, &[])
+                .unwrap_or_else(|e| panic!("{id}: {e}"));
+            let out = extract_ibsi_filtered(&image, &mask, &params.settings, None)
+                .unwrap_or_else(|e| panic!("{id}: {e}"));
+            out.features
+        } else {
+            let mut entries = vec![
+                format!("filter: {filter}"),
+                format!("dims: {dims}"),
+                format!("padding: {padding}"),
+            ];
+            entries.extend(parameters.split_whitespace().map(|kv| kv.replacen('=', ": ", 1)));
+            if rotation != "none" {
+                entries.push(format!("rotation: {rotation}"));
+                entries.push(format!("pooling: {pooling}"));
+            }
+            let text = format!(
+                "{setting}\nimageType: {{IBSI2: {{cfg: {{{}}}}}}}\n",
+                entries.join(", ")
+            );
+            let params = mmrad_protocol::params_file::parse_params(&text, &[])
+                .unwrap_or_else(|e| panic!("{id}: {text}: {e}"));
+            let out = extract_image_types(
+                &image,
+                &mask,
+                &params.settings,
+                &params.image_type_specs,
+                &params.classes,
+            )
             .unwrap_or_else(|e| panic!("{id}: {e}"));
+            out.features
+                .into_iter()
+                .map(|(name, value)| (name.replacen("ibsi2-cfg_", "", 1), value))
+                .collect()
+        };
+        let out = mmrad_features::Extraction {
+            features: out,
+            diagnostics: Vec::new(),
+        };
         let mut misses = Vec::new();
         let mut config_matched = 0;
         let mut worst = (0.0f64, "");
