@@ -655,3 +655,37 @@ fn ibsi2_errors_name_the_filter() {
         "imageType.IBSI2.a_b: a filter name is part of the feature names",
     );
 }
+
+#[test]
+fn readme_ibsi2_example_parses() {
+    // The example of README.md, section "IBSI-2 filters".
+    let params = ok(
+        "setting: {ibsiCompliant: true, resegmentRange: [-1000, 400]}
+imageType:
+  Original: {}
+  IBSI2:
+    laws2d: {filter: laws, dims: 2D, padding: mirror, kernel: L5E5, energy: yes, energy_delta_vox: 7,
+             rotation: 2d-4-right-angle, pooling: max}
+    gabor: {filter: gabor, sigma_mm: 5, lambda_mm: 2, gamma: 1.5, theta_step_deg: 22.5,
+            rotation: orthogonal-planes+theta-steps, pooling: mean}
+",
+        &[],
+    );
+    let filters = &params.image_type_specs[1].filter.ibsi2;
+    assert_eq!(
+        filters[0].1,
+        mmrad_features::Ibsi2FilterSpec::parse(
+            "filter=laws dims=2D padding=mirror kernel=L5E5 energy=yes energy_delta_vox=7 \
+             rotation=2d-4-right-angle pooling=max"
+        )
+        .unwrap()
+    );
+    assert_eq!(
+        filters[1].1,
+        mmrad_features::Ibsi2FilterSpec::parse(
+            "filter=gabor sigma_mm=5 lambda_mm=2 gamma=1.5 theta_step_deg=22.5 \
+             rotation=orthogonal-planes+theta-steps pooling=mean"
+        )
+        .unwrap()
+    );
+}
