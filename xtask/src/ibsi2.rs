@@ -21,6 +21,7 @@ const ARGS: &[&str] = &[
     "ibsi2_phase2",
     "--",
     "--nocapture",
+    "--test-threads=1",
 ];
 
 pub(crate) fn run() -> anyhow::Result<ExitCode> {

@@ -286,8 +286,9 @@ impl FilterSpec {
                     ));
                 }
                 let level = params.usize("level", Some(1))?;
-                if level == 0 {
-                    return Err(error("`level=0`: expected a level ≥ 1".to_owned()));
+                // Level l dilates the filters by 2^(l−1): beyond 16 the filter spans more than any image.
+                if level == 0 || level > 16 {
+                    return Err(error(format!("`level={level}`: expected a level from 1 to 16")));
                 }
                 Ibsi2Filter::SeparableWavelet {
                     wavelet,
@@ -337,7 +338,8 @@ impl FilterSpec {
 /// The response map of `spec` on `volume` (same grid).
 ///
 /// # Errors
-/// An unknown Laws kernel or wavelet (a spec built by hand rather than parsed).
+/// An empty image, a non-positive spacing, an unknown Laws kernel or wavelet (a spec built by hand rather than
+/// parsed).
 pub fn apply_filter(volume: &Volume, spec: &FilterSpec) -> Result<Volume> {
     let (nz, ny, nx) = volume.data.dim();
     let out = filter_array(&volume.data, [nz, ny, nx], &array_spacing(volume), spec)?;
@@ -364,6 +366,7 @@ pub fn apply_filter_region(
         )));
     }
     let spacing = array_spacing(volume);
+    check_input(&volume.data, &spacing)?;
     let crop_out = |data: &Array3<f64>, offset: [usize; 3]| {
         Array3::from_shape_fn(
             (
@@ -418,6 +421,22 @@ pub fn apply_filter_region(
     let offset: [usize; 3] = std::array::from_fn(|a| (region[a][0] as isize - starts[a]) as usize);
     let out = filter_array(&grown, full, &spacing, spec)?;
     Ok(crop_out(&out, offset))
+}
+
+/// Rejects what the filters cannot work on: an empty image, a non-positive or non-finite spacing.
+fn check_input(data: &Array3<f64>, spacing: &[f64; 3]) -> Result<()> {
+    if data.is_empty() {
+        return Err(error(format!(
+            "the image is empty (size {:?}, z y x)",
+            data.dim()
+        )));
+    }
+    if spacing.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+        return Err(error(format!(
+            "the voxel spacing {spacing:?} (z y x) must be positive"
+        )));
+    }
+    Ok(())
 }
 
 /// Voxel spacing per array axis (`[z, y, x]` = NIfTI `[k, j, i]`).
@@ -504,6 +523,7 @@ fn filter_array(
     spacing: &[f64; 3],
     spec: &FilterSpec,
 ) -> Result<Array3<f64>> {
+    check_input(data, spacing)?;
     let spacing = *spacing;
     let axes: &[usize] = if spec.slice_wise { &[2, 1] } else { &[2, 1, 0] };
     let padding = spec.padding;
@@ -707,6 +727,9 @@ fn wavelet_filters(name: &str) -> Result<(Kernel1d, Kernel1d)> {
         .ok_or_else(|| error(format!("`wavelet={name}`: unknown wavelet")))
 }
 
+/// Largest `support_vox`, `energy_delta_vox` or `level` accepted.
+const MAX_INTEGER_PARAMETER: usize = 1000;
+
 /// Parameters not yet consumed, by key.
 #[derive(Default)]
 struct Params {
@@ -731,14 +754,21 @@ impl Params {
         }
     }
 
+    /// A non-negative integer up to [`MAX_INTEGER_PARAMETER`] (larger supports, windows and levels exceed any image).
     fn usize(&mut self, key: &str, default: Option<usize>) -> Result<usize> {
-        match (self.take(key), default) {
+        let value = match (self.take(key), default) {
             (Some(v), _) => v
                 .parse()
-                .map_err(|_| error(format!("`{key}={v}`: expected a non-negative integer"))),
-            (None, Some(d)) => Ok(d),
-            (None, None) => Err(error(format!("parameter `{key}` is missing"))),
+                .map_err(|_| error(format!("`{key}={v}`: expected a non-negative integer")))?,
+            (None, Some(d)) => d,
+            (None, None) => return Err(error(format!("parameter `{key}` is missing"))),
+        };
+        if value > MAX_INTEGER_PARAMETER {
+            return Err(error(format!(
+                "`{key}={value}`: expected at most {MAX_INTEGER_PARAMETER}"
+            )));
         }
+        Ok(value)
     }
 
     fn yes_no(&mut self, key: &str, default: bool) -> Result<bool> {
@@ -810,6 +840,11 @@ mod tests {
     fn bad_parameters_are_named() {
         check_error("filter=mean support_vox=4", "`support_vox=4`: expected an odd");
         check_error("filter=mean", "parameter `support_vox` is missing");
+        check_error("filter=mean support_vox=100001", "expected at most 1000");
+        check_error(
+            "filter=separable_wavelet wavelet=db2 subband=LLL level=70",
+            "expected a level from 1 to 16",
+        );
         check_error(
             "filter=mean support_vox=3 sigma_mm=2",
             "`sigma_mm` does not apply to the `mean` filter",
@@ -878,6 +913,14 @@ mod tests {
                 assert!((a - b).abs() <= 1e-9 * scale.max(1.0), "{text}: {a} vs {b}");
             }
         }
+    }
+
+    #[test]
+    fn empty_image_is_an_error() {
+        let volume = Volume::new(Array3::zeros((0, 3, 3)), mmrad_core::Geometry::identity());
+        let spec = FilterSpec::parse("filter=mean support_vox=3 padding=periodic").unwrap();
+        let message = apply_filter(&volume, &spec).unwrap_err().to_string();
+        assert!(message.contains("the image is empty"), "{message}");
     }
 
     #[test]
