@@ -1,8 +1,8 @@
-//! xtask: developer tasks (`cargo xtask study|bench|ci|repro|tidy`); depends on no mmrad crate so it compiles in seconds.
+//! xtask: developer tasks (`cargo xtask study|bench|ci|repro|ibsi2|tidy`); depends on no mmrad crate so it compiles in seconds.
 //!
 //! Modules in reading order: [`study`] (build the release `mmrad` binary and run a protocol), [`ci`] (the strict
 //! checks CI runs), [`repro`] (the fast protocols against their committed lock files), [`slurm`] (sharded runs on a
-//! one-node Slurm cluster), [`bench`] (wall-time of a
+//! one-node Slurm cluster), [`ibsi2`] (the IBSI-2 conformance tests in release mode), [`bench`] (wall-time of a
 //! study run; [`bench_dicom`] and [`bench_extract`] against pydicom and PyRadiomics, found by [`bench_python`]),
 //! [`tidy`] (architecture checks, also run as `#[test]`s by `cargo test --workspace`).
 //! This crate never links an `mmrad-*` crate: it drives them through `$CARGO` and the `mmrad` binary.
@@ -13,6 +13,7 @@ mod bench_extract;
 mod bench_python;
 mod bench_shard;
 mod ci;
+mod ibsi2;
 mod repro;
 mod slurm;
 mod study;
@@ -54,6 +55,8 @@ commands:
         start a one-node Slurm cluster here (slurm-wlm + munge, apt-installed when missing; needs root),
         submit `mmrad slurm script` jobs with 4 shards for a PyRadiomics batch and a small image study, and
         compare the merged results byte for byte with the unsharded runs (default: the release `mmrad`)
+  ibsi2 run the IBSI-2 conformance tests in release mode: phase 1 response maps and phase 2 intensity
+        statistics, including the 3D configurations that `cargo test` (debug) leaves out
   tidy  run the architecture checks (crate edges, `//!` headers, one `ndarray`, licences, banned macros)
         and print the crates that use MPL-2.0; the same checks run in `cargo test --workspace`
   help  print this message
@@ -100,6 +103,10 @@ fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
         "bench" => bench::run(rest),
         "repro" => repro::run(rest),
         "slurm" => slurm::run(rest),
+        "ibsi2" => {
+            no_extra_args("ibsi2", &rest)?;
+            ibsi2::run()
+        }
         "tidy" => {
             no_extra_args("tidy", &rest)?;
             tidy::run()
@@ -110,7 +117,7 @@ fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
         }
         other => Err(Failure::usage(
             format!("unknown command `{other}`"),
-            "valid commands: `study`, `ablate`, `ci`, `bench`, `repro`, `slurm`, `tidy`, `help`",
+            "valid commands: `study`, `ablate`, `ci`, `bench`, `repro`, `slurm`, `ibsi2`, `tidy`, `help`",
         )
         .into()),
     }

@@ -1,5 +1,6 @@
 //! End-to-end tests of `mmrad extract` (the built binary) on PyRadiomics' brain1 case: single case to stdout and to
-//! CSV/Parquet, batches with bad rows, thread-count independence, and parameter-file errors.
+//! CSV/Parquet, batches with bad rows, thread-count independence, and parameter-file errors; and IBSI-2 filters of a
+//! parameter file (`imageType: {IBSI2: ...}`) on the IBSI CT phantom against IBSI-2 phase 2 consensus values.
 //!
 //! Reference: PyRadiomics' own regression baseline `baseline_firstorder.csv` (column `brain1`, made with
 //! `voxelArrayShift: 2000`, `minimumROIDimensions: 1`, binWidth 25, label 1), rtol 1e-6.
@@ -377,5 +378,55 @@ fn missing_image_is_a_clear_error() {
     assert!(
         stderr.starts_with("error: cannot read `/nonexistent/image.nrrd`"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn ibsi2_filters_from_a_parameter_file_match_the_ibsi2_reference() {
+    // IBSI-2 phase 2 configurations 2.A (mean, 5 voxels) and 4.A (Laws L5E5 energy, 4 in-plane rotations, max) on
+    // the IBSI-1 CT phantom, 2D, ROI re-segmented to [-1000, 400] HU, mirror padding; reference: the IBSI-2
+    // consensus values with their tolerances (`../shared/data/ibsi2/phase2_reference_values.csv`).
+    let dir = scratch("ibsi2");
+    let params = dir.join("params.yaml");
+    std::fs::write(
+        &params,
+        "setting: {ibsiCompliant: true, resegmentRange: [-1000, 400]}\n\
+         imageType:\n  IBSI2:\n    mean5: {filter: mean, dims: 2D, padding: mirror, support_vox: 5}\n    \
+         laws: {filter: laws, dims: 2D, padding: mirror, kernel: L5E5, energy: yes, energy_delta_vox: 7, \
+         rotation: 2d-4-right-angle, pooling: max}\n",
+    )
+    .unwrap();
+    let image = shared("ibsi/ibsi_1_ct_radiomics_phantom/nifti/image/phantom.nii.gz");
+    let mask = shared("ibsi/ibsi_1_ct_radiomics_phantom/nifti/mask/mask.nii.gz");
+    let out = mmrad(&[p(&image), p(&mask), "-p", p(&params)]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let value = |name: &str| -> f64 {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name},")))
+            .unwrap_or_else(|| panic!("{name} missing from:\n{stdout}"))
+            .parse()
+            .unwrap()
+    };
+    // (feature, IBSI-2 consensus value, tolerance)
+    for (name, reference, tol) in [
+        ("ibsi2-mean5_ibsi_stat_mean", -49.9, 4.4),
+        ("ibsi2-mean5_ibsi_stat_p90", 79.8, 0.1),
+        ("ibsi2-mean5_ibsi_stat_min", -889.0, 3.0),
+        ("ibsi2-laws_ibsi_stat_mean", 148.0, 3.0),
+        ("ibsi2-laws_ibsi_stat_min", 15.5, 0.1),
+        ("ibsi2-laws_ibsi_stat_max", 672.0, 4.0),
+    ] {
+        let actual = value(name);
+        assert!(
+            (actual - reference).abs() <= tol,
+            "{name}: {actual} vs IBSI-2 {reference} ± {tol}"
+        );
+    }
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("ibsi2-")).count(),
+        36,
+        "18 intensity statistics per filter:\n{stdout}"
     );
 }

@@ -48,11 +48,13 @@ pub enum ImageType {
     Gradient,
     Lbp2D,
     Lbp3D,
+    /// mmrad's own: the IBSI-2 convolutional filters of [`FilterSettings::ibsi2`] (IBSI mode only).
+    Ibsi2,
 }
 
 impl ImageType {
-    /// Every PyRadiomics 3.1 image type, in the order of its documentation.
-    pub const ALL: [ImageType; 10] = [
+    /// Every image type: PyRadiomics 3.1's, in the order of its documentation, then mmrad's `IBSI2`.
+    pub const ALL: [ImageType; 11] = [
         ImageType::Original,
         ImageType::LoG,
         ImageType::Wavelet,
@@ -63,9 +65,10 @@ impl ImageType {
         ImageType::Gradient,
         ImageType::Lbp2D,
         ImageType::Lbp3D,
+        ImageType::Ibsi2,
     ];
 
-    /// PyRadiomics' name (`Original`, `LoG`, `Wavelet`, ..., `LBP3D`).
+    /// PyRadiomics' name (`Original`, `LoG`, `Wavelet`, ..., `LBP3D`), or `IBSI2`.
     pub fn name(self) -> &'static str {
         match self {
             ImageType::Original => "Original",
@@ -78,6 +81,7 @@ impl ImageType {
             ImageType::Gradient => "Gradient",
             ImageType::Lbp2D => "LBP2D",
             ImageType::Lbp3D => "LBP3D",
+            ImageType::Ibsi2 => "IBSI2",
         }
     }
 
@@ -128,6 +132,7 @@ impl Sigma {
 /// | `gradient_use_spacing` | `gradientUseSpacing` | true | gradient in intensity per mm (else per voxel) |
 /// | `lbp_2d` | `lbp2DRadius`, `lbp2DSamples`, `lbp2DMethod` | 1, 8, `uniform` | LBP2D circle and code ([`Lbp2dSettings`]; its `axis` is replaced by `force2Ddimension`) |
 /// | `lbp_3d` | `lbp3DLevels`, `lbp3DIcosphereRadius`, `lbp3DIcosphereSubdivision` | 2, 1, 1 | LBP3D harmonics and sphere ([`Lbp3dSettings`]) |
+/// | `ibsi2` | (mmrad: `imageType: {IBSI2: {<name>: {<filter parameters>}}}`) | none | named IBSI-2 filters, file order |
 #[derive(Debug, Clone, PartialEq)]
 pub struct FilterSettings {
     pub sigma: Vec<Sigma>,
@@ -137,7 +142,11 @@ pub struct FilterSettings {
     pub gradient_use_spacing: bool,
     pub lbp_2d: Lbp2dSettings,
     pub lbp_3d: Lbp3dSettings,
+    pub ibsi2: Vec<(String, Ibsi2FilterSpec)>,
 }
+
+/// One IBSI-2 filter (parameters: [`mmrad_image::filters::ibsi2`]).
+pub use mmrad_image::filters::ibsi2::FilterSpec as Ibsi2FilterSpec;
 
 impl Default for FilterSettings {
     fn default() -> Self {
@@ -149,6 +158,7 @@ impl Default for FilterSettings {
             gradient_use_spacing: true,
             lbp_2d: Lbp2dSettings::default(),
             lbp_3d: Lbp3dSettings::default(),
+            ibsi2: Vec::new(),
         }
     }
 }
@@ -200,10 +210,12 @@ pub fn extract_image_types(
         return extract(image, mask, settings, classes);
     }
     if settings.ibsi_compliant {
+        return extract_ibsi_image_types(image, mask, settings, image_types, classes);
+    }
+    if image_types.iter().any(|t| t.image_type == ImageType::Ibsi2) {
         return Err(FeatureError::Unsupported {
-            what: "filtered image types in IBSI mode (ibsiCompliant: true)".into(),
-            hint: "IBSI mode extracts the original image only (IBSI-2 filters are not implemented); \
-                   keep `imageType: {Original: {}}`"
+            what: "imageType.IBSI2 without IBSI mode".into(),
+            hint: "the IBSI-2 filters feed IBSI intensity statistics; add `setting: {ibsiCompliant: true}`"
                 .into(),
         });
     }
@@ -445,7 +457,57 @@ fn filtered_images(
             }
             Ok(images)
         }
+        ImageType::Ibsi2 => Ok(Vec::new()),
     }
+}
+
+/// IBSI mode with image types: `Original` gets every IBSI feature ([`crate::ibsi::extract_ibsi`], as without image
+/// types); each filter `<name>` of `IBSI2` gets the IBSI intensity statistics of its response map inside the ROI
+/// re-segmented on the unfiltered image ([`crate::ibsi::filtered::extract_ibsi_filtered`]), named
+/// `ibsi2-<name>_ibsi_stat_<tag>`. Other image types are PyRadiomics filters, which IBSI mode does not run.
+fn extract_ibsi_image_types(
+    image: &Volume,
+    mask: &LabelMap,
+    settings: &ExtractionSettings,
+    image_types: &[ImageTypeSpec],
+    classes: &FeatureClassSelection,
+) -> Result<Extraction> {
+    let mut out = Extraction::default();
+    for spec in image_types {
+        let typed = ExtractionSettings {
+            label: settings.label,
+            ..spec.settings.clone()
+        };
+        match spec.image_type {
+            ImageType::Original => {
+                let original = extract(image, mask, &typed, classes)?;
+                out.features.extend(original.features);
+                out.diagnostics.extend(original.diagnostics);
+            }
+            ImageType::Ibsi2 => {
+                for (name, filter) in &spec.filter.ibsi2 {
+                    let filtered =
+                        crate::ibsi::filtered::extract_ibsi_filtered(image, mask, &typed, Some(filter))?;
+                    out.features.extend(
+                        filtered
+                            .features
+                            .into_iter()
+                            .map(|(feature, value)| (format!("ibsi2-{name}_{feature}"), value)),
+                    );
+                }
+            }
+            other => {
+                return Err(FeatureError::Unsupported {
+                    what: format!("imageType.{} in IBSI mode (ibsiCompliant: true)", other.name()),
+                    hint: "IBSI mode computes `Original` and the IBSI-2 filters of `imageType.IBSI2` \
+                           (mean, laplacian_of_gaussian, laws, gabor, separable_wavelet, simoncelli_wavelet, \
+                           riesz_log, riesz_simoncelli); use those instead of the PyRadiomics filters"
+                        .into(),
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The image PyRadiomics' filters see (`featureextractor.loadImage`) and the offset of its grid in the grid of

@@ -28,7 +28,9 @@ mod mesh_tables;
 
 pub use discretise::{Binning, Discretised, discretise};
 pub use extract::{Extraction, FeatureClass, FeatureClassSelection, extract, extract_region};
-pub use image_types::{FilterSettings, ImageType, ImageTypeSpec, Sigma, WAVELET_NAMES, extract_image_types};
+pub use image_types::{
+    FilterSettings, Ibsi2FilterSpec, ImageType, ImageTypeSpec, Sigma, WAVELET_NAMES, extract_image_types,
+};
 pub use roi::{PreparedRoi, WholeInput, check_geometry, prepare_roi, prepare_roi_region};
 pub use settings::{ExtractionSettings, Interpolator, ResegmentMode};
 

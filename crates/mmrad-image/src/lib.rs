@@ -6,7 +6,8 @@
 //! - [`resample`]: resampling of volumes (nearest neighbour, linear, cubic B-spline) and label maps (nearest
 //!   neighbour) onto another grid as ITK's `ResampleImageFilter` does, and the check that a ROI lies inside an image.
 //! - [`bspline`]: ITK's cubic B-spline decomposition and evaluation.
-//! - [`filters`]: PyRadiomics image types (square, square root, logarithm, exponential, gradient, LoG, wavelet).
+//! - [`filters`]: PyRadiomics image types (square, square root, logarithm, exponential, gradient, LoG, wavelet), and
+//!   the IBSI-2 convolutional filters ([`filters::ibsi2`]).
 //!
 //! This crate never reads files, never computes features, and draws no random numbers.
 

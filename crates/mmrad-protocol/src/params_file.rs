@@ -15,7 +15,10 @@
 //! types or modes mmrad does not run (the `lbp*` settings, `label_channel`, ...) are type-checked and then reported in
 //! [`ExtractionParams::notes`]. Precedence follows PyRadiomics: defaults < `setting` < `-s key:value` overrides <
 //! `imageType.<Type>` settings (for that image type; `imageType.Original` settings apply to the ROI too, as before).
-//! One key is mmrad's own: `setting: {ibsiCompliant: true}` switches to IBSI-1 mode (`mmrad_features::ibsi`).
+//! Two keys are mmrad's own: `setting: {ibsiCompliant: true}` switches to IBSI-1 mode (`mmrad_features::ibsi`), and
+//! in that mode `imageType: {IBSI2: {<name>: {filter: <filter>, <parameter>: <value>, ...}}}` adds IBSI-2 filters
+//! (parameters: `mmrad_image::filters::ibsi2`), each giving the IBSI intensity statistics of its response map as
+//! `ibsi2-<name>_ibsi_stat_<tag>`.
 
 use std::path::Path;
 
@@ -174,7 +177,17 @@ pub fn parse_params(text: &str, overrides: &[String]) -> Result<ExtractionParams
     let mut specs = Vec::with_capacity(type_settings.len());
     for (image_type, entries) in &type_settings {
         let mut typed = out.clone();
-        if *image_type != ImageType::Original {
+        if *image_type == ImageType::Ibsi2 {
+            // Its entries are named filters, not setting overrides.
+            typed.filter.ibsi2 = ibsi2_filters(entries)?;
+            if !out.settings.ibsi_compliant {
+                return Err(Error::invalid(
+                    "imageType.IBSI2",
+                    "the IBSI-2 filters need IBSI mode",
+                    "add `setting: {ibsiCompliant: true}`",
+                ));
+            }
+        } else if *image_type != ImageType::Original {
             let prefix = format!("imageType.{}", image_type.name());
             for (name, node) in entries {
                 apply_setting(&mut typed, name, node, &format!("{prefix}.{name}"))?;
@@ -732,6 +745,62 @@ fn image_types(node: &Node) -> Result<Vec<(ImageType, Entries)>> {
         types.push((image_type, custom.to_vec()));
     }
     Ok(types)
+}
+
+/// The named filters of `imageType.IBSI2` (`<name>: {filter: laws, kernel: L5E5E5, ...}`), in file order; parameter
+/// values are written as in the IBSI-2 tables (`mmrad_image::filters::ibsi2`), numbers and `yes`/`no` as YAML
+/// scalars.
+fn ibsi2_filters(entries: &Entries) -> Result<Vec<(String, mmrad_features::Ibsi2FilterSpec)>> {
+    if entries.is_empty() {
+        return Err(Error::invalid(
+            "imageType.IBSI2",
+            "no filters; expected a mapping of filter names to IBSI-2 filter parameters",
+            "write e.g. `IBSI2: {laws3d: {filter: laws, kernel: L5E5E5, energy: yes, rotation: 3d-24-right-angle, \
+             pooling: max}}`",
+        ));
+    }
+    let mut filters = Vec::with_capacity(entries.len());
+    for (name, node) in entries {
+        let path = format!("imageType.IBSI2.{name}");
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        {
+            return Err(Error::invalid(
+                &path,
+                "a filter name is part of the feature names; use letters, digits, `-` and `.`",
+                "rename the filter, e.g. `laws3d`",
+            ));
+        }
+        let mut pairs = Vec::new();
+        for (key, value) in mapping(node, &path)? {
+            let text = match value {
+                Node::Str(v) => v.clone(),
+                Node::Int(v) => v.to_string(),
+                Node::Float(v) => v.to_string(),
+                Node::Bool(true) => "yes".to_owned(),
+                Node::Bool(false) => "no".to_owned(),
+                other => {
+                    return Err(wrong_type(
+                        &format!("{path}.{key}"),
+                        "a number, a name or yes/no",
+                        other,
+                    ));
+                }
+            };
+            pairs.push((key.clone(), text));
+        }
+        let spec = mmrad_features::Ibsi2FilterSpec::from_pairs(pairs).map_err(|e| {
+            Error::invalid(
+                &path,
+                e.to_string(),
+                "see the parameter table of `mmrad_image::filters::ibsi2` (README: IBSI-2 filters)",
+            )
+        })?;
+        filters.push((name.clone(), spec));
+    }
+    Ok(filters)
 }
 
 // ---- typed readers -------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@
 //! `resampledPixelSpacing` interpolates on IBSI's centre-aligned grid ([`interpolate`]); `removeOutliers: n`
 //! removes voxels beyond μ ± nσ of the re-segmented ROI (IBSI outlier filtering; no `normalize` needed).
 
+pub mod filtered;
 pub mod hull;
 pub mod interpolate;
 pub mod stats;
@@ -25,7 +26,7 @@ pub mod texture;
 use mmrad_core::{LabelMap, Volume};
 use ndarray::{Array3, Zip};
 
-use crate::roi::prepare_roi;
+use crate::roi::{PreparedRoi, prepare_roi};
 use crate::settings::ExtractionSettings;
 use crate::{Extraction, FeatureError, Result, shape};
 
@@ -139,17 +140,6 @@ pub fn extract_ibsi(image: &Volume, mask: &LabelMap, settings: &ExtractionSettin
         what: format!("{what} in IBSI mode (ibsiCompliant: true)"),
         hint: hint.into(),
     };
-    let bspline = match settings.interpolator {
-        mmrad_image::Interpolator::Linear => false,
-        mmrad_image::Interpolator::BSpline => true,
-        _ if settings.resampled_pixel_spacing.is_none() => false,
-        _ => {
-            return Err(unsupported(
-                "interpolator",
-                "IBSI mode interpolates with `sitkLinear` or `sitkBSpline` (tricubic spline)",
-            ));
-        }
-    };
     if settings.normalize {
         return Err(unsupported(
             "normalize",
@@ -162,38 +152,14 @@ pub fn extract_ibsi(image: &Volume, mask: &LabelMap, settings: &ExtractionSettin
             "IBSI mode always reports the 2D, 2.5D and 3D aggregations at distance 1; remove these settings",
         ));
     }
-    // IBSI interpolation replaces PyRadiomics' resampling: centre-aligned grid, ROI partial-volume threshold 0.5.
-    let interpolated;
-    let plain;
-    let (image, mask, settings) =
-        match settings.resampled_pixel_spacing {
-            Some(spacing) => {
-                interpolated = interpolate::interpolate(image, mask, settings.label, spacing, bspline)
-                    .map_err(|e| FeatureError::Unsupported {
-                        what: format!("IBSI interpolation: {e}"),
-                        hint: "check the image's direction matrix".into(),
-                    })?;
-                plain = ExtractionSettings {
-                    resampled_pixel_spacing: None,
-                    ..settings.clone()
-                };
-                (&interpolated.0, &interpolated.1, &plain)
-            }
-            None => (image, mask, settings),
-        };
+    let gridded = ibsi_grid(image, mask, settings)?;
+    let (image, mask, settings) = match &gridded {
+        Some((i, m, s)) => (i, m, s),
+        None => (image, mask, settings),
+    };
     let mut roi = prepare_roi(image, mask, settings)?;
-    // IBSI outlier filtering (`removeOutliers: n`, which PyRadiomics applies only with `normalize`): voxels beyond
-    // μ ± nσ of the (range re-segmented) intensity mask leave it.
     if let Some(n) = settings.remove_outliers {
-        let values = roi_values(&roi.image, &roi.mask);
-        let count = values.len() as f64;
-        let mean = values.iter().sum::<f64>() / count;
-        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / count).sqrt();
-        Zip::from(&mut roi.mask).and(&roi.image).for_each(|m, &v| {
-            if *m && (v - mean).abs() > n * sd {
-                *m = false;
-            }
-        });
+        remove_outliers(&mut roi, n);
     }
     let spacing = roi.spacing;
     let mut out = Extraction::default();
@@ -256,6 +222,58 @@ pub fn extract_ibsi(image: &Volume, mask: &LabelMap, settings: &ExtractionSettin
     }
     texture::all(features, &g, &roi.shape_mask, spacing);
     Ok(out)
+}
+
+/// IBSI interpolation (`resampledPixelSpacing`), which replaces PyRadiomics' resampling: centre-aligned grid, ROI
+/// partial-volume threshold 0.5; the interpolated image, mask and settings (without the spacing), or `None` when
+/// no interpolation is asked for.
+///
+/// # Errors
+/// An interpolator other than linear or B-spline, a singular direction matrix.
+pub(crate) fn ibsi_grid(
+    image: &Volume,
+    mask: &LabelMap,
+    settings: &ExtractionSettings,
+) -> Result<Option<(Volume, LabelMap, ExtractionSettings)>> {
+    let Some(spacing) = settings.resampled_pixel_spacing else {
+        return Ok(None);
+    };
+    let bspline = match settings.interpolator {
+        mmrad_image::Interpolator::Linear => false,
+        mmrad_image::Interpolator::BSpline => true,
+        _ => {
+            return Err(FeatureError::Unsupported {
+                what: "interpolator in IBSI mode (ibsiCompliant: true)".into(),
+                hint: "IBSI mode interpolates with `sitkLinear` or `sitkBSpline` (tricubic spline)".into(),
+            });
+        }
+    };
+    let (image, mask) =
+        interpolate::interpolate(image, mask, settings.label, spacing, bspline).map_err(|e| {
+            FeatureError::Unsupported {
+                what: format!("IBSI interpolation: {e}"),
+                hint: "check the image's direction matrix".into(),
+            }
+        })?;
+    let plain = ExtractionSettings {
+        resampled_pixel_spacing: None,
+        ..settings.clone()
+    };
+    Ok(Some((image, mask, plain)))
+}
+
+/// IBSI outlier filtering (`removeOutliers: n`, which PyRadiomics applies only with `normalize`): voxels beyond
+/// μ ± nσ of the (range re-segmented) intensity mask leave it.
+pub(crate) fn remove_outliers(roi: &mut PreparedRoi, n: f64) {
+    let values = roi_values(&roi.image, &roi.mask);
+    let count = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / count;
+    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / count).sqrt();
+    Zip::from(&mut roi.mask).and(&roi.image).for_each(|m, &v| {
+        if *m && (v - mean).abs() > n * sd {
+            *m = false;
+        }
+    });
 }
 
 /// Morphology from the mesh and voxel features of [`shape`] plus IBSI's own (centre of mass shift, densities,

@@ -1,4 +1,5 @@
-//! PyRadiomics 3.1 image filters (`imageoperations.get<Type>Image`) as pure functions on volumes.
+//! PyRadiomics 3.1 image filters (`imageoperations.get<Type>Image`) as pure functions on volumes, and the IBSI-2
+//! convolutional filters in [`ibsi2`] (a separate implementation: the PyRadiomics ones emulate ITK and PyWavelets).
 //!
 //! Every function takes the image PyRadiomics filters (the whole image, or the resampled or pre-cropped grid with its
 //! `padDistance` margin) and returns the filtered voxels on the same grid; cropping to the ROI is the caller's job.
@@ -17,6 +18,7 @@
 //! a float32 image, in emulated float32 arithmetic with PyWavelets' float filter tables ([`Precision`]).
 
 mod gradient;
+pub mod ibsi2;
 mod lbp;
 mod log;
 mod pointwise;

@@ -651,3 +651,84 @@ fn edit_distance_is_levenshtein() {
         assert_eq!(edit_distance(a, b), d, "{a} {b}");
     }
 }
+
+#[test]
+fn ibsi2_filters_are_named_image_type_entries() {
+    let params = ok(
+        "setting: {ibsiCompliant: true}\n\
+         imageType:\n  Original: {}\n  IBSI2:\n    laws2d: {filter: laws, dims: 2D, kernel: L5E5, energy: yes, energy_delta_vox: 7, \
+         rotation: 2d-4-right-angle, pooling: max}\n    log: {filter: laplacian_of_gaussian, sigma_mm: 1.5}\n",
+        &[],
+    );
+    assert_eq!(params.image_types, [ImageType::Original, ImageType::Ibsi2]);
+    let filters = &params.image_type_specs[1].filter.ibsi2;
+    let names: Vec<&str> = filters.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["laws2d", "log"]);
+    assert_eq!(
+        filters[1].1,
+        mmrad_features::Ibsi2FilterSpec::parse("filter=laplacian_of_gaussian sigma_mm=1.5").unwrap()
+    );
+}
+
+#[test]
+fn ibsi2_errors_name_the_filter() {
+    err(
+        "imageType: {IBSI2: {m: {filter: mean, support_vox: 5}}}",
+        &[],
+        "imageType.IBSI2: the IBSI-2 filters need IBSI mode",
+    );
+    err(
+        "setting: {ibsiCompliant: true}\nimageType: {IBSI2: {m: {filter: mean, support_vox: 4}}}",
+        &[],
+        "imageType.IBSI2.m: IBSI-2 filter: `support_vox=4`: expected an odd number of voxels",
+    );
+    err(
+        "setting: {ibsiCompliant: true}\nimageType: {IBSI2: {m: {filter: mean, support_vox: [5]}}}",
+        &[],
+        "imageType.IBSI2.m.support_vox: expected a number, a name or yes/no",
+    );
+    err(
+        "setting: {ibsiCompliant: true}\nimageType: {IBSI2: {}}",
+        &[],
+        "imageType.IBSI2: no filters",
+    );
+    err(
+        "setting: {ibsiCompliant: true}\nimageType: {IBSI2: {a_b: {filter: mean, support_vox: 5}}}",
+        &[],
+        "imageType.IBSI2.a_b: a filter name is part of the feature names",
+    );
+}
+
+#[test]
+fn readme_ibsi2_example_parses() {
+    // The example of README.md, section "IBSI-2 filters".
+    let params = ok(
+        "setting: {ibsiCompliant: true, resegmentRange: [-1000, 400]}
+imageType:
+  Original: {}
+  IBSI2:
+    laws2d: {filter: laws, dims: 2D, padding: mirror, kernel: L5E5, energy: yes, energy_delta_vox: 7,
+             rotation: 2d-4-right-angle, pooling: max}
+    gabor: {filter: gabor, sigma_mm: 5, lambda_mm: 2, gamma: 1.5, theta_step_deg: 22.5,
+            rotation: orthogonal-planes+theta-steps, pooling: mean}
+",
+        &[],
+    );
+    let filters = &params.image_type_specs[1].filter.ibsi2;
+    assert_eq!(
+        filters[0].1,
+        mmrad_features::Ibsi2FilterSpec::parse(
+            "filter=laws dims=2D padding=mirror kernel=L5E5 energy=yes energy_delta_vox=7 \
+             rotation=2d-4-right-angle pooling=max"
+        )
+        .unwrap()
+    );
+    assert_eq!(
+        filters[1].1,
+        mmrad_features::Ibsi2FilterSpec::parse(
+            "filter=gabor sigma_mm=5 lambda_mm=2 gamma=1.5 theta_step_deg=22.5 \
+             rotation=orthogonal-planes+theta-steps pooling=mean"
+        )
+        .unwrap()
+    );
+}
