@@ -15,13 +15,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use mmrad_core::{LabelMap, Volume};
 use mmrad_features::extract_image_types;
 use mmrad_protocol::params_file::load_params;
 use mmrad_testkit::repo_data;
+
+use common::{Table, read_case, read_reference};
 
 const RTOL: f64 = 1e-6;
 /// Wavelet detail bands and LoG images cancel to values near 0, where a mean of ±1e-10 carries no relative meaning.
@@ -60,48 +63,12 @@ const REAL_D: Reference = Reference {
     csv: "tests/reference/pyradiomics/real_d_pointwise_gradient_log_wavelet.csv",
 };
 
-type Table = BTreeMap<String, BTreeMap<String, f64>>;
 type Ours = BTreeMap<String, Result<BTreeMap<String, f64>, String>>;
-
-fn read_reference(rel: &str) -> Table {
-    let path = mmrad_testkit::workspace_root().join(rel);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!(header[0], "case_id");
-    let mut table = Table::new();
-    for line in lines {
-        let cells: Vec<&str> = line.split(',').collect();
-        assert_eq!(cells.len(), header.len(), "{rel}: ragged row");
-        let row = table.entry(cells[0].to_owned()).or_default();
-        for (name, cell) in header.iter().zip(&cells).skip(1) {
-            if !cell.is_empty() {
-                row.insert(
-                    (*name).to_owned(),
-                    cell.parse().unwrap_or_else(|_| panic!("{rel}: `{cell}`")),
-                );
-            }
-        }
-    }
-    table
-}
 
 /// Whether a phantom's image is stored as float32 (its `meta.json`); the PyRadiomics cases are int16.
 fn is_float32(case: &str) -> bool {
     std::fs::read_to_string(repo_data(&format!("phantoms/{case}/meta.json")))
         .is_ok_and(|meta| meta.contains("\"dtype\": \"float32\""))
-}
-
-/// A phantom (`tests/data/phantoms/<case>`) or a PyRadiomics test case from the shared data.
-fn read_case(case: &str) -> (Volume, LabelMap) {
-    let dir = repo_data(&format!("phantoms/{case}"));
-    if dir.is_dir() {
-        let image = mmrad_io::read_image(&dir.join("image.nrrd")).unwrap();
-        let mask = mmrad_io::read_label_map(&dir.join("mask.nrrd")).unwrap();
-        (image, mask)
-    } else {
-        mmrad_testkit::pyradiomics_case(case)
-    }
 }
 
 fn extract_all(reference: &Reference, table: &Table) -> Ours {

@@ -16,13 +16,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use mmrad_core::{LabelMap, Volume};
 use mmrad_features::extract_image_types;
 use mmrad_protocol::params_file::load_params;
 use mmrad_testkit::repo_data;
+
+use common::{Table, read_case, read_reference};
 
 const RTOL: f64 = 1e-6;
 const ATOL: f64 = 1e-9;
@@ -54,43 +57,7 @@ const REFERENCES: [Reference; 4] = [
 /// The image types the references hold (every column starts with one of these).
 const PREFIXES: [&str; 5] = ["lbp-2D_", "lbp-3D-m1_", "lbp-3D-m2_", "lbp-3D-m3_", "lbp-3D-k_"];
 
-type Table = BTreeMap<String, BTreeMap<String, f64>>;
 type Ours = BTreeMap<String, Result<BTreeMap<String, f64>, String>>;
-
-fn read_reference(rel: &str) -> Table {
-    let path = mmrad_testkit::workspace_root().join(rel);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!(header[0], "case_id");
-    let mut table = Table::new();
-    for line in lines {
-        let cells: Vec<&str> = line.split(',').collect();
-        assert_eq!(cells.len(), header.len(), "{rel}: ragged row");
-        let row = table.entry(cells[0].to_owned()).or_default();
-        for (name, cell) in header.iter().zip(&cells).skip(1) {
-            if !cell.is_empty() {
-                row.insert(
-                    (*name).to_owned(),
-                    cell.parse().unwrap_or_else(|_| panic!("{rel}: `{cell}`")),
-                );
-            }
-        }
-    }
-    table
-}
-
-/// A phantom (`tests/data/phantoms/<case>`) or a PyRadiomics test case from the shared data.
-fn read_case(case: &str) -> (Volume, LabelMap) {
-    let dir = repo_data(&format!("phantoms/{case}"));
-    if dir.is_dir() {
-        let image = mmrad_io::read_image(&dir.join("image.nrrd")).unwrap();
-        let mask = mmrad_io::read_label_map(&dir.join("mask.nrrd")).unwrap();
-        (image, mask)
-    } else {
-        mmrad_testkit::pyradiomics_case(case)
-    }
-}
 
 fn data(idx: usize) -> &'static (Table, Ours) {
     static CELLS: [OnceLock<(Table, Ours)>; 4] =

@@ -14,6 +14,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -21,6 +23,8 @@ use std::sync::OnceLock;
 use mmrad_features::extract;
 use mmrad_protocol::params_file::load_params;
 use mmrad_testkit::repo_data;
+
+use common::{Table, read_reference};
 
 const RTOL: f64 = 1e-6;
 const ATOL: f64 = 1e-12;
@@ -39,32 +43,6 @@ const C: Reference = Reference {
     params: "params/c_force2d_shape2d.yaml",
     csv: "tests/reference/pyradiomics/phantoms_c_force2d_shape2d.csv",
 };
-
-/// `case -> feature -> value` of a reference CSV (empty cells are features PyRadiomics did not compute).
-type Table = BTreeMap<String, BTreeMap<String, f64>>;
-
-fn read_reference(rel: &str) -> Table {
-    let path = mmrad_testkit::workspace_root().join(rel);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!(header[0], "case_id");
-    let mut table = Table::new();
-    for line in lines {
-        let cells: Vec<&str> = line.split(',').collect();
-        assert_eq!(cells.len(), header.len(), "{rel}: ragged row");
-        let row = table.entry(cells[0].to_owned()).or_default();
-        for (name, cell) in header.iter().zip(&cells).skip(1) {
-            if !cell.is_empty() {
-                row.insert(
-                    (*name).to_owned(),
-                    cell.parse().unwrap_or_else(|_| panic!("{rel}: `{cell}`")),
-                );
-            }
-        }
-    }
-    table
-}
 
 /// Our features for every reference case (`Err` = the extraction failed), computed once per reference file.
 type Ours = BTreeMap<String, Result<BTreeMap<String, f64>, String>>;

@@ -103,9 +103,11 @@ fn reduced_image_cohort_runs_end_to_end_and_reuses_its_feature_cache() {
     assert_eq!(cases.len(), 4 * 24);
     let victim = &cases[0];
     let original_case = std::fs::read(victim).unwrap();
-    let mut edited = original_case.clone();
-    let last_digit = edited.iter().rposition(u8::is_ascii_digit).unwrap();
-    edited[last_digit] = if edited[last_digit] == b'1' { b'2' } else { b'1' };
+    // The last value replaced by another written as mmrad writes floats (an edit that is not in that form, e.g. a
+    // changed last digit of 17, would make the file unreadable as a cache entry, the next case below).
+    let text = String::from_utf8(original_case.clone()).unwrap();
+    let cut = text.trim_end().rfind(',').unwrap();
+    let edited = format!("{},12345.5\n", &text[..cut]);
     let remove_tables = || {
         for table in &cached {
             std::fs::remove_file(table).unwrap();

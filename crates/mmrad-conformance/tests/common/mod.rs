@@ -1,4 +1,5 @@
-//! Shared helpers for the PyRadiomics conformance tests: load a baseline case and its settings.
+//! Shared helpers for the PyRadiomics conformance tests: load a baseline case and its settings, read a committed
+//! PyRadiomics reference table, read a committed phantom or a shared test case.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -117,5 +118,45 @@ impl Worst {
             .map(|(f, c, a, e, r)| format!("{c} {f}: actual {a} expected {e} rel {r:e}"))
             .collect::<Vec<_>>()
             .join("\n")
+    }
+}
+
+/// Reference features by case: `case_id`, then one column per feature (an empty cell is a feature PyRadiomics did not
+/// compute for that case).
+pub type Table = BTreeMap<String, BTreeMap<String, f64>>;
+
+/// Reads a committed reference CSV (`tests/reference/pyradiomics/...`, relative to the workspace).
+pub fn read_reference(rel: &str) -> Table {
+    let path = mmrad_testkit::workspace_root().join(rel);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header[0], "case_id");
+    let mut table = Table::new();
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert_eq!(cells.len(), header.len(), "{rel}: ragged row");
+        let row = table.entry(cells[0].to_owned()).or_default();
+        for (name, cell) in header.iter().zip(&cells).skip(1) {
+            if !cell.is_empty() {
+                row.insert(
+                    (*name).to_owned(),
+                    cell.parse().unwrap_or_else(|_| panic!("{rel}: `{cell}`")),
+                );
+            }
+        }
+    }
+    table
+}
+
+/// A committed phantom (`tests/data/phantoms/<case>`) or a PyRadiomics test case from the shared data.
+pub fn read_case(case: &str) -> (Volume, LabelMap) {
+    let dir = mmrad_testkit::repo_data(&format!("phantoms/{case}"));
+    if dir.is_dir() {
+        let image = mmrad_io::read_image(&dir.join("image.nrrd")).unwrap();
+        let mask = mmrad_io::read_label_map(&dir.join("mask.nrrd")).unwrap();
+        (image, mask)
+    } else {
+        mmrad_testkit::pyradiomics_case(case)
     }
 }
