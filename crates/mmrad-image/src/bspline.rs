@@ -70,15 +70,30 @@ impl BSplineCoefficients {
             // The support is found from the whole volume's index (ITK's float32 floor depends on its magnitude),
             // then read in the box.
             let first = start - self.offset[d] as i64;
-            for k in 0..4 {
-                indices[d][k] = mirror(first + k as i64, lengths[d]);
+            if first >= 0 && first + 3 < lengths[d] as i64 {
+                // Inside: the mirror (two integer divisions per index) is the identity.
+                for (k, index) in indices[d].iter_mut().enumerate() {
+                    *index = first as usize + k;
+                }
+            } else {
+                for (k, index) in indices[d].iter_mut().enumerate() {
+                    *index = mirror(first + k as i64, lengths[d]);
+                }
+            }
+        }
+        // ITK's weight of a support point is `(w_x · w_y) · w_z`; the 16 products `w_x · w_y` are shared by the 4
+        // planes (the same roundings, in ITK's order).
+        let mut wxy = [[0.0_f64; 4]; 4];
+        for (ky, row) in wxy.iter_mut().enumerate() {
+            for (kx, w) in row.iter_mut().enumerate() {
+                *w = weights[0][kx] * weights[1][ky];
             }
         }
         let mut value = 0.0;
         for (kz, &iz) in indices[2].iter().enumerate() {
             for (ky, &iy) in indices[1].iter().enumerate() {
                 for (kx, &ix) in indices[0].iter().enumerate() {
-                    let w = weights[0][kx] * weights[1][ky] * weights[2][kz];
+                    let w = wxy[ky][kx] * weights[2][kz];
                     value += w * self.coefficients[[iz, iy, ix]];
                 }
             }
