@@ -382,7 +382,7 @@ fn filtered_images(
             let (nz, ny, nx) = loaded.data.dim();
             let size = &[nx, ny, nz][..ndim];
             let spacing = &loaded.geometry.spacing[..ndim];
-            let mut out = Vec::new();
+            let (mut out, mut skipped) = (Vec::new(), Vec::new());
             for sigma in &spec.filter.sigma {
                 let name = format!("log-sigma-{}-mm-3D", sigma.text.replace('.', "-"));
                 match filters::log_sigma_applies(size, spacing, sigma.mm) {
@@ -392,11 +392,12 @@ fn filtered_images(
                             .map_err(filter_error)?
                             .data,
                     )),
-                    Err(reason) => diagnostics.push((
-                        "diagnostics_Warning_LoG".to_owned(),
-                        format!("{name}: {reason}; skipped"),
-                    )),
+                    Err(reason) => skipped.push(format!("{name}: {reason}; skipped")),
                 }
+            }
+            // One column for every skipped sigma: a column per sigma would repeat the same name.
+            if !skipped.is_empty() {
+                diagnostics.push(("diagnostics_Warning_LoG".to_owned(), skipped.join(" | ")));
             }
             Ok(out)
         }

@@ -149,7 +149,7 @@ fn too_large_sigma_is_skipped_with_a_warning() {
     let settings = ExtractionSettings::default();
     let mut log = spec(ImageType::LoG, &settings);
     // 12 voxels < ceil(20 / 1) + 1: PyRadiomics logs a warning and yields no image for this sigma.
-    log.filter.sigma = vec![Sigma::float(20.0), Sigma::float(1.0)];
+    log.filter.sigma = vec![Sigma::float(20.0), Sigma::float(1.0), Sigma::float(30.0)];
     let classes = FeatureClassSelection::only(&[FeatureClass::FirstOrder]);
     let out = extract_image_types(&image, &mask, &settings, &[log], &classes).unwrap();
     assert!(out.value("log-sigma-1-0-mm-3D_firstorder_Mean").is_some());
@@ -161,6 +161,15 @@ fn too_large_sigma_is_skipped_with_a_warning() {
         "{:?}",
         out.diagnostics
     );
+    // Both skipped sigmas share one column: two columns of the same name would make the CSV ambiguous.
+    let warnings: Vec<&String> = out
+        .diagnostics
+        .iter()
+        .filter(|(k, _)| k == "diagnostics_Warning_LoG")
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains(" | log-sigma-30-0-mm-3D:"), "{warnings:?}");
 }
 
 #[test]

@@ -17,6 +17,7 @@
 //! columns (not diagnostics) enter the study. A case that fails to extract is an error naming the case,
 //! the modality and the reason; nothing is silently dropped.
 
+use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
@@ -515,12 +516,22 @@ fn hash_path(hasher: &mut Sha256, path: &Path) -> Result<()> {
 /// The generator's errors (naming the path it could not write).
 pub fn ensure_synthetic_images(n: usize, events: usize, seed: u64, dir: &Path) -> Result<PathBuf> {
     let marker = dir.join(".complete");
+    // The generative model's revision is part of the stamp, so a cohort cached by an mmrad whose generator drew other
+    // images is regenerated, not reused; the marker also lists every file's sha256, checked on reuse, so a cohort
+    // edited or damaged on disk is regenerated too.
     let stamp = format!(
-        "mmrad {} liang2025 images n={n} events={events} seed={seed}\n",
-        env!("CARGO_PKG_VERSION")
+        "mmrad {} liang2025 images model={} n={n} events={events} seed={seed}\n",
+        env!("CARGO_PKG_VERSION"),
+        mmrad_synth::images::MODEL_REVISION
     );
     let manifest = dir.join("cohort.csv");
-    let complete = || std::fs::read_to_string(&marker).is_ok_and(|s| s == stamp) && manifest.is_file();
+    let complete = || {
+        manifest.is_file()
+            && std::fs::read_to_string(&marker).is_ok_and(|s| {
+                s.strip_prefix(stamp.as_str())
+                    .is_some_and(|files| files_match(dir, files))
+            })
+    };
     // Shards of a job array start together: one generates (holding `.generating`), the others wait for it, since
     // a file rewritten while another process reads it would be read torn. A lock older than ten minutes is left
     // by a process that died and is taken over.
@@ -574,8 +585,29 @@ fn generate_synthetic_images(
         ..mmrad_synth::images::Liang2025ImagesConfig::new(dir)
     };
     let cohort = mmrad_synth::images::liang2025_images(&config)?;
-    write_atomic(marker, stamp.as_bytes())?;
+    let mut text = stamp.to_owned();
+    for file in &cohort.files {
+        let digest = path_digest(&dir.join(file))?;
+        let _ = writeln!(text, "{digest}  {}", file.to_string_lossy());
+    }
+    write_atomic(marker, text.as_bytes())?;
     Ok(cohort.manifest)
+}
+
+/// Whether every `<sha256>  <relative path>` line of a cohort marker matches the file on disk (and there is at least
+/// one line: a marker of an older mmrad without digests is not trusted).
+fn files_match(dir: &Path, lines: &str) -> bool {
+    let mut any = false;
+    for line in lines.lines() {
+        let Some((digest, file)) = line.split_once("  ") else {
+            return false;
+        };
+        if !path_digest(&dir.join(file)).is_ok_and(|d| d == digest) {
+            return false;
+        }
+        any = true;
+    }
+    any
 }
 
 /// Runs one [`Stage`] of an image-level protocol's cohort (`mmrad study run --stage`): `Ok(None)` after
