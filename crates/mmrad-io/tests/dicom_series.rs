@@ -362,6 +362,27 @@ fn segmented_palette_is_expanded_as_pydicom_does() {
 }
 
 #[test]
+fn indirect_segmented_palette_is_expanded_as_pydicom_does() {
+    // tests/reference/io/palette_indirect.py: an 8 × 8 PALETTE COLOR image whose 16-bit segmented tables hold
+    // discrete, linear and indirect segments (offset 0), written and decoded by pydicom (`apply_color_lut`), grey =
+    // 0.30 R + 0.59 G + 0.11 B computed by numpy in the same order as mmrad: equal to the last bit.
+    let path = workspace_root().join("tests/reference/io/palette_indirect.json");
+    let reference: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let expected: Vec<f64> = reference["grey"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let file = workspace_root().join(reference["file"].as_str().unwrap());
+    let image = read_dicom(&file, &DicomReadOptions::default()).unwrap();
+    assert_eq!(image.colour_rule, Some(ColourRule::ItkLuminance));
+    assert_eq!(image.volume.size_xyz(), [8, 8, 1]);
+    let got: Vec<f64> = image.volume.data.iter().copied().collect();
+    assert_eq!(got, expected);
+}
+
+#[test]
 fn ultrasound_cine_needs_a_frame() {
     // A multi-frame US file: emri_small (10 frames) with Modality rewritten to `US` (same length, so no length
     // fields change). Without `frame` it is an error naming the frame count and the option; with it, a 2D image.
