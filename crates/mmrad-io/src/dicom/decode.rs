@@ -1,6 +1,8 @@
-//! DICOM pixel decoding: opens a file, decodes its Pixel Data through `dicom-pixeldata` (native, deflate, RLE, JPEG,
-//! JPEG-LS, JPEG 2000) into stored values (before rescale, bits outside BitsStored masked, signed values sign-extended), and
-//! converts a frame to grey (MONOCHROME1 inversion, RGB/YBR to luminance).
+//! DICOM pixel decoding: opens a file (read once; native little-endian Pixel Data stays in the file's bytes, the data
+//! set is parsed up to it), decodes its Pixel Data into stored values (before rescale, bits outside BitsStored masked,
+//! signed values sign-extended) — native words as they lie in the file, JPEG 2000 through OpenJPEG (`jpeg2k`), every
+//! other syntax (deflate, big endian, RLE, JPEG, JPEG-LS, 1-bit) through `dicom-pixeldata` — and converts a frame to
+//! grey (MONOCHROME1 inversion, palette, RGB/YBR to luminance) with the rescale fused into the same pass.
 
 use std::borrow::Cow;
 use std::ops::Range;
