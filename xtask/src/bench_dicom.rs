@@ -5,7 +5,9 @@
 //! Both sides read one untimed time first (page cache warm, libraries loaded), then time `runs` reads and report the
 //! minimum. "Read" means: parse every file, decode the pixels, sort the slices along the normal, apply rescale, and
 //! produce one float64 array. mmrad is timed with all cores (rayon over files) and with `RAYON_NUM_THREADS=1`;
-//! pydicom is single-threaded.
+//! pydicom is single-threaded. OpenJPEG, which decodes JPEG 2000 for both, runs its own threads in mmrad (one per
+//! core, whatever `RAYON_NUM_THREADS` says) and one in pydicom: for one core each, run the benchmark under
+//! `taskset -c 0`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};

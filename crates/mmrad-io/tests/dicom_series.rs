@@ -362,6 +362,39 @@ fn segmented_palette_is_expanded_as_pydicom_does() {
 }
 
 #[test]
+fn indirect_segmented_palette_is_expanded_as_pydicom_does() {
+    // tests/reference/io/palette_indirect.py: an 8 × 8 PALETTE COLOR image whose 16-bit segmented tables hold
+    // discrete, linear and indirect segments (offset 0), written and decoded by pydicom (`apply_color_lut`). The
+    // grey value of each pixel is the colour rule applied to pydicom's RGB, exactly (same products and sums in the
+    // same order); numpy's grey values are checked too, to 1e-12 relative, because serde_json's default float
+    // parsing may miss the last bit.
+    let path = workspace_root().join("tests/reference/io/palette_indirect.json");
+    let reference: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let numbers = |key: &str| -> Vec<f64> {
+        reference[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect()
+    };
+    let [wr, wg, wb] = ColourRule::ItkLuminance.weights();
+    let expected: Vec<f64> = numbers("rgb")
+        .chunks_exact(3)
+        .map(|c| wr * c[0] + wg * c[1] + wb * c[2])
+        .collect();
+    let file = workspace_root().join(reference["file"].as_str().unwrap());
+    let image = read_dicom(&file, &DicomReadOptions::default()).unwrap();
+    assert_eq!(image.colour_rule, Some(ColourRule::ItkLuminance));
+    assert_eq!(image.volume.size_xyz(), [8, 8, 1]);
+    let got: Vec<f64> = image.volume.data.iter().copied().collect();
+    assert_eq!(got, expected);
+    for (g, numpy) in got.iter().zip(numbers("grey")) {
+        assert!((g - numpy).abs() <= 1e-12 * numpy.abs(), "{g} vs {numpy}");
+    }
+}
+
+#[test]
 fn ultrasound_cine_needs_a_frame() {
     // A multi-frame US file: emri_small (10 frames) with Modality rewritten to `US` (same length, so no length
     // fields change). Without `frame` it is an error naming the frame count and the option; with it, a 2D image.

@@ -51,8 +51,9 @@ pub(crate) struct ImageAttributes {
     pub per_frame: Vec<FrameAttributes>,
     /// From the shared functional groups sequence, when present.
     pub shared: Option<FrameAttributes>,
-    /// Palette colour lookup tables (plain, or 16-bit segmented expanded), when present and readable.
-    pub palette: Option<Palette>,
+    /// Palette colour lookup tables (plain, or 16-bit segmented expanded) when the file has them, or why they
+    /// cannot be used.
+    pub palette: Option<std::result::Result<Palette, String>>,
 }
 
 /// Palette Color Lookup Tables (PS3.3 C.7.6.3.1.5): red, green and blue entries, indexed by stored value − first.
@@ -64,22 +65,30 @@ pub(crate) struct Palette {
     pub blue: Vec<f64>,
 }
 
+/// One channel of the palette: its first mapped value and its entries, or why it cannot be used.
 fn palette_channel(
     obj: &InMemDicomObject,
+    colour: &str,
     descriptor: Tag,
     data: Tag,
     segmented: Tag,
-) -> Option<(i64, Vec<f64>)> {
-    let desc: Vec<i64> = obj.get(descriptor)?.to_multi_int::<i64>().ok()?;
-    let n_entries = match desc.first().copied()? {
+) -> std::result::Result<(i64, Vec<f64>), String> {
+    let desc: Vec<i64> = obj
+        .get(descriptor)
+        .and_then(|e| e.to_multi_int::<i64>().ok())
+        .filter(|d| d.len() >= 3)
+        .ok_or_else(|| format!("{colour} Palette Color Lookup Table Descriptor missing or not 3 numbers"))?;
+    let n_entries = match desc[0] {
         0 => 65_536,
         n if n < 0 => n + 65_536,
         n => n,
     } as usize;
-    let first = *desc.get(1)?;
-    let bits = *desc.get(2)?;
+    let (first, bits) = (desc[1], desc[2]);
+    let short = |n: usize| format!("{colour} table holds {n} entries; its descriptor declares {n_entries}");
     let entries: Vec<f64> = if let Some(element) = obj.get(data) {
-        let words: Vec<u16> = element.to_multi_int::<u16>().ok()?;
+        let words: Vec<u16> = element
+            .to_multi_int::<u16>()
+            .map_err(|_| format!("{colour} Palette Color Lookup Table Data unreadable"))?;
         if words.len() >= n_entries {
             words.iter().take(n_entries).map(|&w| f64::from(w)).collect()
         } else if bits == 8 && words.len() * 2 >= n_entries {
@@ -90,31 +99,65 @@ fn palette_channel(
                 .map(f64::from)
                 .collect()
         } else {
-            return None;
+            return Err(short(words.len()));
         }
-    } else if bits == 16 {
-        let words: Vec<u16> = obj.get(segmented)?.to_multi_int::<u16>().ok()?;
-        let mut lut = expand_segmented_lut(&words)?;
+    } else if let Some(element) = obj.get(segmented) {
+        if bits != 16 {
+            return Err(format!(
+                "{colour} segmented table with {bits}-bit entries; only 16-bit segmented tables are read"
+            ));
+        }
+        let words: Vec<u16> = element
+            .to_multi_int::<u16>()
+            .map_err(|_| format!("Segmented {colour} Palette Color Lookup Table Data unreadable"))?;
+        let mut lut = expand_segmented_lut(&words, n_entries).ok_or_else(|| {
+            format!(
+                "Segmented {colour} Palette Color Lookup Table Data is malformed (a segment runs past the table, an \
+                 indirect segment points outside it or at another indirect segment, a linear segment comes first, \
+                 or an unknown segment type)"
+            )
+        })?;
         if lut.len() < n_entries {
-            return None;
+            return Err(short(lut.len()));
         }
         lut.truncate(n_entries);
         lut
     } else {
-        return None;
+        return Err(format!("no {colour} Palette Color Lookup Table Data"));
     };
-    Some((first, entries))
+    Ok((first, entries))
 }
 
-/// Expands a 16-bit Segmented Palette Color Lookup Table (PS3.3 C.7.9.2): discrete segments (opcode 0) copy their
-/// values; linear segments (opcode 1) run from the previous entry to the segment's end value in `length` steps,
-/// rounded half to even, exactly as pydicom's `_expand_segmented_lut` (numpy `linspace` then `around`). Indirect
-/// segments (opcode 2) and malformed tables give `None` (the image is then reported as without a usable palette).
-fn expand_segmented_lut(words: &[u16]) -> Option<Vec<f64>> {
+/// Expands a 16-bit Segmented Palette Color Lookup Table (PS3.3 C.7.9.2) up to `n_entries` entries (later segments
+/// would be cut off anyway, and stopping there bounds the work on a hostile table).
+///
+/// Discrete segments (opcode 0) copy their values; linear segments (opcode 1) run from the previous entry to the
+/// segment's end value in `length` steps, rounded half to even, exactly as pydicom's `_expand_segmented_lut` (numpy
+/// `linspace` then `around`); indirect segments (opcode 2) expand again `length` segments starting at a byte offset
+/// from the start of the table (a 32-bit value stored as low word, high word), a linear one among them continuing
+/// from the entry written last. The offset is in bytes as PS3.3 C.7.9.2.3 and GDCM read it; pydicom uses it as a
+/// word index, which agrees at offset 0, the only offset real tables are known to use. A malformed table (an
+/// indirect segment pointing at or copying another indirect segment, or outside the table; a linear segment first;
+/// an unknown opcode; a segment running past the end) gives `None`.
+fn expand_segmented_lut(words: &[u16], n_entries: usize) -> Option<Vec<f64>> {
     let mut lut: Vec<f64> = Vec::new();
-    let mut offset = 0;
+    expand_segments(words, 0, None, n_entries, &mut lut)?;
+    Some(lut)
+}
+
+/// Expands the segments of `words` from word `start` onto `lut`: every segment, or `copies` of them (inside an
+/// indirect segment, where another indirect segment is an error).
+fn expand_segments(
+    words: &[u16],
+    start: usize,
+    copies: Option<usize>,
+    n_entries: usize,
+    lut: &mut Vec<f64>,
+) -> Option<()> {
+    let mut offset = start;
+    let mut n_segments = 0;
     // `offset + 1 < len` allows a trailing padding word, as pydicom does.
-    while offset + 1 < words.len() {
+    while offset + 1 < words.len() && copies.is_none_or(|n| n_segments < n) && lut.len() < n_entries {
         let opcode = words[offset];
         let length = usize::from(words[offset + 1]);
         offset += 2;
@@ -147,37 +190,69 @@ fn expand_segmented_lut(words: &[u16]) -> Option<Vec<f64>> {
                     }
                 }
             }
+            2 if copies.is_none() && !lut.is_empty() => {
+                let low = u32::from(*words.get(offset)?);
+                let high = u32::from(*words.get(offset + 1)?);
+                offset += 2;
+                let byte_offset = usize::try_from(high << 16 | low).ok()?;
+                if byte_offset % 2 != 0 || byte_offset / 2 >= words.len() {
+                    return None;
+                }
+                expand_segments(words, byte_offset / 2, Some(length), n_entries, lut)?;
+            }
             _ => return None,
         }
+        n_segments += 1;
     }
-    Some(lut)
+    // An indirect segment copying more segments than the table holds is malformed, unless the table is full already.
+    match copies {
+        Some(n) if n_segments < n && lut.len() < n_entries => None,
+        _ => Some(()),
+    }
 }
 
-fn palette(obj: &InMemDicomObject) -> Option<Palette> {
-    let (first_mapped, red) = palette_channel(
-        obj,
-        tags::RED_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
-        tags::RED_PALETTE_COLOR_LOOKUP_TABLE_DATA,
-        tags::SEGMENTED_RED_PALETTE_COLOR_LOOKUP_TABLE_DATA,
-    )?;
-    let (_, green) = palette_channel(
-        obj,
-        tags::GREEN_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
-        tags::GREEN_PALETTE_COLOR_LOOKUP_TABLE_DATA,
-        tags::SEGMENTED_GREEN_PALETTE_COLOR_LOOKUP_TABLE_DATA,
-    )?;
-    let (_, blue) = palette_channel(
-        obj,
-        tags::BLUE_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
-        tags::BLUE_PALETTE_COLOR_LOOKUP_TABLE_DATA,
-        tags::SEGMENTED_BLUE_PALETTE_COLOR_LOOKUP_TABLE_DATA,
-    )?;
-    (!red.is_empty() && red.len() == green.len() && red.len() == blue.len()).then_some(Palette {
-        first_mapped,
-        red,
-        green,
-        blue,
-    })
+/// The palette of the image: `None` without a Red Palette Color Lookup Table Descriptor, else the tables or why they
+/// cannot be used.
+fn palette(obj: &InMemDicomObject) -> Option<std::result::Result<Palette, String>> {
+    obj.get(tags::RED_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR)?;
+    let read = || {
+        let (first_mapped, red) = palette_channel(
+            obj,
+            "Red",
+            tags::RED_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
+            tags::RED_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+            tags::SEGMENTED_RED_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+        )?;
+        let (_, green) = palette_channel(
+            obj,
+            "Green",
+            tags::GREEN_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
+            tags::GREEN_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+            tags::SEGMENTED_GREEN_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+        )?;
+        let (_, blue) = palette_channel(
+            obj,
+            "Blue",
+            tags::BLUE_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
+            tags::BLUE_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+            tags::SEGMENTED_BLUE_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+        )?;
+        if red.is_empty() || red.len() != green.len() || red.len() != blue.len() {
+            return Err(format!(
+                "the red, green and blue tables hold {}, {} and {} entries; expected the same non-zero number",
+                red.len(),
+                green.len(),
+                blue.len()
+            ));
+        }
+        Ok(Palette {
+            first_mapped,
+            red,
+            green,
+            blue,
+        })
+    };
+    Some(read())
 }
 
 fn text(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
@@ -304,10 +379,15 @@ fn ultrasound_spacing(obj: &InMemDicomObject) -> Option<[f64; 2]> {
 }
 
 impl ImageAttributes {
-    /// Reads the attributes of an opened file.
-    pub fn read(path: &Path, obj: &DefaultDicomObject) -> Result<ImageAttributes> {
+    /// Reads the attributes of an opened file; `pixel_data_elsewhere`: the object was parsed up to a Pixel Data
+    /// element it does not hold.
+    pub fn read(
+        path: &Path,
+        obj: &DefaultDicomObject,
+        pixel_data_elsewhere: bool,
+    ) -> Result<ImageAttributes> {
         let transfer_syntax_uid = obj.meta().transfer_syntax().to_string();
-        let has_pixel_data = obj.get(tags::PIXEL_DATA).is_some();
+        let has_pixel_data = pixel_data_elsewhere || obj.get(tags::PIXEL_DATA).is_some();
         let mut per_frame = Vec::new();
         if let Some(items) = obj
             .get(tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE)
@@ -383,7 +463,7 @@ impl ImageAttributes {
 }
 
 /// Whether this build decodes the transfer syntax (native and deflate, RLE, JPEG baseline/extended/lossless via
-/// `jpeg-decoder`, JPEG-LS lossless and near-lossless via CharLS, JPEG 2000 via `openjp2`).
+/// `jpeg-decoder`, JPEG-LS lossless and near-lossless via CharLS, JPEG 2000 via OpenJPEG (`jpeg2k` on `openjpeg-sys`)).
 pub(crate) fn transfer_syntax_supported(uid: &str) -> bool {
     matches!(
         uid,
@@ -431,5 +511,51 @@ pub fn transfer_syntax_name(uid: &str) -> &'static str {
         "1.2.840.10008.1.2.4.201" => "High-Throughput JPEG 2000 Image Compression (Lossless Only)",
         "1.2.840.10008.1.2.4.203" => "High-Throughput JPEG 2000 Image Compression",
         _ => "unknown transfer syntax",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Expands `words` into a table of at most `n` entries.
+    fn check(words: &[u16], n: usize, expected: Option<&[f64]>) {
+        assert_eq!(expand_segmented_lut(words, n).as_deref(), expected, "{words:?}");
+    }
+
+    // Closed forms: linear segments chosen so that numpy's linspace lands on integers (no rounding involved); the
+    // indirect segments' offsets in bytes (PS3.3 C.7.9.2.3), at word offset / 2. pydicom's reference for offset 0
+    // is `tests/reference/io/palette_indirect.json`, compared in `tests/dicom_series.rs`.
+    #[test]
+    fn indirect_segments_copy_segments_at_a_byte_offset() {
+        // Discrete [10]; linear to 50 in 4 steps (words 3..6); discrete [90]; an indirect segment copying the one
+        // segment at byte 6 (the linear one), which now runs from 90 down to 50. Read as a word index (pydicom), the
+        // offset would copy the discrete [90] instead.
+        check(
+            &[0, 1, 10, 1, 4, 50, 0, 1, 90, 2, 1, 6, 0],
+            12,
+            Some(&[10.0, 20.0, 30.0, 40.0, 50.0, 90.0, 80.0, 70.0, 60.0, 50.0]),
+        );
+    }
+
+    #[test]
+    fn indirect_segments_follow_the_standard() {
+        // Offset 0 copies from the first segment: discrete [5, 6], then linear 6 → 8 in 2 steps.
+        let words = [0, 2, 5, 6, 1, 2, 8, 2, 2, 0, 0];
+        check(&words, 16, Some(&[5.0, 6.0, 7.0, 8.0, 5.0, 6.0, 7.0, 8.0]));
+        // The high word of the offset counts 65536 bytes: far outside this table.
+        check(&[0, 1, 5, 2, 1, 0, 1], 16, None);
+        // Odd byte offsets, and offsets past the end, are malformed.
+        check(&[0, 1, 5, 2, 1, 1, 0], 16, None);
+        check(&[0, 1, 5, 2, 1, 40, 0], 16, None);
+        // An indirect segment first, or pointing at an indirect segment.
+        check(&[2, 1, 0, 0], 16, None);
+        check(&[0, 1, 5, 2, 1, 6, 0, 2, 1, 6, 0], 16, None);
+        // Copying more segments than follow the offset.
+        check(&[0, 1, 5, 2, 2, 14, 0, 0, 1, 6], 16, None);
+        // Zero segments copied: nothing.
+        check(&[0, 1, 5, 2, 0, 0, 0], 16, Some(&[5.0]));
+        // A table full before a malformed tail is used as it is.
+        check(&[0, 2, 5, 6, 7, 7], 2, Some(&[5.0, 6.0]));
     }
 }

@@ -206,7 +206,7 @@ pub fn dicom_info(path: &Path) -> Result<DicomSummary> {
 /// The summary of an opened file from its decode result.
 pub(crate) fn summarise(
     opened: &decode::OpenedFile,
-    decoded: std::result::Result<&decode::StoredPixels, String>,
+    decoded: std::result::Result<&decode::StoredPixels<'_>, String>,
 ) -> DicomSummary {
     let attrs = &opened.attributes;
     let decoded = decoded.map(|pixels| {
@@ -214,7 +214,8 @@ pub(crate) fn summarise(
         let mut min = f64::INFINITY;
         let mut max = f64::NEG_INFINITY;
         let mut sum = 0.0;
-        for &v in &pixels.values {
+        let values = pixels.values();
+        for &v in &values {
             let x = v as f64;
             min = min.min(x);
             max = max.max(x);
@@ -229,7 +230,7 @@ pub(crate) fn summarise(
             min,
             max,
             sum,
-            sha256: decode::sha256_le(&pixels.values, width),
+            sha256: decode::sha256_le(&values, width),
         }
     });
     DicomSummary {

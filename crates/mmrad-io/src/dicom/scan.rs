@@ -4,6 +4,9 @@
 //!
 //! Deflated data sets are not walked (their lengths refer to the inflated stream); their size is bounded by the
 //! parser's own checks.
+//!
+//! The walk also reports where the top-level Pixel Data value lies in a little-endian file, so that native pixels
+//! are converted straight from the file's bytes instead of being parsed into the data set and copied twice more.
 
 use std::path::Path;
 
@@ -32,13 +35,23 @@ struct Walker<'a> {
     path: &'a Path,
     bytes: &'a [u8],
     pos: usize,
+    /// Byte range of the value of a top-level Pixel Data element of defined length.
+    pixel_data: Option<std::ops::Range<usize>>,
+}
+
+/// What the walk found besides valid lengths.
+#[derive(Debug, Default)]
+pub(crate) struct Layout {
+    /// Byte range of the top-level Pixel Data value when the file is Implicit or Explicit VR Little Endian and the
+    /// element has a defined length (native pixels); `None` for any other encoding.
+    pub native_pixel_data: Option<std::ops::Range<usize>>,
 }
 
 /// Checks the element lengths of the DICOM file `bytes` (read from `path`).
 ///
 /// # Errors
 /// [`Error::Dicom`] naming the element whose length runs past the end of the file, or too deep a nesting.
-pub(crate) fn check_lengths(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn check_lengths(path: &Path, bytes: &[u8]) -> Result<Layout> {
     let start = if bytes.get(128..132) == Some(b"DICM") {
         132
     } else {
@@ -48,6 +61,7 @@ pub(crate) fn check_lengths(path: &Path, bytes: &[u8]) -> Result<()> {
         path,
         bytes,
         pos: start,
+        pixel_data: None,
     };
     let meta = Syntax {
         explicit: true,
@@ -73,7 +87,7 @@ pub(crate) fn check_lengths(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     let syntax = match transfer_syntax.as_deref() {
         // Deflated: lengths refer to the inflated stream.
-        Some("1.2.840.10008.1.2.1.99") => return Ok(()),
+        Some("1.2.840.10008.1.2.1.99") => return Ok(Layout::default()),
         Some("1.2.840.10008.1.2") => Syntax {
             explicit: false,
             big: false,
@@ -83,13 +97,20 @@ pub(crate) fn check_lengths(path: &Path, bytes: &[u8]) -> Result<()> {
             big: true,
         },
         // Without a meta group the parser must guess the encoding; leave such files to it.
-        None if start == 0 => return Ok(()),
+        None if start == 0 => return Ok(Layout::default()),
         _ => Syntax {
             explicit: true,
             big: false,
         },
     };
-    walker.data_set(syntax, bytes.len(), 0)
+    walker.data_set(syntax, bytes.len(), 0)?;
+    let native = matches!(
+        transfer_syntax.as_deref(),
+        Some("1.2.840.10008.1.2" | "1.2.840.10008.1.2.1")
+    );
+    Ok(Layout {
+        native_pixel_data: walker.pixel_data.filter(|_| native),
+    })
 }
 
 impl Walker<'_> {
@@ -248,6 +269,9 @@ impl Walker<'_> {
                     tag.0, tag.1
                 )));
             } else {
+                if tag == PIXEL_DATA && depth == 0 && self.pixel_data.is_none() {
+                    self.pixel_data = Some(self.pos..self.pos + len as usize);
+                }
                 self.skip(tag, len)?;
             }
         }

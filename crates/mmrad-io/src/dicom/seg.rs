@@ -463,16 +463,7 @@ fn pixels_inside(opened: &OpenedFile, threshold: f64) -> Result<Vec<bool>> {
         attrs.transfer_syntax_uid.as_str(),
         "1.2.840.10008.1.2" | "1.2.840.10008.1.2.1" | "1.2.840.10008.1.2.1.99"
     );
-    let raw_bytes = || -> Result<Vec<u8>> {
-        let element = opened
-            .object
-            .get(tags::PIXEL_DATA)
-            .ok_or_else(|| seg_error(path, "no Pixel Data (7FE0,0010)"))?;
-        element
-            .to_bytes()
-            .map(|b| b.into_owned())
-            .map_err(|e| seg_error(path, format!("unreadable Pixel Data (7FE0,0010): {e}")))
-    };
+    let raw_bytes = || opened.native_pixel_bytes();
     let truncated = |found: usize| {
         seg_error(
             path,
@@ -506,12 +497,11 @@ fn pixels_inside(opened: &OpenedFile, threshold: f64) -> Result<Vec<bool>> {
             ));
         }
         _ => {
-            let decoded = opened.decode()?;
-            if decoded.values.len() < n_values {
-                return Err(truncated(decoded.values.len()));
+            let values = opened.decode()?.values();
+            if values.len() < n_values {
+                return Err(truncated(values.len()));
             }
-            decoded
-                .values
+            values
                 .iter()
                 .take(n_values)
                 .map(|&v| u32::try_from(v.max(0)).unwrap_or(u32::MAX))

@@ -42,11 +42,21 @@ pub fn read_dicom(path: &Path, options: &DicomReadOptions) -> Result<DicomImage>
     let (files, skipped) = open_files(path)?;
     let files = select_series(path, files, options)?;
     check_series_size(path, &files)?;
-    let decoded: Vec<Result<StoredPixels>> = files.par_iter().map(OpenedFile::decode).collect();
-    let decoded: Vec<StoredPixels> = decoded.into_iter().collect::<Result<_>>()?;
+    let decoded: Vec<Result<StoredPixels<'_>>> = map_files(&files, OpenedFile::decode);
+    let decoded: Vec<StoredPixels<'_>> = decoded.into_iter().collect::<Result<_>>()?;
     let mut image = assemble(path, &files, &decoded, options)?;
     image.skipped = skipped;
     Ok(image)
+}
+
+/// `f` of every file, in order: on rayon's pool for several files, on the calling thread for one (handing a single
+/// file to the pool and waiting for it costs a thread wake-up per read).
+fn map_files<'a, T: Send>(files: &'a [OpenedFile], f: impl Fn(&'a OpenedFile) -> T + Sync + Send) -> Vec<T> {
+    if files.len() == 1 {
+        files.iter().map(f).collect()
+    } else {
+        files.par_iter().map(f).collect()
+    }
 }
 
 /// Checks the decoded size of the whole series (every file is checked on its own when decoded, but a folder of many
@@ -134,13 +144,13 @@ pub fn dicom_series_info(path: &Path, options: &DicomReadOptions) -> Result<Dico
     }
     let mut series = Vec::with_capacity(groups.len());
     for (key, files) in groups {
-        let decoded: Vec<Result<StoredPixels>> = files.par_iter().map(OpenedFile::decode).collect();
+        let decoded: Vec<Result<StoredPixels<'_>>> = map_files(&files, OpenedFile::decode);
         let summaries: Vec<DicomSummary> = files
             .iter()
             .zip(&decoded)
             .map(|(file, pixels)| summarise(file, pixels.as_ref().map_err(ToString::to_string)))
             .collect();
-        let image = match decoded.into_iter().collect::<Result<Vec<StoredPixels>>>() {
+        let image = match decoded.into_iter().collect::<Result<Vec<StoredPixels<'_>>>>() {
             Ok(decoded) => assemble(path, &files, &decoded, options)
                 .map(|image| ImageInfo {
                     size_xyz: image.volume.size_xyz(),
@@ -350,7 +360,7 @@ fn file_name(path: &Path) -> String {
 fn assemble(
     path: &Path,
     files: &[OpenedFile],
-    decoded: &[StoredPixels],
+    decoded: &[StoredPixels<'_>],
     options: &DicomReadOptions,
 ) -> Result<DicomImage> {
     let first = files
@@ -532,15 +542,17 @@ fn assemble(
     let mut values = Vec::with_capacity(slices.len() * rows * columns);
     for slice in &slices {
         let file = &files[slice.file];
-        let grey =
-            decoded[slice.file].grey_frame(slice.frame, &file.attributes, options.colour, &file.path)?;
-        let monochrome = decoded[slice.file].samples == 1;
-        match slice.attrs.rescale {
-            Some((slope, intercept)) if monochrome => {
-                values.extend(grey.iter().map(|v| v * slope + intercept))
-            }
-            _ => values.extend(grey),
-        }
+        let pixels = &decoded[slice.file];
+        // Colour images are not rescaled.
+        let rescale = slice.attrs.rescale.filter(|_| pixels.samples == 1);
+        pixels.extend_grey_frame(
+            slice.frame,
+            &file.attributes,
+            options.colour,
+            rescale,
+            &mut values,
+            &file.path,
+        )?;
     }
     let data = Array3::from_shape_vec((slices.len(), rows, columns), values)
         .map_err(|e| dicom_error(path, format!("voxel count does not match the grid: {e}")))?;
