@@ -1,10 +1,11 @@
 //! `cargo xtask bench shard [--mmrad PATH] [--n N] [--shards K]`: the cost of sharding and of merging.
 //!
-//! - Overhead: the CT modality of the synthetic image cohort (`mmrad synth liang2025`, DICOM series + RTSTRUCT,
-//!   PyRadiomics parameters `studies/params/ct.yaml`) extracted by one `mmrad extract --batch -j 1`, against the
-//!   same batch as K sequential `--shard I/K` processes plus `mmrad merge` (the merged table is checked equal).
-//!   The overhead is (shards + merge − unsharded) / unsharded: process start, parameter parsing, the size-balanced
-//!   split, hashing the batch file, sidecars and the merge.
+//! - Overhead: the CT modality of the synthetic image cohort (`mmrad synth liang2025`, DICOM series + RTSTRUCT)
+//!   extracted as the Liang study extracts it (`studies/params/ct-filters.yaml`: original + LoG + wavelet, 1,130
+//!   features) by one `mmrad extract --batch -j 1`, against the same batch as K sequential `--shard I/K` processes
+//!   plus `mmrad merge` (the merged table is checked equal). The overhead is (shards + merge − unsharded) /
+//!   unsharded: process start, parameter parsing, the size-balanced split, hashing the batch file, sidecars and the
+//!   merge.
 //! - Merge: 100 parts of 100 rows × 1,300 feature columns (10,000 rows; CSV with shortest round-trip floats and
 //!   their sidecars, written here) merged by `mmrad merge` to CSV and to Parquet.
 //!
@@ -109,7 +110,7 @@ fn overhead(mmrad: &Path, work: &Path, root: &Path, n: usize, shards: usize) -> 
         );
     }
     std::fs::write(cohort.join("ct.csv"), batch)?;
-    std::fs::copy(root.join("studies/params/ct.yaml"), cohort.join("ct.yaml"))?;
+    std::fs::copy(root.join("studies/params/ct-filters.yaml"), cohort.join("ct.yaml"))?;
     let unsharded = timed(
         mmrad,
         &cohort,

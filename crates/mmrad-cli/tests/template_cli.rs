@@ -105,7 +105,7 @@ fn the_real_data_template_runs_on_a_cohort_csv() {
             modality.to_lowercase()
         };
         from_tables = from_tables.replace(
-            &format!("{modality}: {{ extraction: params/{params}.yaml }}"),
+            &format!("{modality}: {{ extraction: params/{params}-filters.yaml }}"),
             &format!("{modality}: {{}}"),
         );
     }
