@@ -38,7 +38,16 @@ pub const DEPRECATED_NAMES: &[&str] = &[];
 /// # Errors
 /// Invalid settings, an empty ROI, or a grey and mask shape mismatch.
 pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static str, f64)>> {
-    let glrlm = Glrlm::compute(d, s)?;
+    features_with(d, s, None)
+}
+
+/// [`features`] reusing the padded ROI the texture classes of one image share.
+pub(crate) fn features_with(
+    d: &Discretised,
+    s: &TextureSettings,
+    shared: Option<&Prepared>,
+) -> Result<Vec<(&'static str, f64)>> {
+    let glrlm = Glrlm::compute(d, s, shared)?;
     let per_angle: Vec<[f64; 16]> = glrlm
         .matrices
         .iter()
@@ -57,7 +66,7 @@ pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static st
 /// # Errors
 /// As [`features`].
 pub fn matrix(d: &Discretised, s: &TextureSettings) -> Result<Array3<f64>> {
-    let glrlm = Glrlm::compute(d, s)?;
+    let glrlm = Glrlm::compute(d, s, None)?;
     let n = glrlm.levels.len();
     let runs = glrlm.max_run;
     let present: Vec<usize> = (0..runs)
@@ -87,9 +96,10 @@ struct Glrlm {
 }
 
 impl Glrlm {
-    fn compute(d: &Discretised, s: &TextureSettings) -> Result<Self> {
+    fn compute(d: &Discretised, s: &TextureSettings, shared: Option<&Prepared>) -> Result<Self> {
         s.check()?;
-        let prep = Prepared::new(d, 1)?;
+        let mut owned = None;
+        let prep = Prepared::shared_or_new(shared, d, 1, &mut owned)?;
         let angles = generate_angles(prep.size, &[1], s.force2d_dim(), false);
         let n = prep.n_levels();
         let max_run = prep.size.iter().copied().max().unwrap_or(1);
@@ -113,7 +123,7 @@ impl Glrlm {
                 longest = longest.max(length);
                 counts[(g as usize - 1) * max_run + length - 1] += 1;
             }
-            if longest < 2 && !any_line_with_two_voxels(&prep, angle) {
+            if longest < 2 && !any_line_with_two_voxels(prep, angle) {
                 counts.iter_mut().for_each(|c| *c = 0);
             }
             matrices.push(counts.into_iter().map(f64::from).collect());
@@ -241,7 +251,7 @@ mod tests {
             [1.0, 1.0, 0.0, 0.0, 0.0],
             [3.0, 0.0, 0.0, 0.0, 0.0],
         ];
-        let glrlm = Glrlm::compute(&doc_image(), &TextureSettings::default()).unwrap();
+        let glrlm = Glrlm::compute(&doc_image(), &TextureSettings::default(), None).unwrap();
         assert_eq!(glrlm.matrices.len(), 4);
         let p = &glrlm.matrices[3];
         for i in 0..5 {
