@@ -16,8 +16,10 @@ pub struct VolumeWords {
     size_xyz: [usize; 3],
     geometry: Geometry,
     scalar: ScalarType,
-    /// The `size · word` bytes of the samples, x fastest.
-    body: Vec<u8>,
+    /// The `size · word` bytes of the samples, x fastest, from `start` on (a NIfTI buffer keeps its header in front:
+    /// removing it would move the whole volume).
+    buffer: Vec<u8>,
+    start: usize,
     /// NIfTI `scl_slope`/`scl_inter`, applied in f64 after the word's conversion as the whole-volume reader does.
     scale: Option<(f64, f64)>,
 }
@@ -213,13 +215,13 @@ macro_rules! dispatch {
 }
 
 impl VolumeWords {
-    /// Words of `path`, `body` holding `size_xyz` samples of `scalar` (checked by the readers).
+    /// Words of `path`, `buffer[start..]` holding `size_xyz` samples of `scalar` (checked by the readers).
     pub(crate) fn new(
         path: &Path,
         size_xyz: [usize; 3],
         geometry: Geometry,
         scalar: ScalarType,
-        body: Vec<u8>,
+        (buffer, start): (Vec<u8>, usize),
         scale: Option<(f64, f64)>,
     ) -> VolumeWords {
         VolumeWords {
@@ -227,9 +229,15 @@ impl VolumeWords {
             size_xyz,
             geometry,
             scalar,
-            body,
+            buffer,
+            start,
             scale,
         }
+    }
+
+    /// The bytes of the samples.
+    fn body(&self) -> &[u8] {
+        self.buffer.get(self.start..).unwrap_or_default()
     }
 
     /// Size `(x, y, z)`.
@@ -279,18 +287,18 @@ impl VolumeWords {
             && !matches!(self.scalar, ScalarType::U64 | ScalarType::I64)
         {
             let exact = match self.scalar {
-                ScalarType::I8 => run_int::<i8>(&self.body),
-                ScalarType::U8 => run_int::<u8>(&self.body),
-                ScalarType::I16 => Some(sum_min_max_i16(&self.body)),
-                ScalarType::U16 => run_int::<u16>(&self.body),
-                ScalarType::I32 => run_int::<i32>(&self.body),
-                _ => run_int::<u32>(&self.body),
+                ScalarType::I8 => run_int::<i8>(self.body()),
+                ScalarType::U8 => run_int::<u8>(self.body()),
+                ScalarType::I16 => Some(sum_min_max_i16(self.body())),
+                ScalarType::U16 => run_int::<u16>(self.body()),
+                ScalarType::I32 => run_int::<i32>(self.body()),
+                _ => run_int::<u32>(self.body()),
             };
             if let Some(result) = exact {
                 return result;
             }
         }
-        dispatch!(self.scalar, sum_min_max_lanes(&self.body, self.scale))
+        dispatch!(self.scalar, sum_min_max_lanes(self.body(), self.scale))
     }
 
     /// Bounding box and count of the voxels whose value equals `label`.
@@ -340,7 +348,7 @@ impl VolumeWords {
         }
         #[allow(clippy::cast_precision_loss)]
         let label = label as f64;
-        dispatch!(self.scalar, run(&self.body, self.size_xyz, label, self.scale))
+        dispatch!(self.scalar, run(self.body(), self.size_xyz, label, self.scale))
     }
 
     /// The values inside `region` (clamped to the volume) as f64 `[z, y, x]`, and the region's geometry (origin at
@@ -373,7 +381,7 @@ impl VolumeWords {
             ndarray::Array3::from_shape_vec(shape, out).unwrap_or_else(|_| ndarray::Array3::zeros((0, 0, 0)))
         }
         let region = self.clamp(region);
-        let data = dispatch!(self.scalar, run(&self.body, self.size_xyz, &region, self.scale));
+        let data = dispatch!(self.scalar, run(self.body(), self.size_xyz, &region, self.scale));
         let mut geometry = self.geometry.clone();
         #[allow(clippy::cast_precision_loss)]
         let corner = [region[2][0] as f64, region[1][0] as f64, region[0][0] as f64];
