@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::discretise::{Binning, Discretised, discretise};
 use crate::roi::{PreparedRoi, WholeInput, prepare_roi, prepare_roi_region};
 use crate::settings::ExtractionSettings;
-use crate::texture::{self, TextureSettings};
+use crate::texture::{self, Prepared, TextureSettings};
 use crate::{FeatureError, Result, firstorder, shape, shape2d};
 
 /// A PyRadiomics feature class.
@@ -292,18 +292,28 @@ fn features_of_with(
             _ => Vec::new(),
         }))
     };
-    let texture = |class: &FeatureClass, d: &Discretised| -> Result<ClassOutput> {
+    let texture = |class: &FeatureClass, d: &Discretised, shared: Option<&Prepared>| -> Result<ClassOutput> {
         Ok(ClassOutput::Values(match class {
             FeatureClass::FirstOrder => {
                 firstorder::features(roi.image.view(), d, settings.voxel_array_shift)?
             }
-            FeatureClass::Glcm => texture::glcm::features(d, &texture_settings)?,
-            FeatureClass::Glrlm => texture::glrlm::features(d, &texture_settings)?,
-            FeatureClass::Glszm => texture::glszm::features(d, &texture_settings)?,
-            FeatureClass::Gldm => texture::gldm::features(d, &texture_settings)?,
-            FeatureClass::Ngtdm => texture::ngtdm::features(d, &texture_settings)?,
+            FeatureClass::Glcm => texture::glcm::features_with(d, &texture_settings, shared)?,
+            FeatureClass::Glrlm => texture::glrlm::features_with(d, &texture_settings, shared)?,
+            FeatureClass::Glszm => texture::glszm::features_with(d, &texture_settings, shared)?,
+            FeatureClass::Gldm => texture::gldm::features_with(d, &texture_settings, shared)?,
+            FeatureClass::Ngtdm => texture::ngtdm::features_with(d, &texture_settings, shared)?,
             FeatureClass::Shape | FeatureClass::Shape2D => Vec::new(),
         }))
+    };
+    // The padded ROI every texture class reads, built once per image; `None` when no texture class is selected or
+    // the ROI is invalid (each class then builds and reports it).
+    let needs_texture = ordered
+        .iter()
+        .any(|(c, _)| !is_shape(c) && *c != FeatureClass::FirstOrder);
+    let shared_roi = |d: &Discretised| {
+        needs_texture
+            .then(|| Prepared::new(d, Prepared::pad_for(&texture_settings)).ok())
+            .flatten()
     };
     let n_shape = ordered.iter().filter(|(c, _)| is_shape(c)).count();
     let (shape_classes, other_classes) = ordered.split_at(n_shape);
@@ -323,10 +333,13 @@ fn features_of_with(
             discretise_roi,
         );
         let other_results = match &discretised {
-            Ok(Some(d)) => other_classes
-                .par_iter()
-                .map(|(c, _)| texture(c, d))
-                .collect::<Vec<_>>(),
+            Ok(Some(d)) => {
+                let shared = shared_roi(d);
+                other_classes
+                    .par_iter()
+                    .map(|(c, _)| texture(c, d, shared.as_ref()))
+                    .collect::<Vec<_>>()
+            }
             _ => Vec::new(),
         };
         (shape_results, discretised, other_results)
@@ -338,7 +351,13 @@ fn features_of_with(
         } else {
             let discretised = discretise_roi();
             let other_results = match &discretised {
-                Ok(Some(d)) => other_classes.iter().map(|(c, _)| texture(c, d)).collect(),
+                Ok(Some(d)) => {
+                    let shared = shared_roi(d);
+                    other_classes
+                        .iter()
+                        .map(|(c, _)| texture(c, d, shared.as_ref()))
+                        .collect()
+                }
                 _ => Vec::new(),
             };
             (shape_results, discretised, other_results)

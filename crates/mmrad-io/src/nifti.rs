@@ -145,8 +145,7 @@ pub fn read_nifti_words(path: &Path) -> Result<Option<VolumeWords>> {
     if offset < 348 || data.len() < offset + n_bytes {
         return Ok(None);
     }
-    data.drain(..offset);
-    data.truncate(n_bytes);
+    data.truncate(offset + n_bytes);
     // As the `nifti` crate converts: to f64, then `v · slope + inter` in f64 unless the slope is 0. For integer
     // words an identity scale changes nothing; for floats it turns -0 into +0, so it is kept.
     let (slope, inter) = (f64::from(header.scl_slope), f64::from(header.scl_inter));
@@ -157,7 +156,12 @@ pub fn read_nifti_words(path: &Path) -> Result<Option<VolumeWords>> {
     };
     let geometry = geometry_of(path, &header)?;
     Ok(Some(VolumeWords::new(
-        path, size_xyz, geometry, scalar, data, scale,
+        path,
+        size_xyz,
+        geometry,
+        scalar,
+        (data, offset),
+        scale,
     )))
 }
 

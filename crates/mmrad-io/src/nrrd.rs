@@ -160,7 +160,7 @@ pub fn read_nrrd_words(path: &Path) -> Result<Option<VolumeWords>> {
         size_xyz,
         geometry,
         header.scalar,
-        body,
+        (body, 0),
         None,
     )))
 }

@@ -16,8 +16,10 @@ pub struct VolumeWords {
     size_xyz: [usize; 3],
     geometry: Geometry,
     scalar: ScalarType,
-    /// The `size · word` bytes of the samples, x fastest.
-    body: Vec<u8>,
+    /// The `size · word` bytes of the samples, x fastest, from `start` on (a NIfTI buffer keeps its header in front:
+    /// removing it would move the whole volume).
+    buffer: Vec<u8>,
+    start: usize,
     /// NIfTI `scl_slope`/`scl_inter`, applied in f64 after the word's conversion as the whole-volume reader does.
     scale: Option<(f64, f64)>,
 }
@@ -49,6 +51,92 @@ pub fn read_volume_words(path: &Path) -> Result<Option<VolumeWords>> {
     } else {
         Ok(None)
     }
+}
+
+/// Sum, minimum and maximum of int16 words: exact, in blocks small enough for i32 partial sums, so that the loop
+/// vectorises (i64 minima and maxima do not, on x86-64's baseline instruction set). The sum is exact, so it is the
+/// whole-volume path's f64 sum whenever that one is exact too: below 2^53 in magnitude, which 2^15 · 2^32 words
+/// would need to reach.
+fn sum_min_max_i16(body: &[u8]) -> (f64, f64, f64) {
+    // Sixteen lanes of i32 partial sums over blocks of 2^15 words: each lane stays below 2^11 · 2^15.
+    const BLOCK: usize = 1 << 15;
+    const LANES: usize = 16;
+    let mut sum = 0_i64;
+    let (mut lo, mut hi) = ([i16::MAX; LANES], [i16::MIN; LANES]);
+    for block in body.chunks(2 * BLOCK) {
+        let mut part = [0_i32; LANES];
+        let groups = block.chunks_exact(2 * LANES);
+        let rest = groups.remainder();
+        for bytes in groups {
+            for k in 0..LANES {
+                let v = i16::from_le_bytes([bytes[2 * k], bytes[2 * k + 1]]);
+                part[k] += i32::from(v);
+                lo[k] = lo[k].min(v);
+                hi[k] = hi[k].max(v);
+            }
+        }
+        for bytes in rest.chunks_exact(2) {
+            let v = i16::from_le_bytes([bytes[0], bytes[1]]);
+            sum += i64::from(v);
+            lo[0] = lo[0].min(v);
+            hi[0] = hi[0].max(v);
+        }
+        sum += part.iter().map(|&p| i64::from(p)).sum::<i64>();
+    }
+    let lo = lo.into_iter().min().unwrap_or(i16::MAX);
+    let hi = hi.into_iter().max().unwrap_or(i16::MIN);
+    #[allow(clippy::cast_precision_loss)]
+    let sum = sum as f64;
+    (sum, f64::from(lo), f64::from(hi))
+}
+
+/// Sum, minimum and maximum of (scaled) words as the whole-volume path computes them (ndarray's `sum()`, `f64::min`
+/// and `f64::max` folds), with the work of ndarray's eight partial sums spread over eight lanes that the compiler
+/// vectorises. The sum uses the same
+/// eight partial sums in the same order. The extremes are found by comparisons, which skip NaN as `f64::min` does
+/// and agree with it on every value but the sign of a zero extreme when both zeros occur: then the extremes are
+/// taken again by the one-value-at-a-time fold.
+fn sum_min_max_lanes<W: Word>(body: &[u8], scale: Option<(f64, f64)>) -> (f64, f64, f64) {
+    let blocks = body.len() / W::SIZE / 8 * 8 * W::SIZE;
+    let (head, tail) = body.split_at(blocks);
+    let mut p = [0.0_f64; 8];
+    let mut lo = [f64::INFINITY; 8];
+    let mut hi = [f64::NEG_INFINITY; 8];
+    let mut negative_zero = false;
+    for block in head.chunks_exact(8 * W::SIZE) {
+        for (k, bytes) in block.chunks_exact(W::SIZE).enumerate() {
+            let v = scaled(W::read(bytes).to_f64(), scale);
+            p[k] += v;
+            lo[k] = if v < lo[k] { v } else { lo[k] };
+            hi[k] = if v > hi[k] { v } else { hi[k] };
+            negative_zero |= v.to_bits() == (-0.0_f64).to_bits();
+        }
+    }
+    let mut sum = 0.0;
+    for k in 0..4 {
+        sum += p[k] + p[k + 4];
+    }
+    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+    for k in 0..8 {
+        min = if lo[k] < min { lo[k] } else { min };
+        max = if hi[k] > max { hi[k] } else { max };
+    }
+    for bytes in tail.chunks_exact(W::SIZE) {
+        let v = scaled(W::read(bytes).to_f64(), scale);
+        sum += v;
+        min = if v < min { v } else { min };
+        max = if v > max { v } else { max };
+        negative_zero |= v.to_bits() == (-0.0_f64).to_bits();
+    }
+    if negative_zero && (min == 0.0 || max == 0.0) {
+        (min, max) = body
+            .chunks_exact(W::SIZE)
+            .map(|bytes| scaled(W::read(bytes).to_f64(), scale))
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
+    }
+    (sum, min, max)
 }
 
 /// A box `[[z_lo, z_hi], [y_lo, y_hi], [x_lo, x_hi]]` (inclusive) of a volume.
@@ -127,13 +215,13 @@ macro_rules! dispatch {
 }
 
 impl VolumeWords {
-    /// Words of `path`, `body` holding `size_xyz` samples of `scalar` (checked by the readers).
+    /// Words of `path`, `buffer[start..]` holding `size_xyz` samples of `scalar` (checked by the readers).
     pub(crate) fn new(
         path: &Path,
         size_xyz: [usize; 3],
         geometry: Geometry,
         scalar: ScalarType,
-        body: Vec<u8>,
+        (buffer, start): (Vec<u8>, usize),
         scale: Option<(f64, f64)>,
     ) -> VolumeWords {
         VolumeWords {
@@ -141,9 +229,15 @@ impl VolumeWords {
             size_xyz,
             geometry,
             scalar,
-            body,
+            buffer,
+            start,
             scale,
         }
+    }
+
+    /// The bytes of the samples.
+    fn body(&self) -> &[u8] {
+        self.buffer.get(self.start..).unwrap_or_default()
     }
 
     /// Size `(x, y, z)`.
@@ -163,8 +257,8 @@ impl VolumeWords {
 
     /// Sum, minimum and maximum of all values as f64.
     pub fn sum_min_max(&self) -> (f64, f64, f64) {
-        // Integer samples: i64 accumulators (exact, and they vectorise); an int32 volume of 2^32 voxels could
-        // overflow, so the sum is checked.
+        // Integer samples: exact i64 accumulators (int16, the CT type, has its own vectorised loop); an int32
+        // volume of 2^32 voxels could overflow, so the sum is checked.
         // The whole-volume path sums f64 values; that sum is this exact one while every partial sum is an integer
         // below 2^53, which the sum of magnitudes bounds.
         fn run_int<W: Word>(body: &[u8]) -> Option<(f64, f64, f64)> {
@@ -193,45 +287,18 @@ impl VolumeWords {
             && !matches!(self.scalar, ScalarType::U64 | ScalarType::I64)
         {
             let exact = match self.scalar {
-                ScalarType::I8 => run_int::<i8>(&self.body),
-                ScalarType::U8 => run_int::<u8>(&self.body),
-                ScalarType::I16 => run_int::<i16>(&self.body),
-                ScalarType::U16 => run_int::<u16>(&self.body),
-                ScalarType::I32 => run_int::<i32>(&self.body),
-                _ => run_int::<u32>(&self.body),
+                ScalarType::I8 => run_int::<i8>(self.body()),
+                ScalarType::U8 => run_int::<u8>(self.body()),
+                ScalarType::I16 => Some(sum_min_max_i16(self.body())),
+                ScalarType::U16 => run_int::<u16>(self.body()),
+                ScalarType::I32 => run_int::<i32>(self.body()),
+                _ => run_int::<u32>(self.body()),
             };
             if let Some(result) = exact {
                 return result;
             }
         }
-        // Float samples: the sum in the order of ndarray's `sum()` on a contiguous array (eight interleaved partial
-        // sums, paired, then the tail), which the whole-volume path uses, so that both give the same bits.
-        fn run<W: Word>(body: &[u8], scale: Option<(f64, f64)>) -> (f64, f64, f64) {
-            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-            let mut p = [0.0_f64; 8];
-            let blocks = body.len() / W::SIZE / 8 * 8 * W::SIZE;
-            let (head, tail) = body.split_at(blocks);
-            for block in head.chunks_exact(8 * W::SIZE) {
-                for (k, bytes) in block.chunks_exact(W::SIZE).enumerate() {
-                    let v = scaled(W::read(bytes).to_f64(), scale);
-                    p[k] += v;
-                    lo = lo.min(v);
-                    hi = hi.max(v);
-                }
-            }
-            let mut sum = 0.0;
-            for k in 0..4 {
-                sum += p[k] + p[k + 4];
-            }
-            for bytes in tail.chunks_exact(W::SIZE) {
-                let v = scaled(W::read(bytes).to_f64(), scale);
-                sum += v;
-                lo = lo.min(v);
-                hi = hi.max(v);
-            }
-            (sum, lo, hi)
-        }
-        dispatch!(self.scalar, run(&self.body, self.scale))
+        dispatch!(self.scalar, sum_min_max_lanes(self.body(), self.scale))
     }
 
     /// Bounding box and count of the voxels whose value equals `label`.
@@ -281,7 +348,7 @@ impl VolumeWords {
         }
         #[allow(clippy::cast_precision_loss)]
         let label = label as f64;
-        dispatch!(self.scalar, run(&self.body, self.size_xyz, label, self.scale))
+        dispatch!(self.scalar, run(self.body(), self.size_xyz, label, self.scale))
     }
 
     /// The values inside `region` (clamped to the volume) as f64 `[z, y, x]`, and the region's geometry (origin at
@@ -314,7 +381,7 @@ impl VolumeWords {
             ndarray::Array3::from_shape_vec(shape, out).unwrap_or_else(|_| ndarray::Array3::zeros((0, 0, 0)))
         }
         let region = self.clamp(region);
-        let data = dispatch!(self.scalar, run(&self.body, self.size_xyz, &region, self.scale));
+        let data = dispatch!(self.scalar, run(self.body(), self.size_xyz, &region, self.scale));
         let mut geometry = self.geometry.clone();
         #[allow(clippy::cast_precision_loss)]
         let corner = [region[2][0] as f64, region[1][0] as f64, region[0][0] as f64];
@@ -349,5 +416,85 @@ impl VolumeWords {
             let hi = region[axis][1].min(limits[axis].saturating_sub(1));
             [region[axis][0].min(hi), hi]
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole-volume path's values: ndarray's sum and the `f64::min`/`f64::max` folds.
+    fn reference(values: &[f64]) -> (f64, f64, f64) {
+        let sum = ndarray::Array1::from(values.to_vec()).sum();
+        let (lo, hi) = values
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
+        (sum, lo, hi)
+    }
+
+    fn bits((sum, lo, hi): (f64, f64, f64)) -> [u64; 3] {
+        [sum.to_bits(), lo.to_bits(), hi.to_bits()]
+    }
+
+    #[test]
+    fn float_lanes_give_the_bits_of_the_whole_volume_path() {
+        let patterns: Vec<Vec<f32>> = vec![
+            (0..1003).map(|i| ((i * 37 % 101) as f32 - 50.0) * 0.37).collect(),
+            vec![0.0, -0.0, 1.0, 2.0, -0.0, 3.0, 0.0, 4.0, 5.0, 0.0, -0.0],
+            vec![-0.0, -1.0, -2.0, 0.0, -3.0, -0.0, -4.0, -5.0, -6.0],
+            vec![
+                f32::NAN,
+                1.0,
+                f32::NAN,
+                -7.5,
+                2.0,
+                0.0,
+                9.0,
+                f32::NAN,
+                1e30,
+                -1e30,
+            ],
+            vec![f32::NAN; 13],
+            vec![-0.0; 16],
+            vec![2.5],
+            vec![],
+        ];
+        for values in patterns {
+            let body32: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+            let wide: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
+            let body64: Vec<u8> = wide.iter().flat_map(|v| v.to_le_bytes()).collect();
+            let expected = bits(reference(&wide));
+            assert_eq!(
+                bits(sum_min_max_lanes::<f32>(&body32, None)),
+                expected,
+                "{values:?}"
+            );
+            assert_eq!(
+                bits(sum_min_max_lanes::<f64>(&body64, None)),
+                expected,
+                "{values:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn int16_sums_are_exact_across_blocks() {
+        let values: Vec<i16> = (0..100_000_i32)
+            .map(|i| {
+                if i % 3 == 0 {
+                    i16::MIN
+                } else {
+                    i16::MAX - (i % 7) as i16
+                }
+            })
+            .collect();
+        let body: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let exact: i64 = values.iter().map(|&v| i64::from(v)).sum();
+        let wide: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
+        let (sum, lo, hi) = sum_min_max_i16(&body);
+        assert_eq!(sum, exact as f64);
+        assert_eq!(bits((sum, lo, hi)), bits(reference(&wide)));
     }
 }

@@ -47,7 +47,16 @@ pub const DEPRECATED_NAMES: &[&str] = &["Dissimilarity", "Homogeneity1", "Homoge
 /// # Errors
 /// Invalid settings, an empty ROI, or a grey and mask shape mismatch.
 pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static str, f64)>> {
-    let glcm = Glcm::compute(d, s)?;
+    features_with(d, s, None)
+}
+
+/// [`features`] reusing the padded ROI the texture classes of one image share.
+pub(crate) fn features_with(
+    d: &Discretised,
+    s: &TextureSettings,
+    shared: Option<&Prepared>,
+) -> Result<Vec<(&'static str, f64)>> {
+    let glcm = Glcm::compute(d, s, shared)?;
     let n = glcm.n;
     let per_angle: Vec<[f64; 23]> = glcm
         .matrices
@@ -87,7 +96,7 @@ pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static st
 /// # Errors
 /// As [`features`].
 pub fn matrix(d: &Discretised, s: &TextureSettings) -> Result<Array3<f64>> {
-    let glcm = Glcm::compute(d, s)?;
+    let glcm = Glcm::compute(d, s, None)?;
     let n = glcm.n;
     let mut out = Array3::zeros((n, n, glcm.matrices.len()));
     for (a, p) in glcm.matrices.iter().enumerate() {
@@ -109,11 +118,12 @@ struct Glcm {
 }
 
 impl Glcm {
-    fn compute(d: &Discretised, s: &TextureSettings) -> Result<Self> {
+    fn compute(d: &Discretised, s: &TextureSettings, shared: Option<&Prepared>) -> Result<Self> {
         s.check()?;
         let distances = s.unique_distances();
         let max_distance = distances.iter().copied().max().unwrap_or(1);
-        let prep = Prepared::new(d, max_distance)?;
+        let mut owned = None;
+        let prep = Prepared::shared_or_new(shared, d, max_distance, &mut owned)?;
         let angles = generate_angles(prep.size, &distances, s.force2d_dim(), false);
         let n = prep.n_levels();
         let w = n + 1;
@@ -506,7 +516,7 @@ mod tests {
         };
         let merged = matrix(&d, &s).unwrap();
         assert_eq!(merged.dim(), (5, 5, 1));
-        let per_angle = Glcm::compute(&d, &TextureSettings::default()).unwrap();
+        let per_angle = Glcm::compute(&d, &TextureSettings::default(), None).unwrap();
         assert_eq!(per_angle.matrices.len(), 4);
         // Each 5x5 in-plane angle has 2 x (number of pairs) counts: 40, 32, 32, 40 (diagonals have 16 pairs).
         let totals = [32.0, 40.0, 32.0, 40.0];

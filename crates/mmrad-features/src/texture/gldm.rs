@@ -34,7 +34,16 @@ pub const DEPRECATED_NAMES: &[&str] = &["DependencePercentage", "GrayLevelNonUni
 /// # Errors
 /// Invalid settings, an empty ROI, or a grey and mask shape mismatch.
 pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static str, f64)>> {
-    let m = Gldm::compute(d, s)?;
+    features_with(d, s, None)
+}
+
+/// [`features`] reusing the padded ROI the texture classes of one image share.
+pub(crate) fn features_with(
+    d: &Discretised,
+    s: &TextureSettings,
+    shared: Option<&Prepared>,
+) -> Result<Vec<(&'static str, f64)>> {
+    let m = Gldm::compute(d, s, shared)?;
     let values = dependence_features(&m);
     Ok(FEATURE_NAMES.iter().copied().zip(values).collect())
 }
@@ -44,7 +53,7 @@ pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static st
 /// # Errors
 /// As [`features`].
 pub fn matrix(d: &Discretised, s: &TextureSettings) -> Result<Array2<f64>> {
-    let m = Gldm::compute(d, s)?;
+    let m = Gldm::compute(d, s, None)?;
     let n = m.levels.len();
     let present: Vec<usize> = (0..m.n_dep)
         .filter(|&c| (0..n).any(|i| m.counts[i * m.n_dep + c] != 0.0))
@@ -64,11 +73,12 @@ struct Gldm {
 }
 
 impl Gldm {
-    fn compute(d: &Discretised, s: &TextureSettings) -> Result<Self> {
+    fn compute(d: &Discretised, s: &TextureSettings, shared: Option<&Prepared>) -> Result<Self> {
         s.check()?;
         let distances = s.unique_distances();
         let max_distance = distances.iter().copied().max().unwrap_or(1);
-        let prep = Prepared::new(d, max_distance)?;
+        let mut owned = None;
+        let prep = Prepared::shared_or_new(shared, d, max_distance, &mut owned)?;
         let offsets: Vec<isize> = generate_angles(prep.size, &distances, s.force2d_dim(), true)
             .into_iter()
             .map(|a| prep.offset(a))

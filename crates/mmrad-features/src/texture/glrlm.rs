@@ -38,7 +38,16 @@ pub const DEPRECATED_NAMES: &[&str] = &[];
 /// # Errors
 /// Invalid settings, an empty ROI, or a grey and mask shape mismatch.
 pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static str, f64)>> {
-    let glrlm = Glrlm::compute(d, s)?;
+    features_with(d, s, None)
+}
+
+/// [`features`] reusing the padded ROI the texture classes of one image share.
+pub(crate) fn features_with(
+    d: &Discretised,
+    s: &TextureSettings,
+    shared: Option<&Prepared>,
+) -> Result<Vec<(&'static str, f64)>> {
+    let glrlm = Glrlm::compute(d, s, shared)?;
     let per_angle: Vec<[f64; 16]> = glrlm
         .matrices
         .iter()
@@ -57,7 +66,7 @@ pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static st
 /// # Errors
 /// As [`features`].
 pub fn matrix(d: &Discretised, s: &TextureSettings) -> Result<Array3<f64>> {
-    let glrlm = Glrlm::compute(d, s)?;
+    let glrlm = Glrlm::compute(d, s, None)?;
     let n = glrlm.levels.len();
     let runs = glrlm.max_run;
     let present: Vec<usize> = (0..runs)
@@ -87,33 +96,40 @@ struct Glrlm {
 }
 
 impl Glrlm {
-    fn compute(d: &Discretised, s: &TextureSettings) -> Result<Self> {
+    fn compute(d: &Discretised, s: &TextureSettings, shared: Option<&Prepared>) -> Result<Self> {
         s.check()?;
-        let prep = Prepared::new(d, 1)?;
+        let mut owned = None;
+        let prep = Prepared::shared_or_new(shared, d, 1, &mut owned)?;
         let angles = generate_angles(prep.size, &[1], s.force2d_dim(), false);
         let n = prep.n_levels();
         let max_run = prep.size.iter().copied().max().unwrap_or(1);
         let mut matrices: Vec<Vec<f64>> = Vec::with_capacity(angles.len());
+        // Run length so far at each voxel, along the current angle.
+        let mut run_length = vec![0u32; prep.grey.len()];
         for &angle in &angles {
-            let offset = prep.offset(angle);
-            let mut counts = vec![0u32; n * max_run];
-            let mut longest = 0usize;
+            // A run along -angle is the same run: step forwards through the voxels (ascending flat index).
+            let step = prep.offset(angle).unsigned_abs();
+            // One slot past the matrix takes the increments of voxels that do not end a run (no branch).
+            let mut counts = vec![0u32; n * max_run + 1];
+            let mut longest = 0u32;
             for &v in &prep.voxels {
                 let g = prep.grey[v];
-                // A run starts where the previous voxel along the angle is not the same grey level.
-                if prep.grey[v.wrapping_add_signed(-offset)] == g {
-                    continue;
-                }
-                let mut length = 1usize;
-                let mut next = v.wrapping_add_signed(offset);
-                while prep.grey[next] == g {
-                    length += 1;
-                    next = next.wrapping_add_signed(offset);
-                }
+                // A ROI voxel continues the run of the previous voxel along the angle when it has the same grey
+                // level (that voxel came earlier in the scan); the padding and non-ROI voxels are 0.
+                let length = if prep.grey[v - step] == g {
+                    run_length[v - step] + 1
+                } else {
+                    1
+                };
+                run_length[v] = length;
                 longest = longest.max(length);
-                counts[(g as usize - 1) * max_run + length - 1] += 1;
+                let ends = prep.grey[v + step] != g;
+                let slot = (g as usize - 1) * max_run + length as usize - 1;
+                counts[if ends { slot } else { n * max_run }] += 1;
             }
-            if longest < 2 && !any_line_with_two_voxels(&prep, angle) {
+            counts.truncate(n * max_run);
+            let longest = longest as usize;
+            if longest < 2 && !any_line_with_two_voxels(prep, angle) {
                 counts.iter_mut().for_each(|c| *c = 0);
             }
             matrices.push(counts.into_iter().map(f64::from).collect());
@@ -241,7 +257,7 @@ mod tests {
             [1.0, 1.0, 0.0, 0.0, 0.0],
             [3.0, 0.0, 0.0, 0.0, 0.0],
         ];
-        let glrlm = Glrlm::compute(&doc_image(), &TextureSettings::default()).unwrap();
+        let glrlm = Glrlm::compute(&doc_image(), &TextureSettings::default(), None).unwrap();
         assert_eq!(glrlm.matrices.len(), 4);
         let p = &glrlm.matrices[3];
         for i in 0..5 {

@@ -36,7 +36,16 @@ pub const DEPRECATED_NAMES: &[&str] = &[];
 /// # Errors
 /// Invalid settings, an empty ROI, or a grey and mask shape mismatch.
 pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static str, f64)>> {
-    let z = Glszm::compute(d, s)?;
+    features_with(d, s, None)
+}
+
+/// [`features`] reusing the padded ROI the texture classes of one image share.
+pub(crate) fn features_with(
+    d: &Discretised,
+    s: &TextureSettings,
+    shared: Option<&Prepared>,
+) -> Result<Vec<(&'static str, f64)>> {
+    let z = Glszm::compute(d, s, shared)?;
     let values = zone_features(&z.entries, &z.levels, z.n_voxels as f64);
     Ok(FEATURE_NAMES.iter().copied().zip(values).collect())
 }
@@ -46,7 +55,7 @@ pub fn features(d: &Discretised, s: &TextureSettings) -> Result<Vec<(&'static st
 /// # Errors
 /// As [`features`].
 pub fn matrix(d: &Discretised, s: &TextureSettings) -> Result<Array2<f64>> {
-    let z = Glszm::compute(d, s)?;
+    let z = Glszm::compute(d, s, None)?;
     let n = z.levels.len();
     let mut sizes: Vec<usize> = z.entries.iter().map(|e| e.1).collect();
     sizes.sort_unstable();
@@ -68,9 +77,10 @@ struct Glszm {
 }
 
 impl Glszm {
-    fn compute(d: &Discretised, s: &TextureSettings) -> Result<Self> {
+    fn compute(d: &Discretised, s: &TextureSettings, shared: Option<&Prepared>) -> Result<Self> {
         s.check()?;
-        let prep = Prepared::new(d, 1)?;
+        let mut owned = None;
+        let prep = Prepared::shared_or_new(shared, d, 1, &mut owned)?;
         let offsets: Vec<isize> = generate_angles(prep.size, &[1], s.force2d_dim(), true)
             .into_iter()
             .map(|a| prep.offset(a))

@@ -275,6 +275,35 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
+    /// The padding [`Prepared::new`] uses for a requested `pad`.
+    fn clamped_pad(d: &Discretised, pad: usize) -> usize {
+        let (nz, ny, nx) = d.grey.dim();
+        pad.min(nz.max(ny).max(nx).saturating_sub(1)).max(1)
+    }
+
+    /// `shared` when it was built from `d` with the padding `pad` asks for (the texture classes of one image share
+    /// it), else a new one in `owned`.
+    ///
+    /// # Errors
+    /// As [`Prepared::new`].
+    pub fn shared_or_new<'a>(
+        shared: Option<&'a Prepared>,
+        d: &Discretised,
+        pad: usize,
+        owned: &'a mut Option<Prepared>,
+    ) -> Result<&'a Prepared> {
+        match shared {
+            Some(prep) if prep.pad == Self::clamped_pad(d, pad) => Ok(prep),
+            _ => Ok(owned.insert(Self::new(d, pad)?)),
+        }
+    }
+
+    /// The padding every texture class of `s` needs: its largest distance (GLSZM and GLRLM use 1, which the default
+    /// distances give too).
+    pub fn pad_for(s: &TextureSettings) -> usize {
+        s.unique_distances().last().copied().unwrap_or(1)
+    }
+
     /// Validates `d` and builds the padded, compacted copy.
     ///
     /// `pad` is clamped to `1..=max extent - 1`: no valid angle offset reaches further.
@@ -286,7 +315,7 @@ impl Prepared {
             });
         }
         let (nz, ny, nx) = d.grey.dim();
-        let pad = pad.min(nz.max(ny).max(nx).saturating_sub(1)).max(1);
+        let pad = Self::clamped_pad(d, pad);
         // Flat (z, y, x) views; copies only for non-standard layouts.
         let grey_copy: Vec<u32>;
         let grey_flat: &[u32] = match d.grey.as_slice() {
