@@ -3,11 +3,11 @@
 
 /// Inflates a single-member gzip stream of at most `capacity` bytes. `None` when libdeflate cannot (several members,
 /// a larger output, corrupt data): the caller then runs the streaming decoder, which reports errors in full.
-pub(crate) fn inflate_at_most(data: &[u8], capacity: usize) -> Option<Vec<u8>> {
+pub(crate) fn inflate_at_most(data: &[u8], capacity: usize) -> Option<crate::scratch::Buffer> {
     // Deflate expands at most ~1032:1, so a larger declared size is a lie not worth allocating for.
     let capacity = capacity.min(data.len().saturating_mul(1032).saturating_add(1024));
-    // A zeroed allocation comes from fresh copy-on-write zero pages: no memset of the whole volume.
-    let mut out = vec![0_u8; capacity];
+    // A pooled buffer, or fresh pages: no memset of the whole volume.
+    let mut out = crate::scratch::Buffer::scratch(capacity);
     let n = libdeflater::Decompressor::new()
         .gzip_decompress(data, &mut out)
         .ok()?;
@@ -41,16 +41,22 @@ mod tests {
         let payload: Vec<u8> = (0..100_000_u32).map(|i| (i * 7 % 251) as u8).collect();
         let packed = gzip(&payload);
         assert_eq!(declared_size(&packed), Some(payload.len()));
-        assert_eq!(inflate_at_most(&packed, payload.len()).unwrap(), payload);
-        assert_eq!(inflate_at_most(&packed, payload.len() + 10).unwrap(), payload);
+        assert_eq!(
+            &inflate_at_most(&packed, payload.len()).unwrap()[..],
+            &payload[..]
+        );
+        assert_eq!(
+            &inflate_at_most(&packed, payload.len() + 10).unwrap()[..],
+            &payload[..]
+        );
         // Too small an output buffer, or a corrupt stream: left to the streaming decoder.
         assert!(inflate_at_most(&packed, payload.len() - 1).is_none());
         let mut corrupt = packed.clone();
         let middle = corrupt.len() / 2;
         corrupt[middle] ^= 0xff;
-        assert!(inflate_at_most(&corrupt, payload.len()).is_none_or(|out| out != payload));
+        assert!(inflate_at_most(&corrupt, payload.len()).is_none_or(|out| out[..] != payload[..]));
         assert_eq!(declared_size(&[1, 2]), None);
         // A declared size beyond deflate's maximum ratio is not allocated.
-        assert_eq!(inflate_at_most(&packed, usize::MAX).unwrap(), payload);
+        assert_eq!(&inflate_at_most(&packed, usize::MAX).unwrap()[..], &payload[..]);
     }
 }

@@ -16,6 +16,7 @@ pub mod limits;
 pub mod mask;
 pub mod nifti;
 pub mod nrrd;
+mod scratch;
 pub mod words;
 
 use std::path::{Path, PathBuf};

@@ -91,7 +91,7 @@ pub fn read_nifti_words(path: &Path) -> Result<Option<VolumeWords>> {
     let Some(declared) = precheck(path)? else {
         return Ok(None);
     };
-    let raw = std::fs::read(path).map_err(io_error)?;
+    let raw = crate::scratch::read_file(path).map_err(io_error)?;
     let mut data = if raw.starts_with(&[0x1f, 0x8b]) {
         // The gzip trailer's ISIZE is the decompressed size modulo 2^32: a capacity hint, not trusted further. The
         // header's declared size (checked against the limit) bounds what is inflated.
@@ -100,17 +100,17 @@ pub fn read_nifti_words(path: &Path) -> Result<Option<VolumeWords>> {
             Some(out) => out,
             None => {
                 let mut out = Vec::with_capacity(hint.min(1 << 31));
-                flate2::read::MultiGzDecoder::new(raw.as_slice())
+                flate2::read::MultiGzDecoder::new(&raw[..])
                     .take(declared as u64)
                     .read_to_end(&mut out)
                     .map_err(io_error)?;
-                out
+                crate::scratch::Buffer::Heap(out)
             }
         }
     } else {
         raw
     };
-    let Ok(header) = NiftiHeader::from_reader(data.as_slice()) else {
+    let Ok(header) = NiftiHeader::from_reader(&data[..]) else {
         return Ok(None);
     };
     if header.endianness != ::nifti::Endianness::Little || &header.magic != b"n+1\0" {

@@ -5,7 +5,6 @@
 //! coordinates and `left-anterior-superior` the second, so that the result is always LPS.
 //! Without `space directions`, `spacings` (default 1) and an identity direction are used.
 
-use std::borrow::Cow;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -14,6 +13,7 @@ use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use mmrad_core::{Geometry, LabelMap, Volume};
 
+use crate::scratch::Buffer;
 use crate::words::VolumeWords;
 use crate::{Error, RawImage, Result, Samples};
 
@@ -118,22 +118,24 @@ pub fn read_nrrd(path: &Path) -> Result<RawImage> {
 
 /// Reads the header and hands the (attached or detached) payload to `decode`.
 fn with_payload<T>(path: &Path, decode: impl FnOnce(&Header, &[u8]) -> Result<T>) -> Result<(Header, T)> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+    let bytes = crate::scratch::read_file(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
     })?;
     let (header, data_start) = parse_header(path, &bytes)?;
-    let detached;
-    let payload: &[u8] = match &header.data_file {
-        None => bytes.get(data_start..).unwrap_or_default(),
+    let detached = match &header.data_file {
+        None => None,
         Some(name) => {
             let data_path = path.parent().unwrap_or(Path::new(".")).join(name);
-            detached = std::fs::read(&data_path).map_err(|source| Error::Io {
+            Some(crate::scratch::read_file(&data_path).map_err(|source| Error::Io {
                 path: data_path.clone(),
                 source,
-            })?;
-            &detached
+            })?)
         }
+    };
+    let payload: &[u8] = match &detached {
+        None => bytes.get(data_start..).unwrap_or_default(),
+        Some(detached) => &detached[..],
     };
     let value = decode(&header, payload)?;
     Ok((header, value))
@@ -149,7 +151,7 @@ pub fn read_nrrd_words(path: &Path) -> Result<Option<VolumeWords>> {
         if header.encoding == Encoding::Ascii || (header.big_endian && header.scalar.size() > 1) {
             return Ok(None);
         }
-        decode_body(path, header, payload, header.n_voxels).map(|body| Some(body.into_owned()))
+        decode_body(path, header, payload, header.n_voxels).map(|body| Some(body.into_buffer()))
     })?;
     let Some(body) = body else {
         return Ok(None);
@@ -423,12 +425,7 @@ fn skip_lines<'a>(header: &Header, payload: &'a [u8]) -> &'a [u8] {
 }
 
 /// The `n_voxels` words of a binary (raw or gzip) payload, after `line skip` and `byte skip`.
-fn decode_body<'a>(
-    path: &Path,
-    header: &Header,
-    payload: &'a [u8],
-    n_voxels: usize,
-) -> Result<Cow<'a, [u8]>> {
+fn decode_body<'a>(path: &Path, header: &Header, payload: &'a [u8], n_voxels: usize) -> Result<Body<'a>> {
     let data = skip_lines(header, payload);
     let compressed = header.encoding == Encoding::Gzip;
     let skip = u64::try_from(header.byte_skip).unwrap_or(0);
@@ -458,11 +455,11 @@ fn decode_body<'a>(
         )?;
     }
     let expected = n_voxels * header.scalar.size();
-    let decoded: Cow<'_, [u8]> = match header.encoding {
+    let decoded: Body<'_> = match header.encoding {
         Encoding::Gzip if header.byte_skip >= 0 => {
             let wanted = usize::try_from(header.byte_skip).unwrap_or(0) + expected;
             if let Some(out) = crate::gzip::inflate_at_most(data, wanted) {
-                return finish_body(path, header, Cow::Owned(out), expected);
+                return finish_body(path, header, Body::Owned(out), expected);
             }
             // A zeroed allocation comes from fresh (copy-on-write zero) pages: no memset of the whole volume, as
             // `read_to_end` would do before every read.
@@ -483,7 +480,7 @@ fn decode_body<'a>(
                 }
             }
             out.truncate(filled);
-            Cow::Owned(out)
+            Body::Owned(Buffer::Heap(out))
         }
         Encoding::Gzip => {
             // `byte skip: -1`: the data are the last bytes of the inflated stream, whose length is bounded only by
@@ -503,20 +500,15 @@ fn decode_body<'a>(
                     message: format!("gzip data: {source}"),
                 });
             }
-            Cow::Owned(out)
+            Body::Owned(Buffer::Heap(out))
         }
-        _ => Cow::Borrowed(data),
+        _ => Body::Borrowed(data),
     };
     finish_body(path, header, decoded, expected)
 }
 
 /// The `expected` bytes of the decoded payload after `byte skip`.
-fn finish_body<'a>(
-    path: &Path,
-    header: &Header,
-    decoded: Cow<'a, [u8]>,
-    expected: usize,
-) -> Result<Cow<'a, [u8]>> {
+fn finish_body<'a>(path: &Path, header: &Header, decoded: Body<'a>, expected: usize) -> Result<Body<'a>> {
     let start = if header.byte_skip == -1 {
         decoded.len().saturating_sub(expected)
     } else {
@@ -531,13 +523,38 @@ fn finish_body<'a>(
         });
     }
     Ok(match decoded {
-        Cow::Borrowed(bytes) => Cow::Borrowed(&bytes[start..start + expected]),
-        Cow::Owned(mut bytes) => {
+        Body::Borrowed(bytes) => Body::Borrowed(&bytes[start..start + expected]),
+        Body::Owned(mut bytes) => {
             bytes.truncate(start + expected);
-            bytes.drain(..start);
-            Cow::Owned(bytes)
+            bytes.remove_front(start);
+            Body::Owned(bytes)
         }
     })
+}
+
+/// A decoded payload: the file's own bytes (raw encoding) or an inflated buffer.
+enum Body<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Buffer),
+}
+
+impl Body<'_> {
+    fn into_buffer(self) -> Buffer {
+        match self {
+            Body::Borrowed(bytes) => Buffer::Heap(bytes.to_vec()),
+            Body::Owned(buffer) => buffer,
+        }
+    }
+}
+
+impl std::ops::Deref for Body<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Body::Borrowed(bytes) => bytes,
+            Body::Owned(buffer) => buffer,
+        }
+    }
 }
 
 /// Decodes fixed-size words with a monomorphic loop per type (the per-word `match` of a generic loop costs more

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use mmrad_core::{Geometry, LabelMap};
 
 use crate::nrrd::ScalarType;
+use crate::scratch::Buffer;
 use crate::{Error, Result};
 
 /// A volume decoded to its stored words (little-endian), kept undecoded so that a caller can convert only a region.
@@ -18,7 +19,7 @@ pub struct VolumeWords {
     scalar: ScalarType,
     /// The `size · word` bytes of the samples, x fastest, from `start` on (a NIfTI buffer keeps its header in front:
     /// removing it would move the whole volume).
-    buffer: Vec<u8>,
+    buffer: Buffer,
     start: usize,
     /// NIfTI `scl_slope`/`scl_inter`, applied in f64 after the word's conversion as the whole-volume reader does.
     scale: Option<(f64, f64)>,
@@ -155,6 +156,8 @@ pub struct LabelExtent {
 /// A stored word type, read little-endian.
 trait Word: Copy {
     const SIZE: usize;
+    /// Whether the type is an integer type.
+    const INTEGER: bool;
     fn read(bytes: &[u8]) -> Self;
     fn to_f64(self) -> f64;
     /// The value as i64 (integer types; saturating for u64 beyond i64::MAX, truncating for floats).
@@ -162,9 +165,10 @@ trait Word: Copy {
 }
 
 macro_rules! word {
-    ($t:ty, $n:expr) => {
+    ($t:ty, $n:expr, $integer:expr) => {
         impl Word for $t {
             const SIZE: usize = $n;
+            const INTEGER: bool = $integer;
             fn read(bytes: &[u8]) -> Self {
                 let mut word = [0_u8; $n];
                 word.copy_from_slice(&bytes[..$n]);
@@ -185,16 +189,16 @@ macro_rules! word {
         }
     };
 }
-word!(i8, 1);
-word!(u8, 1);
-word!(i16, 2);
-word!(u16, 2);
-word!(i32, 4);
-word!(u32, 4);
-word!(i64, 8);
-word!(u64, 8);
-word!(f32, 4);
-word!(f64, 8);
+word!(i8, 1, true);
+word!(u8, 1, true);
+word!(i16, 2, true);
+word!(u16, 2, true);
+word!(i32, 4, true);
+word!(u32, 4, true);
+word!(i64, 8, true);
+word!(u64, 8, true);
+word!(f32, 4, false);
+word!(f64, 8, false);
 
 /// Calls `$f::<word type>($args)` for the stored scalar type.
 macro_rules! dispatch {
@@ -221,7 +225,7 @@ impl VolumeWords {
         size_xyz: [usize; 3],
         geometry: Geometry,
         scalar: ScalarType,
-        (buffer, start): (Vec<u8>, usize),
+        (buffer, start): (Buffer, usize),
         scale: Option<(f64, f64)>,
     ) -> VolumeWords {
         VolumeWords {
@@ -314,6 +318,12 @@ impl VolumeWords {
             let mut any_nonzero = false;
             let mut any_non_integer = false;
             let zero_maps_to_zero = scale.is_none_or(|(_, inter)| inter == 0.0);
+            // Unscaled integer words of at most 32 bits convert to f64 exactly: they are whole numbers, and equal
+            // the label's f64 exactly when they equal the label (a label beyond 2^53, rounded in f64, is beyond
+            // every such word). Comparing integers spares the f64 conversion and `fract`'s library call per word.
+            let small_integer = W::INTEGER && W::SIZE <= 4 && scale.is_none();
+            #[allow(clippy::cast_possible_truncation)]
+            let label_integer = label as i64;
             for (row_index, row) in body.chunks_exact(nx * W::SIZE).enumerate() {
                 // Most rows of a mask are empty: an all-zero-bytes test vectorises, the per-word loop does not.
                 if zero_maps_to_zero && row.iter().fold(0_u8, |acc, &b| acc | b) == 0 {
@@ -322,15 +332,27 @@ impl VolumeWords {
                 let (z, y) = (row_index / ny, row_index % ny);
                 let mut first = None;
                 let mut last = 0;
-                for (x, bytes) in row.chunks_exact(W::SIZE).enumerate() {
-                    let v = scaled(W::read(bytes).to_f64(), scale);
-                    if v == label {
-                        first.get_or_insert(x);
-                        last = x;
-                        count += 1;
+                if small_integer {
+                    for (x, bytes) in row.chunks_exact(W::SIZE).enumerate() {
+                        let v = W::read(bytes).to_i64();
+                        if v == label_integer {
+                            first.get_or_insert(x);
+                            last = x;
+                            count += 1;
+                        }
+                        any_nonzero |= v != 0;
                     }
-                    any_nonzero |= v != 0.0;
-                    any_non_integer |= !v.is_finite() || v.fract() != 0.0;
+                } else {
+                    for (x, bytes) in row.chunks_exact(W::SIZE).enumerate() {
+                        let v = scaled(W::read(bytes).to_f64(), scale);
+                        if v == label {
+                            first.get_or_insert(x);
+                            last = x;
+                            count += 1;
+                        }
+                        any_nonzero |= v != 0.0;
+                        any_non_integer |= !v.is_finite() || v.fract() != 0.0;
+                    }
                 }
                 if let Some(first) = first {
                     bb[0] = [bb[0][0].min(z), bb[0][1].max(z)];
@@ -476,6 +498,55 @@ mod tests {
                 expected,
                 "{values:?}"
             );
+        }
+    }
+
+    #[test]
+    fn integer_label_scans_agree_with_the_f64_scan() {
+        // The same values stored as u8, i16 and u32 (integer comparisons) and as f32 (the f64 path).
+        let size = [7_usize, 5, 4];
+        let n = size.iter().product::<usize>();
+        let mut rng = mmrad_core::SeededRng::new(11);
+        for sparse in [false, true] {
+            let values: Vec<u8> = (0..n)
+                .map(|i| {
+                    let r = rng.next_u64();
+                    if sparse && (i / size[0]) % 3 != 1 {
+                        0
+                    } else {
+                        (r % 4) as u8
+                    }
+                })
+                .collect();
+            let words = |scalar: ScalarType, bytes: Vec<u8>| {
+                VolumeWords::new(
+                    Path::new("x"),
+                    size,
+                    Geometry::identity(),
+                    scalar,
+                    (Buffer::Heap(bytes), 0),
+                    None,
+                )
+            };
+            let as_u8 = words(ScalarType::U8, values.clone());
+            let as_i16 = words(
+                ScalarType::I16,
+                values.iter().flat_map(|&v| i16::from(v).to_le_bytes()).collect(),
+            );
+            let as_u32 = words(
+                ScalarType::U32,
+                values.iter().flat_map(|&v| u32::from(v).to_le_bytes()).collect(),
+            );
+            let as_f32 = words(
+                ScalarType::F32,
+                values.iter().flat_map(|&v| f32::from(v).to_le_bytes()).collect(),
+            );
+            for label in [1, 2, 3, 4, 1 << 40] {
+                let expected = as_f32.label_extent(label);
+                assert_eq!(as_u8.label_extent(label), expected, "u8, label {label}");
+                assert_eq!(as_i16.label_extent(label), expected, "i16, label {label}");
+                assert_eq!(as_u32.label_extent(label), expected, "u32, label {label}");
+            }
         }
     }
 
