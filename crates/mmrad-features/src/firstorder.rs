@@ -72,8 +72,7 @@ pub fn features(
         return Err(FeatureError::EmptyRoi { label: None });
     }
     let n = values.len() as f64;
-    let mut sorted = values.clone();
-    sorted.sort_by(f64::total_cmp);
+    let sorted = sorted_total(&values);
 
     let mean = values.iter().sum::<f64>() / n;
     let central = |k: i32| values.iter().map(|v| (v - mean).powi(k)).sum::<f64>() / n;
@@ -134,6 +133,19 @@ pub fn features(
     ])
 }
 
+/// `values` sorted by `f64::total_cmp`, through integer keys that order as `total_cmp` does (an unstable sort of
+/// integers is faster than a stable sort through a comparison closure; values equal under `total_cmp` have the same
+/// bits, so stability cannot show).
+#[allow(clippy::cast_possible_wrap, clippy::cast_sign_loss)]
+fn sorted_total(values: &[f64]) -> Vec<f64> {
+    // `total_cmp`'s own key: flip every bit but the sign of negative values, then compare as signed integers. The
+    // transform is its own inverse (it keeps the sign bit that selects it).
+    let flip = |bits: i64| bits ^ ((((bits >> 63) as u64) >> 1) as i64);
+    let mut keys: Vec<i64> = values.iter().map(|&v| flip(v.to_bits() as i64)).collect();
+    keys.sort_unstable();
+    keys.into_iter().map(|k| f64::from_bits(flip(k) as u64)).collect()
+}
+
 /// numpy's default (`linear`) percentile of sorted values, including numpy's two-sided interpolation formula.
 pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     let Some(last) = sorted.len().checked_sub(1) else {
@@ -155,6 +167,35 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integer_key_sort_is_the_total_cmp_sort() {
+        let mut rng = mmrad_core::SeededRng::new(3);
+        let mut values: Vec<f64> = (0..5000)
+            .map(|_| {
+                let r = rng.next_u64();
+                match r % 7 {
+                    0 => -0.0,
+                    1 => 0.0,
+                    2 => f64::from_bits(r),
+                    3 => ((r >> 8) % 2000) as f64 - 1000.0,
+                    _ => ((r >> 8) % 1_000_000) as f64 * 1e-3 - 500.0,
+                }
+            })
+            .collect();
+        values.extend([
+            f64::NAN,
+            -f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+        ]);
+        let mut expected = values.clone();
+        expected.sort_by(f64::total_cmp);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+        assert_eq!(bits(&sorted_total(&values)), bits(&expected));
+    }
 
     #[test]
     fn percentile_matches_numpy() {
