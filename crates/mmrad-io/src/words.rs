@@ -411,6 +411,18 @@ impl VolumeWords {
         (data, geometry)
     }
 
+    /// Every value as f64 (scaled as the whole-volume readers scale it), x fastest.
+    pub(crate) fn values_f64(&self) -> Vec<f64> {
+        fn run<W: Word>(body: &[u8], n: usize, scale: Option<(f64, f64)>) -> Vec<f64> {
+            body.chunks_exact(W::SIZE)
+                .take(n)
+                .map(|w| scaled(W::read(w).to_f64(), scale))
+                .collect()
+        }
+        let n = self.size_xyz.iter().product();
+        dispatch!(self.scalar, run(self.body(), n, self.scale))
+    }
+
     /// As [`VolumeWords::region_f64`], as integer labels.
     ///
     /// # Errors
