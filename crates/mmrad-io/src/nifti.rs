@@ -33,13 +33,15 @@ pub fn read_nifti(path: &Path) -> Result<RawImage> {
     // The words reader (libdeflate, one conversion pass) gives the values, size and geometry the `nifti` crate gives
     // (tested bit for bit below) at a fraction of its cost; what it declines or fails on is read, and its errors
     // reported, by the crate.
-    if let Ok(Some(words)) = read_nifti_words(path) {
-        return Ok(RawImage {
+    if let Ok(Some(words)) = read_nifti_words_with(path, false) {
+        let image = RawImage {
             path: path.to_path_buf(),
             size_xyz: words.size_xyz(),
             samples: Samples::Float(words.values_f64()),
             geometry: words.geometry().clone(),
-        });
+        };
+        words.release();
+        return Ok(image);
     }
     read_nifti_with_crate(path)
 }
@@ -100,6 +102,11 @@ fn read_nifti_with_crate(path: &Path) -> Result<RawImage> {
 /// # Errors
 /// The file cannot be read or decompressed; a degenerate transform.
 pub fn read_nifti_words(path: &Path) -> Result<Option<VolumeWords>> {
+    read_nifti_words_with(path, true)
+}
+
+/// [`read_nifti_words`]; `keep`: whether the compressed file's bytes go back to this thread's buffer pool.
+fn read_nifti_words_with(path: &Path, keep: bool) -> Result<Option<VolumeWords>> {
     let io_error = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -112,7 +119,7 @@ pub fn read_nifti_words(path: &Path) -> Result<Option<VolumeWords>> {
         // The gzip trailer's ISIZE is the decompressed size modulo 2^32: a capacity hint, not trusted further. The
         // header's declared size (checked against the limit) bounds what is inflated.
         let hint = crate::gzip::declared_size(&raw).unwrap_or(0).min(declared);
-        match crate::gzip::inflate_at_most(&raw, hint) {
+        let inflated = match crate::gzip::inflate_at_most(&raw, hint) {
             Some(out) => out,
             None => {
                 let mut out = Vec::with_capacity(hint.min(1 << 31));
@@ -122,7 +129,11 @@ pub fn read_nifti_words(path: &Path) -> Result<Option<VolumeWords>> {
                     .map_err(io_error)?;
                 crate::scratch::Buffer::Heap(out)
             }
+        };
+        if !keep {
+            raw.release();
         }
+        inflated
     } else {
         raw
     };

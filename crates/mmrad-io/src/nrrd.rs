@@ -104,7 +104,7 @@ struct Header {
 /// # Errors
 /// I/O failures, malformed headers, unsupported types/encodings, and truncated data; each names the path.
 pub fn read_nrrd(path: &Path) -> Result<RawImage> {
-    let (header, samples) = with_payload(path, |header, payload| {
+    let (header, samples) = with_payload(path, false, |header, payload| {
         decode(path, header, payload, header.n_voxels)
     })?;
     let (size_xyz, geometry) = geometry_of(path, &header)?;
@@ -117,7 +117,13 @@ pub fn read_nrrd(path: &Path) -> Result<RawImage> {
 }
 
 /// Reads the header and hands the (attached or detached) payload to `decode`.
-fn with_payload<T>(path: &Path, decode: impl FnOnce(&Header, &[u8]) -> Result<T>) -> Result<(Header, T)> {
+///
+/// `keep`: whether the file's bytes go back to this thread's buffer pool for a later case ([`Buffer::release`]).
+fn with_payload<T>(
+    path: &Path,
+    keep: bool,
+    decode: impl FnOnce(&Header, &[u8]) -> Result<T>,
+) -> Result<(Header, T)> {
     let bytes = crate::scratch::read_file(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -137,8 +143,14 @@ fn with_payload<T>(path: &Path, decode: impl FnOnce(&Header, &[u8]) -> Result<T>
         None => bytes.get(data_start..).unwrap_or_default(),
         Some(detached) => &detached[..],
     };
-    let value = decode(&header, payload)?;
-    Ok((header, value))
+    let value = decode(&header, payload);
+    if !keep {
+        bytes.release();
+        if let Some(detached) = detached {
+            detached.release();
+        }
+    }
+    Ok((header, value?))
 }
 
 /// Reads a NRRD file into [`VolumeWords`]; `None` for what the region path does not handle (ascii, big-endian),
@@ -147,7 +159,7 @@ fn with_payload<T>(path: &Path, decode: impl FnOnce(&Header, &[u8]) -> Result<T>
 /// # Errors
 /// As [`read_nrrd`].
 pub fn read_nrrd_words(path: &Path) -> Result<Option<VolumeWords>> {
-    let (header, body) = with_payload(path, |header, payload| {
+    let (header, body) = with_payload(path, true, |header, payload| {
         if header.encoding == Encoding::Ascii || (header.big_endian && header.scalar.size() > 1) {
             return Ok(None);
         }
@@ -409,7 +421,9 @@ fn decode(path: &Path, header: &Header, payload: &[u8], n_voxels: usize) -> Resu
         return decode_ascii(path, header.scalar, data, n_voxels);
     }
     let body = decode_body(path, header, payload, n_voxels)?;
-    Ok(decode_binary(header.scalar, &body, header.big_endian))
+    let samples = decode_binary(header.scalar, &body, header.big_endian);
+    body.release();
+    Ok(samples)
 }
 
 fn skip_lines<'a>(header: &Header, payload: &'a [u8]) -> &'a [u8] {
@@ -539,6 +553,13 @@ enum Body<'a> {
 }
 
 impl Body<'_> {
+    /// Frees an inflated buffer now ([`Buffer::release`]).
+    fn release(self) {
+        if let Body::Owned(buffer) = self {
+            buffer.release();
+        }
+    }
+
     fn into_buffer(self) -> Buffer {
         match self {
             Body::Borrowed(bytes) => Buffer::Heap(bytes.to_vec()),

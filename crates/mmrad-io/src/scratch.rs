@@ -60,6 +60,15 @@ impl Buffer {
         Buffer::Heap(vec![0_u8; len])
     }
 
+    /// Frees the buffer now instead of keeping it for a later case: for readers whose buffers outlive their use
+    /// only as a cost (a whole-volume reader converts the words and drops them; pooled, their pages would stay
+    /// resident while the case holds its converted volumes).
+    pub(crate) fn release(mut self) {
+        if let Buffer::Mapped { map, .. } = &mut self {
+            drop(map.take());
+        }
+    }
+
     /// Keeps the first `len` bytes (as `Vec::truncate`).
     pub(crate) fn truncate(&mut self, len: usize) {
         match self {
@@ -203,7 +212,9 @@ mod tests {
         let second = Buffer::scratch(MAPPED + 1000);
         assert_eq!(second.as_ptr(), address);
         assert_eq!(second.len(), MAPPED + 1000);
-        drop(second);
+        // A released buffer is not pooled.
+        second.release();
+        assert_eq!(POOL.with_borrow(Vec::len), 0);
         let held: Vec<Buffer> = (0..KEPT + 2).map(|_| Buffer::scratch(MAPPED)).collect();
         drop(held);
         assert!(POOL.with_borrow(Vec::len) <= KEPT);

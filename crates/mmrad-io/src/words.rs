@@ -411,6 +411,11 @@ impl VolumeWords {
         (data, geometry)
     }
 
+    /// Frees the words now instead of keeping their buffer for a later case ([`Buffer::release`]).
+    pub(crate) fn release(self) {
+        self.buffer.release();
+    }
+
     /// Every value as f64 (scaled as the whole-volume readers scale it), x fastest.
     pub(crate) fn values_f64(&self) -> Vec<f64> {
         fn run<W: Word>(body: &[u8], n: usize, scale: Option<(f64, f64)>) -> Vec<f64> {
