@@ -33,7 +33,7 @@ pub fn read_nifti(path: &Path) -> Result<RawImage> {
     // The words reader (libdeflate, one conversion pass) gives the values, size and geometry the `nifti` crate gives
     // (tested bit for bit below) at a fraction of its cost; what it declines or fails on is read, and its errors
     // reported, by the crate.
-    if let Ok(Some(words)) = read_nifti_words_with(path, false) {
+    if let Ok(Some(words)) = read_nifti_words(path) {
         let image = RawImage {
             path: path.to_path_buf(),
             size_xyz: words.size_xyz(),
@@ -102,11 +102,6 @@ fn read_nifti_with_crate(path: &Path) -> Result<RawImage> {
 /// # Errors
 /// The file cannot be read or decompressed; a degenerate transform.
 pub fn read_nifti_words(path: &Path) -> Result<Option<VolumeWords>> {
-    read_nifti_words_with(path, true)
-}
-
-/// [`read_nifti_words`]; `keep`: whether the compressed file's bytes go back to this thread's buffer pool.
-fn read_nifti_words_with(path: &Path, keep: bool) -> Result<Option<VolumeWords>> {
     let io_error = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -130,9 +125,8 @@ fn read_nifti_words_with(path: &Path, keep: bool) -> Result<Option<VolumeWords>>
                 crate::scratch::Buffer::Heap(out)
             }
         };
-        if !keep {
-            raw.release();
-        }
+        // Freed, not pooled, as NRRD files' bytes are (`nrrd::with_payload`).
+        raw.release();
         inflated
     } else {
         raw

@@ -104,7 +104,7 @@ struct Header {
 /// # Errors
 /// I/O failures, malformed headers, unsupported types/encodings, and truncated data; each names the path.
 pub fn read_nrrd(path: &Path) -> Result<RawImage> {
-    let (header, samples) = with_payload(path, false, |header, payload| {
+    let (header, samples) = with_payload(path, |header, payload| {
         decode(path, header, payload, header.n_voxels)
     })?;
     let (size_xyz, geometry) = geometry_of(path, &header)?;
@@ -117,13 +117,9 @@ pub fn read_nrrd(path: &Path) -> Result<RawImage> {
 }
 
 /// Reads the header and hands the (attached or detached) payload to `decode`.
-///
-/// `keep`: whether the file's bytes go back to this thread's buffer pool for a later case ([`Buffer::release`]).
-fn with_payload<T>(
-    path: &Path,
-    keep: bool,
-    decode: impl FnOnce(&Header, &[u8]) -> Result<T>,
-) -> Result<(Header, T)> {
+/// The file's bytes are freed, not pooled ([`Buffer::release`]): pooled, a compressed file's buffer would be taken
+/// by a later inflated volume that it fits, and the next volume's buffer made anew: more memory, no fewer faults.
+fn with_payload<T>(path: &Path, decode: impl FnOnce(&Header, &[u8]) -> Result<T>) -> Result<(Header, T)> {
     let bytes = crate::scratch::read_file(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -144,11 +140,9 @@ fn with_payload<T>(
         Some(detached) => &detached[..],
     };
     let value = decode(&header, payload);
-    if !keep {
-        bytes.release();
-        if let Some(detached) = detached {
-            detached.release();
-        }
+    bytes.release();
+    if let Some(detached) = detached {
+        detached.release();
     }
     Ok((header, value?))
 }
@@ -159,7 +153,7 @@ fn with_payload<T>(
 /// # Errors
 /// As [`read_nrrd`].
 pub fn read_nrrd_words(path: &Path) -> Result<Option<VolumeWords>> {
-    let (header, body) = with_payload(path, true, |header, payload| {
+    let (header, body) = with_payload(path, |header, payload| {
         if header.encoding == Encoding::Ascii || (header.big_endian && header.scalar.size() > 1) {
             return Ok(None);
         }
