@@ -12,7 +12,9 @@
 //! correlation agree: O(L log L) in the padded box size `L`. Rounding makes the two methods differ in the last
 //! digits only (the tests bound it at 10⁻¹⁰ relative); the cheaper one is used.
 
-use ndarray::{Array3, ArrayView3};
+use ndarray::Array3;
+
+use crate::roi::bounding_box;
 
 use crate::filters::ibsi2::fft::{Complex, fft_axes};
 
@@ -28,7 +30,7 @@ pub const DIRECT_MAX_VOXELS: usize = 50_000;
 /// the FFT path (a padded bounding box above 2²⁶ voxels) and too large for the direct sums
 /// ([`DIRECT_MAX_VOXELS`]).
 #[must_use]
-pub fn moran_geary(image: ArrayView3<'_, f64>, mask: ArrayView3<'_, bool>, spacing: [f64; 3]) -> (f64, f64) {
+pub fn moran_geary(image: &Array3<f64>, mask: &Array3<bool>, spacing: [f64; 3]) -> (f64, f64) {
     let n = mask.iter().filter(|&&m| m).count();
     if n < 2 || image.dim() != mask.dim() {
         return (f64::NAN, f64::NAN);
@@ -59,31 +61,18 @@ struct PaddedBox {
 }
 
 /// The [`PaddedBox`] of the mask; `None` for an empty mask.
-fn padded_box(mask: ArrayView3<'_, bool>) -> Option<PaddedBox> {
-    let mut lo = [usize::MAX; 3];
-    let mut hi = [0_usize; 3];
-    for ((z, y, x), &m) in mask.indexed_iter() {
-        if m {
-            for (k, c) in [z, y, x].into_iter().enumerate() {
-                lo[k] = lo[k].min(c);
-                hi[k] = hi[k].max(c);
-            }
-        }
-    }
-    if lo[0] == usize::MAX {
-        return None;
-    }
-    let extent = [hi[0] + 1 - lo[0], hi[1] + 1 - lo[1], hi[2] + 1 - lo[2]];
-    let padded = extent.map(|e| (2 * e - 1).next_power_of_two());
+fn padded_box(mask: &Array3<bool>) -> Option<PaddedBox> {
+    let bb = bounding_box(mask)?;
+    let extent = bb.map(|[lo, hi]| hi + 1 - lo);
     Some(PaddedBox {
-        low: lo,
+        low: bb.map(|[lo, _]| lo),
         extent,
-        padded,
+        padded: extent.map(|e| (2 * e - 1).next_power_of_two()),
     })
 }
 
 /// The mean and sum of squared deviations of the ROI values.
-fn mean_and_squares(image: ArrayView3<'_, f64>, mask: ArrayView3<'_, bool>) -> (f64, f64, usize) {
+fn mean_and_squares(image: &Array3<f64>, mask: &Array3<bool>) -> (f64, f64, usize) {
     let values: Vec<f64> = image
         .iter()
         .zip(mask.iter())
@@ -106,11 +95,7 @@ fn ratios(n: usize, weights: f64, cross: f64, squared_differences: f64, squares:
 }
 
 /// The sums over every pair of ROI voxels, one by one (O(N²)).
-pub(crate) fn direct(
-    image: ArrayView3<'_, f64>,
-    mask: ArrayView3<'_, bool>,
-    spacing: [f64; 3],
-) -> (f64, f64) {
+pub(crate) fn direct(image: &Array3<f64>, mask: &Array3<bool>, spacing: [f64; 3]) -> (f64, f64) {
     let (mean, squares, n) = mean_and_squares(image, mask);
     let voxels: Vec<([usize; 3], f64)> = image
         .indexed_iter()
@@ -155,8 +140,8 @@ fn inverse_distance(offset: [f64; 3], spacing: [f64; 3]) -> f64 {
 
 /// The sums through FFT correlations on the padded bounding box (see the module docs).
 fn by_fft(
-    image: ArrayView3<'_, f64>,
-    mask: ArrayView3<'_, bool>,
+    image: &Array3<f64>,
+    mask: &Array3<bool>,
     spacing: [f64; 3],
     PaddedBox {
         low: lo,
@@ -251,9 +236,9 @@ mod tests {
                 (x as f64 * 0.4).sin() * 50.0 + (y as f64 + z as f64) * 3.0 + next() * 20.0
             });
             let mask = Array3::from_shape_fn(dims, |_| next() < 0.7);
-            let (i_direct, c_direct) = direct(image.view(), mask.view(), spacing);
-            let padded = padded_box(mask.view()).unwrap();
-            let (i_fft, c_fft) = by_fft(image.view(), mask.view(), spacing, padded);
+            let (i_direct, c_direct) = direct(&image, &mask, spacing);
+            let padded = padded_box(&mask).unwrap();
+            let (i_fft, c_fft) = by_fft(&image, &mask, spacing, padded);
             assert!(i_direct.abs() > 0.05 && c_direct > 0.05, "{i_direct} {c_direct}");
             assert!(
                 ((i_fft - i_direct) / i_direct).abs() < 1e-10,
@@ -271,17 +256,17 @@ mod tests {
         // Two voxels: one pair, y = ±d: I = 2/(2w) · (2w·(−d²)) / (2d²) = −1, C = 1/(4w) · 2w(2d)² / (2d²) = 1.
         let image = Array3::from_shape_vec((1, 1, 2), vec![3.0, 7.0]).unwrap();
         let mask = Array3::from_elem((1, 1, 2), true);
-        let (i, c) = moran_geary(image.view(), mask.view(), [2.0, 1.0, 1.0]);
+        let (i, c) = moran_geary(&image, &mask, [2.0, 1.0, 1.0]);
         assert!((i + 1.0).abs() < 1e-15 && (c - 1.0).abs() < 1e-15, "{i} {c}");
         // Three collinear voxels 0, 1, 2 at 1 mm with values −1, 0, 1: w = 1, 1, 1/2; W = 5 (ordered);
         // Σ w y_i y_j = 2·(−1/2) = −1; Σ w (y_i − y_j)² = 2·(1 + 1 + 4/2) = 8; Σ y² = 2.
         let image = Array3::from_shape_vec((1, 1, 3), vec![-1.0, 0.0, 1.0]).unwrap();
         let mask = Array3::from_elem((1, 1, 3), true);
-        let (i, c) = moran_geary(image.view(), mask.view(), [1.0; 3]);
+        let (i, c) = moran_geary(&image, &mask, [1.0; 3]);
         assert!((i + 3.0 / 5.0 / 2.0).abs() < 1e-15, "{i}");
         assert!((c - 2.0 / 10.0 * 8.0 / 2.0).abs() < 1e-15, "{c}");
-        let padded = padded_box(mask.view()).unwrap();
-        let (i_fft, c_fft) = by_fft(image.view(), mask.view(), [1.0; 3], padded);
+        let padded = padded_box(&mask).unwrap();
+        let (i_fft, c_fft) = by_fft(&image, &mask, [1.0; 3], padded);
         assert!((i_fft - i).abs() < 1e-12 && (c_fft - c).abs() < 1e-12);
     }
 
@@ -289,11 +274,11 @@ mod tests {
     fn degenerate_rois_are_nan() {
         let image = Array3::from_elem((2, 2, 2), 1.0);
         let mut mask = Array3::from_elem((2, 2, 2), false);
-        assert!(moran_geary(image.view(), mask.view(), [1.0; 3]).0.is_nan());
+        assert!(moran_geary(&image, &mask, [1.0; 3]).0.is_nan());
         mask[[0, 0, 0]] = true;
-        assert!(moran_geary(image.view(), mask.view(), [1.0; 3]).1.is_nan());
+        assert!(moran_geary(&image, &mask, [1.0; 3]).1.is_nan());
         // A constant ROI has no variance: 0/0.
         mask.fill(true);
-        assert!(moran_geary(image.view(), mask.view(), [1.0; 3]).0.is_nan());
+        assert!(moran_geary(&image, &mask, [1.0; 3]).0.is_nan());
     }
 }

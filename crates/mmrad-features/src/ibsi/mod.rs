@@ -389,8 +389,7 @@ fn morphology(
     let values = roi_values(image, intensity_mask);
     let mean = values.iter().sum::<f64>() / values.len() as f64;
     push(out, "morph.integ.int", None, mean * volume);
-    let (moran, geary) =
-        mmrad_image::autocorrelation::moran_geary(image.view(), intensity_mask.view(), spacing);
+    let (moran, geary) = mmrad_image::autocorrelation::moran_geary(image, intensity_mask, spacing);
     push(out, "morph.moran.i", None, moran);
     push(out, "morph.geary.c", None, geary);
     Ok(())
