@@ -278,6 +278,7 @@ pub fn extract_image_types(
             &plain(settings),
             &FeatureClassSelection {
                 classes: shape_classes,
+                ibsi: None,
             },
         )?;
         out.features.extend(shape.features);
@@ -287,6 +288,7 @@ pub fn extract_image_types(
     // 3. Every image type, every image it yields.
     let intensity = FeatureClassSelection {
         classes: intensity_classes,
+        ibsi: None,
     };
     if intensity.classes.is_empty() {
         return Ok(out);
