@@ -19,6 +19,10 @@
 //!
 //! `featureClass` selects IBSI families and features ([`select`]): PyRadiomics class names map to IBSI families,
 //! IBSI family tags name themselves; unselected families are not computed.
+//!
+//! `force2D: true` (slices along z: `force2Ddimension` 0 only) and 2D images report IBSI's 2D aggregations only.
+//! IBSI's morphology is defined on a 3D mesh: a 3D volume keeps it under `force2D`; a 2D image keeps only the
+//! morphological features defined without volume or surface (centre of mass shift, Moran's I, Geary's C).
 
 pub mod filtered;
 pub mod hull;
@@ -650,6 +654,40 @@ mod tests {
         )
         .unwrap();
         assert!(pyradiomics.features.iter().all(|(n, _)| !n.starts_with("ibsi_")));
+    }
+
+    #[test]
+    fn force2d_reports_the_2d_aggregations_of_the_full_extraction() {
+        let (image, mask) = cube();
+        let settings = ExtractionSettings {
+            ibsi_compliant: true,
+            bin_count: Some(5),
+            ..ExtractionSettings::default()
+        };
+        let full = extract_ibsi(&image, &mask, &settings).unwrap();
+        let forced = extract_ibsi(
+            &image,
+            &mask,
+            &ExtractionSettings {
+                force_2d: true,
+                ..settings
+            },
+        )
+        .unwrap();
+        let expected: Vec<(String, f64)> = full
+            .features
+            .into_iter()
+            .filter(|(n, _)| !n.contains("_2_5D") && !n.contains("_3D"))
+            .collect();
+        assert_eq!(forced.features.len(), expected.len());
+        for ((a, x), (b, y)) in forced.features.iter().zip(&expected) {
+            assert!(
+                a == b && (x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan())),
+                "{a} {x} / {b} {y}"
+            );
+        }
+        // A 3D volume keeps its 3D morphology under force2D.
+        assert!(forced.value("ibsi_morph_vol").is_some());
     }
 
     #[test]
