@@ -162,6 +162,7 @@ pub fn extract_ibsi_with(
 ) -> Result<Extraction> {
     check_ibsi_settings(settings)?;
     let two_d = two_d_aggregation_only(mask, settings);
+    let is_2d_image = mask.geometry.is_2d();
     let gridded = ibsi_grid(image, mask, settings)?;
     let (image, mask, settings) = match &gridded {
         Some((i, m, s)) => (i, m, s),
@@ -180,15 +181,15 @@ pub fn extract_ibsi_with(
     }
     let features = &mut out.features;
     if selection.includes(IbsiFamily::Morph) {
-        let start = features.len();
-        morphology(features, &roi.image, &roi.mask, &roi.shape_mask, spacing)?;
-        if mask.geometry.is_2d() {
+        let mut morph = Vec::new();
+        morphology(&mut morph, &roi.image, &roi.mask, &roi.shape_mask, spacing)?;
+        if is_2d_image {
             // A 2D image has no extent along z: IBSI's morphology is defined on a 3D mesh, so only the features
             // that need no volume or surface remain (centre of mass shift, Moran's I, Geary's C, all in-plane).
-            let mut index = 0;
-            features.retain(|(name, _)| {
-                index += 1;
-                index <= start || MORPH_2D.iter().any(|tag| name == &format!("ibsi_{tag}"))
+            morph.retain(|(name, _)| {
+                MORPH_2D
+                    .iter()
+                    .any(|tag| name.strip_prefix("ibsi_") == Some(*tag))
             });
             if settings.additional_info {
                 out.diagnostics.push((
@@ -199,6 +200,7 @@ pub fn extract_ibsi_with(
                 ));
             }
         }
+        features.extend(morph);
     }
     if selection.includes(IbsiFamily::Loc) {
         // Local intensity reads the image around the ROI: the sphere may leave the bounding box.
