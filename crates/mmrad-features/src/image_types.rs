@@ -486,7 +486,12 @@ fn extract_ibsi_image_types(
 ) -> Result<Extraction> {
     let selection = crate::ibsi::select::IbsiSelection::from_classes(classes)?;
     let mut out = Extraction::default();
-    let mut filter_input: Option<IbsiFilterInput> = None;
+    // Built once, before `Original`, when a PyRadiomics filter runs: `Original` then reuses its interpolated grid.
+    let mut filter_input: Option<IbsiFilterInput> = image_types
+        .iter()
+        .any(|t| !matches!(t.image_type, ImageType::Original | ImageType::Ibsi2))
+        .then(|| ibsi_filter_input(image, mask, settings, image_types))
+        .transpose()?;
     for spec in image_types {
         let typed = ExtractionSettings {
             label: settings.label,
@@ -494,7 +499,13 @@ fn extract_ibsi_image_types(
         };
         match spec.image_type {
             ImageType::Original => {
-                let original = extract(image, mask, &typed, classes)?;
+                let original = match filter_input.as_ref().and_then(|f| f.grid.as_ref()) {
+                    // The same grid `extract` would interpolate: the image and mask on it, without the spacing.
+                    Some((grid_image, grid_mask, grid_settings)) if typed == *settings => {
+                        extract(grid_image, grid_mask, grid_settings, classes)?
+                    }
+                    _ => extract(image, mask, &typed, classes)?,
+                };
                 out.features.extend(original.features);
                 out.diagnostics.extend(original.diagnostics);
             }
@@ -542,6 +553,8 @@ fn extract_ibsi_image_types(
 
 /// What the PyRadiomics filters see in IBSI mode, built once for every filtered image type.
 struct IbsiFilterInput {
+    /// The interpolated image, mask and settings (without the spacing), when `resampledPixelSpacing` is set.
+    grid: Option<(Volume, LabelMap, ExtractionSettings)>,
     /// The image the filters run on (see [`ibsi_filter_input`]).
     loaded: Volume,
     /// The ROI (re-segmented on the unfiltered image, outliers removed) on IBSI mode's grid.
@@ -566,7 +579,22 @@ fn ibsi_filter_input(
 ) -> Result<IbsiFilterInput> {
     crate::ibsi::check_ibsi_settings(settings)?;
     let gridded = crate::ibsi::ibsi_grid(image, mask, settings)?;
-    let (grid_image, grid_mask, grid_settings) = match &gridded {
+    let input = ibsi_filter_input_on(image, mask, settings, image_types, gridded.as_ref())?;
+    Ok(IbsiFilterInput {
+        grid: gridded,
+        ..input
+    })
+}
+
+/// [`ibsi_filter_input`] given the interpolation's result (`grid`: image, mask, settings).
+fn ibsi_filter_input_on(
+    image: &Volume,
+    mask: &LabelMap,
+    settings: &ExtractionSettings,
+    image_types: &[ImageTypeSpec],
+    gridded: Option<&(Volume, LabelMap, ExtractionSettings)>,
+) -> Result<IbsiFilterInput> {
+    let (grid_image, grid_mask, grid_settings) = match gridded {
         Some((i, m, s)) => (i, m, s),
         None => (image, mask, settings),
     };
@@ -636,6 +664,7 @@ fn ibsi_filter_input(
         }
     }
     Ok(IbsiFilterInput {
+        grid: None,
         loaded,
         roi,
         local_box,

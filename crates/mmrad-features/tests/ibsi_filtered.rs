@@ -278,3 +278,35 @@ fn response_maps_are_discretised_by_bin_count_or_by_width_from_their_own_minimum
         "{text}"
     );
 }
+
+#[test]
+fn original_next_to_filters_on_an_interpolated_grid_equals_extract() {
+    // With filters, the interpolated grid is built once and `Original` reuses it: same columns, values and
+    // diagnostics as extracting the original image alone.
+    let (image, mask) = case();
+    let settings = ExtractionSettings {
+        resampled_pixel_spacing: Some([1.3, 1.3, 1.3]),
+        interpolator: mmrad_features::Interpolator::Linear,
+        additional_info: true,
+        ..ibsi(Some(8))
+    };
+    let all = FeatureClassSelection::all();
+    let alone = extract(&image, &mask, &settings, &all).unwrap();
+    let specs = types(&settings, &[ImageType::Original, ImageType::LoG]);
+    let out = extract_image_types(&image, &mask, &settings, &specs, &all).unwrap();
+    let original: Vec<(String, f64)> = out
+        .features
+        .iter()
+        .filter(|(n, _)| n.starts_with("ibsi_"))
+        .cloned()
+        .collect();
+    assert_eq!(original.len(), alone.features.len());
+    for ((a, x), (b, y)) in original.iter().zip(&alone.features) {
+        assert!(
+            a == b && (x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan())),
+            "{a}: {x} vs {y}"
+        );
+    }
+    assert_eq!(out.diagnostics, alone.diagnostics);
+    assert!(out.value("log-sigma-1-0-mm-3D_ibsi_stat_mean").is_some());
+}
