@@ -173,7 +173,8 @@ impl Extraction {
 ///
 /// # Errors
 /// Everything [`prepare_roi`] rejects (settings, geometry, empty mask, absent label, ROI checks), unknown feature
-/// names in `classes`, and texture-class errors.
+/// names in `classes` (in IBSI mode unknown IBSI classes and tags, [`FeatureError::UnknownIbsiSelection`]), and
+/// texture-class errors.
 pub fn extract(
     image: &Volume,
     mask: &LabelMap,

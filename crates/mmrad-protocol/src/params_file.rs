@@ -18,7 +18,9 @@
 //! Two keys are mmrad's own: `setting: {ibsiCompliant: true}` switches to IBSI-1 mode (`mmrad_features::ibsi`), and
 //! in that mode `imageType: {IBSI2: {<name>: {filter: <filter>, <parameter>: <value>, ...}}}` adds IBSI-2 filters
 //! (parameters: `mmrad_image::filters::ibsi2`), each giving the IBSI intensity statistics of its response map as
-//! `ibsi2-<name>_ibsi_stat_<tag>`.
+//! `ibsi2-<name>_ibsi_stat_<tag>`. In IBSI mode `featureClass` keys are PyRadiomics classes or IBSI family tags and
+//! feature lists hold IBSI feature tags (`mmrad_features::ibsi::select`); the entries are checked once the mode is
+//! known (after `-s` overrides), against PyRadiomics' names or IBSI's.
 
 use std::path::Path;
 

@@ -1,5 +1,5 @@
 //! IBSI families of filter response maps: IBSI-2 phase 2 (intensity statistics of an IBSI-2 filter's response) and
-//! the intensity-based and texture families of PyRadiomics filters' responses ([`response_families`]).
+//! the intensity-based and texture families of PyRadiomics filters' responses (`response_families`).
 //!
 //! The image is interpolated as IBSI mode does ([`super::interpolate`], when `resampledPixelSpacing` is set), the
 //! (interpolated) image is filtered with an [`mmrad_image::filters::ibsi2::FilterSpec`], and the ROI is the
