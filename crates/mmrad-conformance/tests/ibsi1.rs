@@ -257,20 +257,13 @@ fn ibsi1_ct_phantom_config_a() {
         "ibsi/ibsi_1_ct_radiomics_phantom/nifti/image/phantom.nii.gz",
         "ibsi/ibsi_1_ct_radiomics_phantom/nifti/mask/mask.nii.gz",
         &settings,
-        &MORAN,
+        &[],
     );
 }
 
 /// CT phantom paths.
 const CT_IMAGE: &str = "ibsi/ibsi_1_ct_radiomics_phantom/nifti/image/phantom.nii.gz";
 const CT_MASK: &str = "ibsi/ibsi_1_ct_radiomics_phantom/nifti/mask/mask.nii.gz";
-
-/// Moran's I and Geary's C are NaN above `MORAN_MAX_VOXELS` (50 000) ROI voxels: config A keeps 125 000
-/// (configurations B-E keep 30 000-46 000 and match).
-const MORAN: [(&str, &str); 2] = [
-    ("morph.moran.i", "exact O(N²) sums: NaN above 50 000 ROI voxels"),
-    ("morph.geary.c", "exact O(N²) sums: NaN above 50 000 ROI voxels"),
-];
 
 fn interpolated(spacing: [f64; 3]) -> ExtractionSettings {
     ExtractionSettings {

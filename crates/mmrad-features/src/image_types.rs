@@ -13,15 +13,15 @@
 //!    `gradient_...`, `lbp-2D_...`, `lbp-3D-m1_...` .. `lbp-3D-m<levels>_...`, `lbp-3D-k_...`.
 //!
 //! A float32 image stays float32 in PyRadiomics (SimpleITK resamples it to float32, PyWavelets transforms it in
-//! float32): here the loaded image is rounded to f32 and the wavelet runs in emulated float32 when the input looks
-//! like a float32 image (see `stored_as_float32`).
+//! float32): here the loaded image is rounded to f32 and the wavelet runs in emulated float32 when the file stored
+//! float32 ([`Volume::pixel_type`]; for an image of unknown type, when it looks like one: see `stored_as_float32`).
 //!
 //! The ROI (masks, bounding box, resegmentation, checks, diagnostics) comes from [`prepare_roi`]; the loaded image is
 //! rebuilt here with the same grid arithmetic (see [`filter_input`]) and checked voxel for voxel against the ROI's
 //! cropped image, so the two can never silently disagree.
 //!
-//! The LBP filters store their results in the image's numpy pixel type, which `Volume` does not record: it is
-//! inferred from the values (see `lbp_pixel_type`).
+//! The LBP filters store their results in the image's numpy pixel type: the file's ([`Volume::pixel_type`]), or for
+//! an image of unknown type one inferred from the values (see `lbp_pixel_type`).
 //!
 //! In IBSI mode (`ibsiCompliant: true`) the same filters run on IBSI mode's grid and each response map gets IBSI
 //! families inside the ROI re-segmented on the unfiltered image (see `extract_ibsi_image_types`).
@@ -35,7 +35,7 @@ use mmrad_image::filters;
 use mmrad_image::{bounding_box, normalise, resample_labels_nearest, resample_volume};
 
 use crate::extract::{Extraction, FeatureClass, FeatureClassSelection, extract};
-use crate::roi::{integer_cast, prepare_roi, resampled_grid};
+use crate::roi::{output_cast, prepare_roi, resampled_grid};
 use crate::settings::ExtractionSettings;
 use crate::{FeatureError, Result};
 
@@ -240,7 +240,11 @@ pub fn extract_image_types(
         });
     }
     // SimpleITK keeps a float32 image float32 through resampling, and PyWavelets then transforms it in float32.
-    let float32 = !settings.normalize && stored_as_float32(&image.data);
+    let float32 = !settings.normalize
+        && image.pixel_type.map_or_else(
+            || stored_as_float32(&image.data),
+            |t| t == mmrad_core::PixelType::Float32,
+        );
     let mut loaded = loaded;
     if float32 {
         loaded.data.mapv_inplace(|v| f64::from(v as f32));
@@ -305,7 +309,9 @@ pub fn extract_image_types(
     let pixel = if settings.normalize || !lbp {
         filters::PixelType::Float64
     } else {
-        lbp_pixel_type(&image.data, float32)
+        image
+            .pixel_type
+            .map_or_else(|| lbp_pixel_type(&image.data, float32), numpy_pixel_type)
     };
     // LBP3D filters the ROI voxels only: the ROI mask placed on the filter grid.
     let mut loaded_roi = Array3::from_elem(loaded.data.dim(), false);
@@ -642,7 +648,11 @@ fn ibsi_filter_input_on(
         });
     }
     // As in PyRadiomics mode: a float32 file stays float32 through the filters (an interpolated image is float64).
-    let float32 = gridded.is_none() && stored_as_float32(&image.data);
+    let float32 = gridded.is_none()
+        && image.pixel_type.map_or_else(
+            || stored_as_float32(&image.data),
+            |t| t == mmrad_core::PixelType::Float32,
+        );
     let mut loaded = loaded;
     if float32 {
         loaded.data.mapv_inplace(|v| f64::from(v as f32));
@@ -650,12 +660,16 @@ fn ibsi_filter_input_on(
     let lbp = image_types
         .iter()
         .any(|spec| matches!(spec.image_type, ImageType::Lbp2D | ImageType::Lbp3D));
-    let pixel = if lbp && gridded.is_none() {
-        lbp_pixel_type(&image.data, float32)
-    } else if lbp {
-        lbp_pixel_type(&grid_image.data, float32)
-    } else {
+    // The LBP codes are stored in the file's pixel type; an interpolated image's type is inferred from its values
+    // (IBSI interpolation rounds integer images to integers).
+    let pixel = if !lbp {
         filters::PixelType::Float64
+    } else if gridded.is_none() {
+        image
+            .pixel_type
+            .map_or_else(|| lbp_pixel_type(&image.data, float32), numpy_pixel_type)
+    } else {
+        lbp_pixel_type(&grid_image.data, false)
     };
     let mut loaded_roi = Array3::from_elem(loaded.data.dim(), false);
     for ((z, y, x), &inside) in roi.mask.indexed_iter() {
@@ -748,7 +762,12 @@ fn filter_input(
         let bb = morphological_box(&resampled.data)?;
         return Ok(crop_padded(&normalised, bb));
     };
-    let cast = integer_cast(&normalised.data);
+    // SimpleITK's Normalize returns a float64 image; otherwise the image keeps its pixel type.
+    let cast = if settings.normalize {
+        mmrad_image::OutputCast::Float
+    } else {
+        output_cast(image)
+    };
     let resampled =
         resample_volume(&normalised, &geometry, shape, settings.interpolator, cast).map_err(|e| {
             FeatureError::RoiOutsideImage {
@@ -758,7 +777,17 @@ fn filter_input(
     Ok((resampled, [0, 0, 0]))
 }
 
-/// The numpy pixel type PyRadiomics' LBP filters would see, inferred from the whole image's values: float32 as for
+/// The numpy pixel type of an image read as `t`.
+fn numpy_pixel_type(t: mmrad_core::PixelType) -> filters::PixelType {
+    match (t, t.integer_range()) {
+        (mmrad_core::PixelType::Float32, _) => filters::PixelType::Float32,
+        (_, Some((min, max))) => filters::PixelType::integer(min, max),
+        _ => filters::PixelType::Float64,
+    }
+}
+
+/// For an image of unknown pixel type (see [`Volume::pixel_type`]): the numpy pixel type PyRadiomics' LBP filters
+/// would see, inferred from the whole image's values: float32 as for
 /// the wavelet, else the first of int16, uint16, int32 holding every value (int16 first: the usual type of CT and MR
 /// files, including MR files whose values happen to lie in 0..=255, such as PyRadiomics' `breast1`), else float64.
 ///

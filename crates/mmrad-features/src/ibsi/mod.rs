@@ -546,64 +546,11 @@ fn morphology(
     let values = roi_values(image, intensity_mask);
     let mean = values.iter().sum::<f64>() / values.len() as f64;
     push(out, "morph.integ.int", None, mean * volume);
-    let (moran, geary) = moran_geary(image, intensity_mask, spacing);
+    let (moran, geary) =
+        mmrad_image::autocorrelation::moran_geary(image.view(), intensity_mask.view(), spacing);
     push(out, "morph.moran.i", None, moran);
     push(out, "morph.geary.c", None, geary);
     Ok(())
-}
-
-/// ROIs larger than this get NaN for Moran's I and Geary's C: the exact sums are O(N²) (45 000 voxels, 10⁹ pairs,
-/// take a few seconds).
-pub const MORAN_MAX_VOXELS: usize = 50_000;
-
-/// Moran's I and Geary's C with inverse-distance weights over every pair of ROI voxels (O(N²); NaN above
-/// [`MORAN_MAX_VOXELS`]).
-fn moran_geary(image: &Array3<f64>, mask: &Array3<bool>, spacing: [f64; 3]) -> (f64, f64) {
-    let voxels: Vec<([usize; 3], f64)> = image
-        .indexed_iter()
-        .zip(mask.iter())
-        .filter(|(_, m)| **m)
-        .map(|(((z, y, x), &v), _)| ([z, y, x], v))
-        .collect();
-    if voxels.len() > MORAN_MAX_VOXELS || voxels.len() < 2 {
-        return (f64::NAN, f64::NAN);
-    }
-    let n = voxels.len() as f64;
-    let mean = voxels.iter().map(|(_, v)| v).sum::<f64>() / n;
-    let ss = voxels.iter().map(|(_, v)| (v - mean).powi(2)).sum::<f64>();
-    // Weights depend on the offset only: a table of 1/distance indexed by (|dz|, |dy|, |dx|).
-    let (nz, ny, nx) = image.dim();
-    let mut inverse = vec![0.0; nz * ny * nx];
-    for dz in 0..nz {
-        for dy in 0..ny {
-            for dx in 0..nx {
-                let d = ((dx as f64 * spacing[0]).powi(2)
-                    + (dy as f64 * spacing[1]).powi(2)
-                    + (dz as f64 * spacing[2]).powi(2))
-                .sqrt();
-                inverse[(dz * ny + dy) * nx + dx] = if d > 0.0 { 1.0 / d } else { 0.0 };
-            }
-        }
-    }
-    let (mut w_sum, mut moran, mut geary) = (0.0, 0.0, 0.0);
-    for (a, &([za, ya, xa], va)) in voxels.iter().enumerate() {
-        let da = va - mean;
-        let (mut w_row, mut m_row, mut g_row) = (0.0, 0.0, 0.0);
-        for &([zb, yb, xb], vb) in &voxels[a + 1..] {
-            let w = inverse[(za.abs_diff(zb) * ny + ya.abs_diff(yb)) * nx + xa.abs_diff(xb)];
-            let db = vb - mean;
-            w_row += w;
-            m_row += w * db;
-            g_row += w * (da - db) * (da - db);
-        }
-        // Each unordered pair stands for both ordered pairs: the factor 2 cancels in both ratios.
-        w_sum += w_row;
-        moran += da * m_row;
-        geary += g_row;
-    }
-    let moran_i = n / w_sum * moran / ss;
-    let geary_c = (n - 1.0) / (2.0 * w_sum) * geary / ss;
-    (moran_i, geary_c)
 }
 
 #[cfg(test)]
