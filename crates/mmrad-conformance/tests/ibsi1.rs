@@ -143,10 +143,38 @@ fn check(
     settings: &ExtractionSettings,
     extra: &[(&str, &str)],
 ) {
+    check_rows(set, data, image, mask, settings, extra);
+}
+
+/// Whether a reference row is one of IBSI's 2D aggregations (or has none).
+fn is_2d_or_unaggregated(row: &Row) -> bool {
+    ["", "2D, averaged", "2D, slice-merged", "2D"].contains(&row.aggregation.as_str())
+}
+
+/// [`check`]; with `force2D` in `settings`, only the 2D (and aggregation-free) rows are compared, and no 2.5D or 3D
+/// column may be reported.
+fn check_rows(
+    set: &str,
+    data: &str,
+    image: &str,
+    mask: &str,
+    settings: &ExtractionSettings,
+    extra: &[(&str, &str)],
+) {
     let image = mmrad_io::read_image(&shared(image)).unwrap();
     let mask = mmrad_io::read_label_map(&shared(mask)).unwrap();
     let out = extract(&image, &mask, settings, &FeatureClassSelection::all()).unwrap();
-    let rows = reference_rows(data);
+    let mut rows = reference_rows(data);
+    if settings.force_2d {
+        rows.retain(is_2d_or_unaggregated);
+        let not_2d: Vec<&str> = out
+            .features
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| ["_2_5D", "_3D"].iter().any(|s| n.contains(s)))
+            .collect();
+        assert!(not_2d.is_empty(), "{set}: force2D reports {not_2d:?}");
+    }
     assert!(!rows.is_empty(), "no reference rows for `{data}`");
     let mut matched = 0;
     let mut misses = Vec::new();
@@ -229,20 +257,13 @@ fn ibsi1_ct_phantom_config_a() {
         "ibsi/ibsi_1_ct_radiomics_phantom/nifti/image/phantom.nii.gz",
         "ibsi/ibsi_1_ct_radiomics_phantom/nifti/mask/mask.nii.gz",
         &settings,
-        &MORAN,
+        &[],
     );
 }
 
 /// CT phantom paths.
 const CT_IMAGE: &str = "ibsi/ibsi_1_ct_radiomics_phantom/nifti/image/phantom.nii.gz";
 const CT_MASK: &str = "ibsi/ibsi_1_ct_radiomics_phantom/nifti/mask/mask.nii.gz";
-
-/// Moran's I and Geary's C are NaN above `MORAN_MAX_VOXELS` (50 000) ROI voxels: config A keeps 125 000
-/// (configurations B-E keep 30 000-46 000 and match).
-const MORAN: [(&str, &str); 2] = [
-    ("morph.moran.i", "exact O(N²) sums: NaN above 50 000 ROI voxels"),
-    ("morph.geary.c", "exact O(N²) sums: NaN above 50 000 ROI voxels"),
-];
 
 fn interpolated(spacing: [f64; 3]) -> ExtractionSettings {
     ExtractionSettings {
@@ -326,6 +347,55 @@ fn ibsi1_ct_phantom_config_e() {
     check(
         "CT phantom config. E",
         "config. E",
+        CT_IMAGE,
+        CT_MASK,
+        &settings,
+        &[],
+    );
+}
+
+#[test]
+fn ibsi1_digital_phantom_force2d_reports_the_2d_aggregations() {
+    // `force2D: true` in IBSI mode: texture in IBSI's 2D aggregations only (2D averaged, 2D slice-merged, 2D);
+    // the phantom's 2D reference values and every aggregation-free one (morphology, statistics, histograms) match.
+    let settings = ExtractionSettings {
+        ibsi_compliant: true,
+        bin_count: Some(6),
+        force_2d: true,
+        ..ExtractionSettings::default()
+    };
+    let n_2d = reference_rows("dig. phantom")
+        .iter()
+        .filter(|r| is_2d_or_unaggregated(r))
+        .count();
+    assert_eq!(
+        n_2d, 210,
+        "2D and aggregation-free reference rows of the digital phantom"
+    );
+    check_rows(
+        "digital phantom, force2D",
+        "dig. phantom",
+        "ibsi/ibsi_1_digital_phantom/nifti/image/phantom.nii.gz",
+        "ibsi/ibsi_1_digital_phantom/nifti/mask/mask.nii.gz",
+        &settings,
+        &[],
+    );
+}
+
+#[test]
+fn ibsi1_ct_phantom_config_b_force2d() {
+    // Configuration B is a 2D configuration (its reference has the 2D and 2.5D aggregations): with `force2D` every
+    // 2D and aggregation-free value matches, the 2.5D ones are not reported, and morphology stays 3D, as IBSI computes
+    // it for 2D configurations too.
+    let settings = ExtractionSettings {
+        resegment_range: Some(vec![-500.0, 400.0]),
+        bin_count: Some(32),
+        force_2d: true,
+        ..interpolated([2.0, 2.0, 0.0])
+    };
+    check_rows(
+        "CT phantom config. B, force2D",
+        "config. B",
         CT_IMAGE,
         CT_MASK,
         &settings,

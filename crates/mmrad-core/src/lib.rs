@@ -24,7 +24,7 @@ pub use ids::{CaseId, FeatureName, Modality};
 pub use par::Par;
 pub use rng::SeededRng;
 pub use table::{FeatureTable, Outcome};
-pub use volume::{Geometry, LabelMap, Volume};
+pub use volume::{Geometry, LabelMap, PixelType, Volume};
 
 /// Errors raised when building core values from inconsistent parts.
 #[derive(Debug, thiserror::Error)]

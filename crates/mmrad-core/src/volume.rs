@@ -62,17 +62,70 @@ impl Geometry {
     }
 }
 
+/// The pixel type an image file stores, as SimpleITK would read it (so as PyRadiomics sees it): resampling casts
+/// back to it, and the filters that store results in the image's numpy type use it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PixelType {
+    UInt8,
+    Int8,
+    UInt16,
+    Int16,
+    UInt32,
+    Int32,
+    UInt64,
+    Int64,
+    Float32,
+    Float64,
+}
+
+impl PixelType {
+    /// The value range of an integer type (64-bit types clipped to what an f64 → i64 conversion holds); `None`
+    /// for floating-point types.
+    pub fn integer_range(self) -> Option<(i64, i64)> {
+        match self {
+            PixelType::UInt8 => Some((0, 255)),
+            PixelType::Int8 => Some((-128, 127)),
+            PixelType::UInt16 => Some((0, 65_535)),
+            PixelType::Int16 => Some((-32_768, 32_767)),
+            PixelType::UInt32 => Some((0, i64::from(u32::MAX))),
+            PixelType::Int32 => Some((i64::from(i32::MIN), i64::from(i32::MAX))),
+            PixelType::UInt64 => Some((0, i64::MAX)),
+            PixelType::Int64 => Some((i64::MIN, i64::MAX)),
+            PixelType::Float32 | PixelType::Float64 => None,
+        }
+    }
+
+    /// Whether the type stores integers.
+    pub fn is_integer(self) -> bool {
+        self.integer_range().is_some()
+    }
+}
+
 /// An image: voxel intensities (f64, after any rescale) on a grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Volume {
     /// Intensities indexed `[z, y, x]`.
     pub data: Array3<f64>,
     pub geometry: Geometry,
+    /// The pixel type of the file the image was read from; `None` when unknown (derived images, DICOM), where the
+    /// operations that need it infer it from the values.
+    pub pixel_type: Option<PixelType>,
 }
 
 impl Volume {
+    /// A volume of unknown pixel type.
     pub fn new(data: Array3<f64>, geometry: Geometry) -> Volume {
-        Volume { data, geometry }
+        Volume {
+            data,
+            geometry,
+            pixel_type: None,
+        }
+    }
+
+    /// The same volume, recorded as stored in `pixel_type`.
+    #[must_use]
+    pub fn with_pixel_type(self, pixel_type: Option<PixelType>) -> Volume {
+        Volume { pixel_type, ..self }
     }
 
     /// Size as `(x, y, z)`, ITK order.

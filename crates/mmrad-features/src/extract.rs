@@ -78,22 +78,49 @@ impl FeatureClass {
 
 /// Which classes (and, optionally, which features of each) to compute: PyRadiomics' `featureClass` block.
 ///
-/// An empty feature list means the class's default features.
+/// An empty feature list means the class's default features. IBSI mode reads [`Self::ibsi`] instead of
+/// [`Self::classes`] (see [`crate::ibsi::select`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeatureClassSelection {
+    /// PyRadiomics mode's classes, each with its requested features.
     pub classes: Vec<(FeatureClass, Vec<String>)>,
+    /// IBSI mode's selection: the `featureClass` keys (PyRadiomics classes or IBSI family tags) with their
+    /// requested IBSI feature tags, in file order; `None` (no `featureClass` block) selects every IBSI family.
+    pub ibsi: Option<Vec<(String, Vec<String>)>>,
 }
 
 impl FeatureClassSelection {
-    /// Every class with its default features (PyRadiomics' default; shape2D only yields values with `force2D`).
+    /// Every class with its default features (PyRadiomics' default; shape2D only yields values with `force2D`); in
+    /// IBSI mode every family.
     pub fn all() -> FeatureClassSelection {
-        FeatureClassSelection::only(&FeatureClass::ALL)
+        FeatureClassSelection {
+            ibsi: None,
+            ..FeatureClassSelection::only(&FeatureClass::ALL)
+        }
     }
 
-    /// The given classes with their default features.
+    /// The given classes with their default features; in IBSI mode the IBSI families they map to.
     pub fn only(classes: &[FeatureClass]) -> FeatureClassSelection {
         FeatureClassSelection {
             classes: classes.iter().map(|&c| (c, Vec::new())).collect(),
+            ibsi: Some(
+                classes
+                    .iter()
+                    .map(|c| (c.name().to_owned(), Vec::new()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// IBSI mode's selection of `featureClass` keys (PyRadiomics classes or IBSI family tags, see
+    /// [`crate::ibsi::select`]) with their IBSI feature tags; `classes` holds the PyRadiomics classes among the keys.
+    pub fn ibsi(entries: Vec<(String, Vec<String>)>) -> FeatureClassSelection {
+        FeatureClassSelection {
+            classes: entries
+                .iter()
+                .filter_map(|(name, _)| FeatureClass::parse(name).map(|c| (c, Vec::new())))
+                .collect(),
+            ibsi: Some(entries),
         }
     }
 }
@@ -146,7 +173,8 @@ impl Extraction {
 ///
 /// # Errors
 /// Everything [`prepare_roi`] rejects (settings, geometry, empty mask, absent label, ROI checks), unknown feature
-/// names in `classes`, and texture-class errors.
+/// names in `classes` (in IBSI mode unknown IBSI classes and tags, [`FeatureError::UnknownIbsiSelection`]), and
+/// texture-class errors.
 pub fn extract(
     image: &Volume,
     mask: &LabelMap,
@@ -154,8 +182,9 @@ pub fn extract(
     classes: &FeatureClassSelection,
 ) -> Result<Extraction> {
     if settings.ibsi_compliant {
-        // IBSI mode computes every IBSI family it implements; the PyRadiomics class selection does not apply.
-        return crate::ibsi::extract_ibsi(image, mask, settings);
+        // IBSI mode reads the selection as IBSI families (PyRadiomics classes mapped, or family tags).
+        let selection = crate::ibsi::select::IbsiSelection::from_classes(classes)?;
+        return crate::ibsi::extract_ibsi_with(image, mask, settings, &selection);
     }
     let roi = prepare_roi(image, mask, settings)?;
     features_of(&roi, mask.geometry.is_2d(), settings, classes)

@@ -13,15 +13,18 @@
 //!    `gradient_...`, `lbp-2D_...`, `lbp-3D-m1_...` .. `lbp-3D-m<levels>_...`, `lbp-3D-k_...`.
 //!
 //! A float32 image stays float32 in PyRadiomics (SimpleITK resamples it to float32, PyWavelets transforms it in
-//! float32): here the loaded image is rounded to f32 and the wavelet runs in emulated float32 when the input looks
-//! like a float32 image (see `stored_as_float32`).
+//! float32): here the loaded image is rounded to f32 and the wavelet runs in emulated float32 when the file stored
+//! float32 ([`Volume::pixel_type`]; for an image of unknown type, when it looks like one: see `stored_as_float32`).
 //!
 //! The ROI (masks, bounding box, resegmentation, checks, diagnostics) comes from [`prepare_roi`]; the loaded image is
 //! rebuilt here with the same grid arithmetic (see [`filter_input`]) and checked voxel for voxel against the ROI's
 //! cropped image, so the two can never silently disagree.
 //!
-//! The LBP filters store their results in the image's numpy pixel type, which `Volume` does not record: it is
-//! inferred from the values (see `lbp_pixel_type`).
+//! The LBP filters store their results in the image's numpy pixel type: the file's ([`Volume::pixel_type`]), or for
+//! an image of unknown type one inferred from the values (see `lbp_pixel_type`).
+//!
+//! In IBSI mode (`ibsiCompliant: true`) the same filters run on IBSI mode's grid and each response map gets IBSI
+//! families inside the ROI re-segmented on the unfiltered image (see `extract_ibsi_image_types`).
 
 use std::borrow::Cow;
 
@@ -32,7 +35,7 @@ use mmrad_image::filters;
 use mmrad_image::{bounding_box, normalise, resample_labels_nearest, resample_volume};
 
 use crate::extract::{Extraction, FeatureClass, FeatureClassSelection, extract};
-use crate::roi::{integer_cast, prepare_roi, resampled_grid};
+use crate::roi::{output_cast, prepare_roi, resampled_grid};
 use crate::settings::ExtractionSettings;
 use crate::{FeatureError, Result};
 
@@ -237,7 +240,11 @@ pub fn extract_image_types(
         });
     }
     // SimpleITK keeps a float32 image float32 through resampling, and PyWavelets then transforms it in float32.
-    let float32 = !settings.normalize && stored_as_float32(&image.data);
+    let float32 = !settings.normalize
+        && image.pixel_type.map_or_else(
+            || stored_as_float32(&image.data),
+            |t| t == mmrad_core::PixelType::Float32,
+        );
     let mut loaded = loaded;
     if float32 {
         loaded.data.mapv_inplace(|v| f64::from(v as f32));
@@ -278,6 +285,7 @@ pub fn extract_image_types(
             &plain(settings),
             &FeatureClassSelection {
                 classes: shape_classes,
+                ibsi: None,
             },
         )?;
         out.features.extend(shape.features);
@@ -287,6 +295,7 @@ pub fn extract_image_types(
     // 3. Every image type, every image it yields.
     let intensity = FeatureClassSelection {
         classes: intensity_classes,
+        ibsi: None,
     };
     if intensity.classes.is_empty() {
         return Ok(out);
@@ -300,7 +309,9 @@ pub fn extract_image_types(
     let pixel = if settings.normalize || !lbp {
         filters::PixelType::Float64
     } else {
-        lbp_pixel_type(&image.data, float32)
+        image
+            .pixel_type
+            .map_or_else(|| lbp_pixel_type(&image.data, float32), numpy_pixel_type)
     };
     // LBP3D filters the ROI voxels only: the ROI mask placed on the filter grid.
     let mut loaded_roi = Array3::from_elem(loaded.data.dim(), false);
@@ -464,10 +475,14 @@ fn filtered_images(
     }
 }
 
-/// IBSI mode with image types: `Original` gets every IBSI feature ([`crate::ibsi::extract_ibsi`], as without image
-/// types); each filter `<name>` of `IBSI2` gets the IBSI intensity statistics of its response map inside the ROI
-/// re-segmented on the unfiltered image ([`crate::ibsi::filtered::extract_ibsi_filtered`]), named
-/// `ibsi2-<name>_ibsi_stat_<tag>`. Other image types are PyRadiomics filters, which IBSI mode does not run.
+/// IBSI mode with image types: `Original` gets the selected IBSI families ([`crate::ibsi::extract_ibsi_with`], as
+/// without image types); each filter `<name>` of `IBSI2` gets the IBSI intensity statistics of its response map
+/// inside the ROI re-segmented on the unfiltered image ([`crate::ibsi::filtered::extract_ibsi_filtered`]), named
+/// `ibsi2-<name>_ibsi_stat_<tag>`; each PyRadiomics filter (LoG, Wavelet, Square, ..., LBP3D) filters the image on
+/// IBSI mode's grid ([`ibsi_filter_input`]) exactly as in PyRadiomics mode ([`filtered_images`]) and gets the
+/// selected intensity-based and texture families of each response map inside that same ROI
+/// ([`crate::ibsi::filtered::response_families`]), named `<image type name>_ibsi_<tag>[_<aggregation>]`
+/// (`log-sigma-1-0-mm-3D_ibsi_stat_mean`, `wavelet-LLH_ibsi_cm_joint_max_3D_avg`).
 fn extract_ibsi_image_types(
     image: &Volume,
     mask: &LabelMap,
@@ -475,7 +490,14 @@ fn extract_ibsi_image_types(
     image_types: &[ImageTypeSpec],
     classes: &FeatureClassSelection,
 ) -> Result<Extraction> {
+    let selection = crate::ibsi::select::IbsiSelection::from_classes(classes)?;
     let mut out = Extraction::default();
+    // Built once, before `Original`, when a PyRadiomics filter runs: `Original` then reuses its interpolated grid.
+    let mut filter_input: Option<IbsiFilterInput> = image_types
+        .iter()
+        .any(|t| !matches!(t.image_type, ImageType::Original | ImageType::Ibsi2))
+        .then(|| ibsi_filter_input(image, mask, settings, image_types))
+        .transpose()?;
     for spec in image_types {
         let typed = ExtractionSettings {
             label: settings.label,
@@ -483,7 +505,13 @@ fn extract_ibsi_image_types(
         };
         match spec.image_type {
             ImageType::Original => {
-                let original = extract(image, mask, &typed, classes)?;
+                let original = match filter_input.as_ref().and_then(|f| f.grid.as_ref()) {
+                    // The same grid `extract` would interpolate: the image and mask on it, without the spacing.
+                    Some((grid_image, grid_mask, grid_settings)) if typed == *settings => {
+                        extract(grid_image, grid_mask, grid_settings, classes)?
+                    }
+                    _ => extract(image, mask, &typed, classes)?,
+                };
                 out.features.extend(original.features);
                 out.diagnostics.extend(original.diagnostics);
             }
@@ -499,18 +527,165 @@ fn extract_ibsi_image_types(
                     );
                 }
             }
-            other => {
-                return Err(FeatureError::Unsupported {
-                    what: format!("imageType.{} in IBSI mode (ibsiCompliant: true)", other.name()),
-                    hint: "IBSI mode computes `Original` and the IBSI-2 filters of `imageType.IBSI2` \
-                           (mean, laplacian_of_gaussian, laws, gabor, separable_wavelet, simoncelli_wavelet, \
-                           riesz_log, riesz_simoncelli); use those instead of the PyRadiomics filters"
-                        .into(),
-                });
+            _ => {
+                crate::ibsi::check_ibsi_settings(&typed)?;
+                let input = match &mut filter_input {
+                    Some(input) => input,
+                    None => filter_input.insert(ibsi_filter_input(image, mask, settings, image_types)?),
+                };
+                let two_d = crate::ibsi::two_d_aggregation_only(mask, &typed);
+                let filters = FilterInput {
+                    loaded: &input.loaded,
+                    roi: &input.loaded_roi,
+                    float32: input.float32,
+                    pixel: input.pixel,
+                };
+                for (name, response) in filtered_images(&filters, spec, &mut out.diagnostics)? {
+                    let cropped = mmrad_image::crop(&response, &input.local_box);
+                    let features = crate::ibsi::filtered::response_families(
+                        &cropped, &input.roi, &typed, &selection, two_d, &name,
+                    )?;
+                    out.features.extend(
+                        features
+                            .into_iter()
+                            .map(|(feature, value)| (format!("{name}_{feature}"), value)),
+                    );
+                }
             }
         }
     }
     Ok(out)
+}
+
+/// What the PyRadiomics filters see in IBSI mode, built once for every filtered image type.
+struct IbsiFilterInput {
+    /// The interpolated image, mask and settings (without the spacing), when `resampledPixelSpacing` is set.
+    grid: Option<(Volume, LabelMap, ExtractionSettings)>,
+    /// The image the filters run on (see [`ibsi_filter_input`]).
+    loaded: Volume,
+    /// The ROI (re-segmented on the unfiltered image, outliers removed) on IBSI mode's grid.
+    roi: crate::roi::PreparedRoi,
+    /// `roi`'s box in `loaded`'s grid.
+    local_box: [[usize; 2]; 3],
+    /// `roi.mask` placed on `loaded`'s grid (LBP3D filters these voxels only).
+    loaded_roi: Array3<bool>,
+    float32: bool,
+    pixel: filters::PixelType,
+}
+
+/// IBSI mode's filter input: the image on IBSI's grid (interpolated when `resampledPixelSpacing` is set, as
+/// [`crate::ibsi::extract_ibsi`] does), cropped to the ROI box plus `padDistance` voxels when it was interpolated or
+/// `preCrop` is set (PyRadiomics' `loadImage` rule; the crop only saves work, as PyRadiomics' filters see the same
+/// padded box), else whole; with the ROI prepared on that grid and re-segmented on the unfiltered intensities.
+fn ibsi_filter_input(
+    image: &Volume,
+    mask: &LabelMap,
+    settings: &ExtractionSettings,
+    image_types: &[ImageTypeSpec],
+) -> Result<IbsiFilterInput> {
+    crate::ibsi::check_ibsi_settings(settings)?;
+    let gridded = crate::ibsi::ibsi_grid(image, mask, settings)?;
+    let input = ibsi_filter_input_on(image, mask, settings, image_types, gridded.as_ref())?;
+    Ok(IbsiFilterInput {
+        grid: gridded,
+        ..input
+    })
+}
+
+/// [`ibsi_filter_input`] given the interpolation's result (`grid`: image, mask, settings).
+fn ibsi_filter_input_on(
+    image: &Volume,
+    mask: &LabelMap,
+    settings: &ExtractionSettings,
+    image_types: &[ImageTypeSpec],
+    gridded: Option<&(Volume, LabelMap, ExtractionSettings)>,
+) -> Result<IbsiFilterInput> {
+    let (grid_image, grid_mask, grid_settings) = match gridded {
+        Some((i, m, s)) => (i, m, s),
+        None => (image, mask, settings),
+    };
+    let mut roi = prepare_roi(grid_image, grid_mask, grid_settings)?;
+    if let Some(n) = grid_settings.remove_outliers {
+        crate::ibsi::remove_outliers(&mut roi, n);
+    }
+    let bb = roi.bounding_box;
+    let (loaded, offset) = if gridded.is_some() || settings.pre_crop {
+        let pad = settings.pad_distance;
+        let (nz, ny, nx) = grid_image.data.dim();
+        let upper = [nz - 1, ny - 1, nx - 1];
+        let mut padded = bb;
+        for axis in 0..3 {
+            padded[axis] = [
+                bb[axis][0].saturating_sub(pad),
+                (bb[axis][1] + pad).min(upper[axis]),
+            ];
+        }
+        let offset = [padded[0][0], padded[1][0], padded[2][0]];
+        let origin_index = [offset[2] as f64, offset[1] as f64, offset[0] as f64];
+        let geometry = Geometry {
+            origin: grid_image.geometry.index_to_physical(origin_index),
+            ..grid_image.geometry.clone()
+        };
+        (
+            Volume::new(mmrad_image::crop(&grid_image.data, &padded), geometry),
+            offset,
+        )
+    } else {
+        (grid_image.clone(), [0, 0, 0])
+    };
+    let mut local_box = bb;
+    for axis in 0..3 {
+        for end in 0..2 {
+            local_box[axis][end] -= offset[axis];
+        }
+    }
+    if mmrad_image::crop(&loaded.data, &local_box) != roi.image {
+        return Err(FeatureError::Shape {
+            what: "the image IBSI mode's filters see (internal: the filter grid differs from the ROI grid)"
+                .to_owned(),
+            expected: format!("{:?}", roi.image.dim()),
+            found: format!("{:?}", mmrad_image::crop(&loaded.data, &local_box).dim()),
+        });
+    }
+    // As in PyRadiomics mode: a float32 file stays float32 through the filters (an interpolated image is float64).
+    let float32 = gridded.is_none()
+        && image.pixel_type.map_or_else(
+            || stored_as_float32(&image.data),
+            |t| t == mmrad_core::PixelType::Float32,
+        );
+    let mut loaded = loaded;
+    if float32 {
+        loaded.data.mapv_inplace(|v| f64::from(v as f32));
+    }
+    let lbp = image_types
+        .iter()
+        .any(|spec| matches!(spec.image_type, ImageType::Lbp2D | ImageType::Lbp3D));
+    // The LBP codes are stored in the file's pixel type; an interpolated image's type is inferred from its values
+    // (IBSI interpolation rounds integer images to integers).
+    let pixel = if !lbp {
+        filters::PixelType::Float64
+    } else if gridded.is_none() {
+        image
+            .pixel_type
+            .map_or_else(|| lbp_pixel_type(&image.data, float32), numpy_pixel_type)
+    } else {
+        lbp_pixel_type(&grid_image.data, false)
+    };
+    let mut loaded_roi = Array3::from_elem(loaded.data.dim(), false);
+    for ((z, y, x), &inside) in roi.mask.indexed_iter() {
+        if inside {
+            loaded_roi[[z + local_box[0][0], y + local_box[1][0], x + local_box[2][0]]] = true;
+        }
+    }
+    Ok(IbsiFilterInput {
+        grid: None,
+        loaded,
+        roi,
+        local_box,
+        loaded_roi,
+        float32,
+        pixel,
+    })
 }
 
 /// The image PyRadiomics' filters see (`featureextractor.loadImage`) and the offset of its grid in the grid of
@@ -587,7 +762,12 @@ fn filter_input(
         let bb = morphological_box(&resampled.data)?;
         return Ok(crop_padded(&normalised, bb));
     };
-    let cast = integer_cast(&normalised.data);
+    // SimpleITK's Normalize returns a float64 image; otherwise the image keeps its pixel type.
+    let cast = if settings.normalize {
+        mmrad_image::OutputCast::Float
+    } else {
+        output_cast(image)
+    };
     let resampled =
         resample_volume(&normalised, &geometry, shape, settings.interpolator, cast).map_err(|e| {
             FeatureError::RoiOutsideImage {
@@ -597,7 +777,17 @@ fn filter_input(
     Ok((resampled, [0, 0, 0]))
 }
 
-/// The numpy pixel type PyRadiomics' LBP filters would see, inferred from the whole image's values: float32 as for
+/// The numpy pixel type of an image read as `t`.
+fn numpy_pixel_type(t: mmrad_core::PixelType) -> filters::PixelType {
+    match (t, t.integer_range()) {
+        (mmrad_core::PixelType::Float32, _) => filters::PixelType::Float32,
+        (_, Some((min, max))) => filters::PixelType::integer(min, max),
+        _ => filters::PixelType::Float64,
+    }
+}
+
+/// For an image of unknown pixel type (see [`Volume::pixel_type`]): the numpy pixel type PyRadiomics' LBP filters
+/// would see, inferred from the whole image's values: float32 as for
 /// the wavelet, else the first of int16, uint16, int32 holding every value (int16 first: the usual type of CT and MR
 /// files, including MR files whose values happen to lie in 0..=255, such as PyRadiomics' `breast1`), else float64.
 ///

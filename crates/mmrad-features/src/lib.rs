@@ -84,6 +84,14 @@ pub enum FeatureError {
         name: String,
         valid: String,
     },
+    #[error("{}; valid: {valid}", unknown_ibsi(key, feature.as_ref()))]
+    UnknownIbsiSelection {
+        /// The `featureClass` key.
+        key: String,
+        /// The unknown feature (index in the key's list, name); `None` when the key itself is unknown.
+        feature: Option<(usize, String)>,
+        valid: String,
+    },
     #[error(
         "shape2D needs `force2D` and a single slice along axis {dimension}; the ROI spans {extent} slices"
     )]
@@ -126,11 +134,29 @@ impl FeatureError {
             FeatureError::UnknownFeature { .. } => {
                 "list feature names under `featureClass` exactly as PyRadiomics spells them (or none for all)".into()
             }
+            FeatureError::UnknownIbsiSelection { feature: None, .. } => {
+                "in IBSI mode `featureClass` keys are PyRadiomics classes (mapped to IBSI families) or IBSI family \
+                 tags; see README, IBSI mode"
+                    .into()
+            }
+            FeatureError::UnknownIbsiSelection { .. } => {
+                "in IBSI mode features are selected by their IBSI tag without family and aggregation, \
+                 e.g. `cm: [joint_max]`"
+                    .into()
+            }
             FeatureError::NotTwoDimensional { .. } => {
                 "set `force2D: true` with the slice axis in `force2Ddimension`, or use `shape` for a 3D ROI".into()
             }
             _ => return None,
         })
+    }
+}
+
+/// The subject of [`FeatureError::UnknownIbsiSelection`]'s message.
+fn unknown_ibsi(key: &str, feature: Option<&(usize, String)>) -> String {
+    match feature {
+        None => format!("unknown feature class `{key}` in IBSI mode"),
+        Some((_, name)) => format!("unknown IBSI feature `{name}` under `featureClass.{key}`"),
     }
 }
 

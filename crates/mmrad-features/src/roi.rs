@@ -473,8 +473,8 @@ fn image_error(e: ImageError) -> FeatureError {
 
 /// PyRadiomics `resampleImage`: a grid with the requested spacing (0, or an axis the ROI spans one slice on, keeps the
 /// mask spacing), aligned to the mask's voxel corners and covering the ROI bounding box plus `padDistance` voxels;
-/// the image is interpolated with `interpolator` and cast back to an integer type when all its values are integers
-/// (as ITK casts to the stored pixel type), the mask with nearest neighbour.
+/// the image is interpolated with `interpolator` and cast back to the stored pixel type as ITK does ([`output_cast`]),
+/// the mask with nearest neighbour.
 fn resample_pair(
     image: &Volume,
     mask: &LabelMap,
@@ -504,7 +504,7 @@ fn resample_pair(
             resample_labels_nearest(mask, &image.geometry, image.data.dim()).map_err(image_error)?;
         return Ok((image.clone(), resampled));
     };
-    let cast = integer_cast(&image.data);
+    let cast = output_cast(image);
     let resampled_image =
         resample_volume(image, &geometry, shape, settings.interpolator, cast).map_err(image_error)?;
     let resampled_mask = resample_labels_nearest(mask, &geometry, shape).map_err(image_error)?;
@@ -568,6 +568,18 @@ pub(crate) fn is_integer(v: f64) -> bool {
     const TWO_52: f64 = 4_503_599_627_370_496.0;
     let a = v.abs();
     (a < 9.0e15) & ((a >= TWO_52) | ((a + TWO_52) - TWO_52 == a))
+}
+
+/// How resampling stores interpolated values: as the image's pixel type when the file recorded it (ITK casts to
+/// the input pixel type), else as inferred from the values ([`integer_cast`]).
+pub(crate) fn output_cast(image: &Volume) -> OutputCast {
+    match image.pixel_type {
+        Some(mmrad_core::PixelType::Float32) => OutputCast::Float32,
+        Some(t) => t
+            .integer_range()
+            .map_or(OutputCast::Float, |(min, max)| OutputCast::Integer { min, max }),
+        None => integer_cast(&image.data),
+    }
 }
 
 /// The smallest of uint8, int16, uint16, int32 holding every value when all values are integers, else float.

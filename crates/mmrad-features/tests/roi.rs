@@ -212,6 +212,7 @@ fn bad_input_gives_named_errors() {
     ));
     let unknown = FeatureClassSelection {
         classes: vec![(FeatureClass::FirstOrder, vec!["Mode".into()])],
+        ibsi: None,
     };
     assert!(matches!(
         extract(&image, &mask, &settings, &unknown).unwrap_err(),

@@ -8,9 +8,12 @@
 //! - [`bspline`]: ITK's cubic B-spline decomposition and evaluation.
 //! - [`filters`]: PyRadiomics image types (square, square root, logarithm, exponential, gradient, LoG, wavelet), and
 //!   the IBSI-2 convolutional filters ([`filters::ibsi2`]).
+//! - [`autocorrelation`]: Moran's I and Geary's C of an ROI (inverse-distance weights over every voxel pair), exact
+//!   at any ROI size through FFT correlations.
 //!
 //! This crate never reads files, never computes features, and draws no random numbers.
 
+pub mod autocorrelation;
 pub mod bspline;
 pub mod filters;
 pub mod intensity;

@@ -23,9 +23,11 @@ pub enum Interpolator {
 /// How interpolated values are stored, as ITK's `ResampleImageFilter` casts to the output pixel type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OutputCast {
-    /// Keep f64 values (floating-point images).
+    /// Keep f64 values (float64 images).
     #[default]
     Float,
+    /// Round to the nearest f32 (float32 images: ITK interpolates in double and stores float).
+    Float32,
     /// Clamp to `[min, max]` and truncate toward zero (an integer pixel type such as int16: `(-32768, 32767)`).
     Integer { min: i64, max: i64 },
 }
@@ -170,6 +172,8 @@ pub fn resample_volume(
         };
         *value = match cast {
             OutputCast::Float => interpolated,
+            #[allow(clippy::cast_possible_truncation)]
+            OutputCast::Float32 => f64::from(interpolated as f32),
             OutputCast::Integer { min, max } => interpolated.clamp(min as f64, max as f64).trunc(),
         };
     }

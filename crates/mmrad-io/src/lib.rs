@@ -226,6 +226,8 @@ pub struct RawImage {
     pub size_xyz: [usize; 3],
     pub samples: Samples,
     pub geometry: mmrad_core::Geometry,
+    /// The file's pixel type as SimpleITK reads it; `None` for types it has no scalar equivalent of.
+    pub pixel_type: Option<mmrad_core::PixelType>,
 }
 
 impl RawImage {
@@ -263,7 +265,7 @@ impl RawImage {
             expected: shape.0 * shape.1 * shape.2,
             found: n,
         })?;
-        Ok(Volume::new(data, self.geometry))
+        Ok(Volume::new(data, self.geometry).with_pixel_type(self.pixel_type))
     }
 
     /// Converts to a `LabelMap`; floating-point files must hold integral values.

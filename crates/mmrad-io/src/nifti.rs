@@ -12,7 +12,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use ::nifti::{IntoNdArray, NiftiHeader, NiftiObject, ReaderOptions};
-use mmrad_core::{Geometry, LabelMap, Volume};
+use mmrad_core::{Geometry, LabelMap, PixelType, Volume};
 
 use crate::nrrd::ScalarType;
 use crate::words::VolumeWords;
@@ -39,6 +39,7 @@ pub fn read_nifti(path: &Path) -> Result<RawImage> {
             size_xyz: words.size_xyz(),
             samples: Samples::Float(words.values_f64()),
             geometry: words.geometry().clone(),
+            pixel_type: Some(words.pixel_type()),
         };
         words.release();
         return Ok(image);
@@ -87,12 +88,44 @@ fn read_nifti_with_crate(path: &Path) -> Result<RawImage> {
     let reversed = array.reversed_axes();
     values.extend(reversed.iter().copied());
     let geometry = geometry_of(path, &header)?;
+    let pixel_type =
+        scalar_of(header.datatype).map(|s| itk_pixel_type(s, header.scl_slope, header.scl_inter));
     Ok(RawImage {
         path: path.to_path_buf(),
         size_xyz,
         samples: Samples::Float(values),
         geometry,
+        pixel_type,
     })
+}
+
+/// The scalar type of a NIfTI-1 `datatype` code; `None` for complex, RGB and other non-scalar types.
+fn scalar_of(datatype: i16) -> Option<ScalarType> {
+    Some(match datatype {
+        2 => ScalarType::U8,
+        4 => ScalarType::I16,
+        8 => ScalarType::I32,
+        16 => ScalarType::F32,
+        64 => ScalarType::F64,
+        256 => ScalarType::I8,
+        512 => ScalarType::U16,
+        768 => ScalarType::U32,
+        1024 => ScalarType::I64,
+        1280 => ScalarType::U64,
+        _ => return None,
+    })
+}
+
+/// The pixel type SimpleITK gives a NIfTI file: the stored type, except that intensity scaling (`scl_slope` not 0
+/// and not the identity) makes anything but float64 float32 (ITK's `NiftiImageIO`; checked with SimpleITK 2.5 on
+/// uint8, int16 and float32 files scaled by 2 and 0.5, and by 1 with intercept −1024).
+pub(crate) fn itk_pixel_type(scalar: ScalarType, slope: f32, inter: f32) -> PixelType {
+    let scaled = slope != 0.0 && (slope != 1.0 || inter != 0.0);
+    if scaled && scalar != ScalarType::F64 {
+        PixelType::Float32
+    } else {
+        scalar.pixel_type()
+    }
 }
 
 /// Reads a single-file NIfTI-1 (`.nii`, `.nii.gz`) into [`VolumeWords`] without converting the samples; `None` for
@@ -147,18 +180,8 @@ pub fn read_nifti_words(path: &Path) -> Result<Option<VolumeWords>> {
     for (axis, &d) in dims.iter().enumerate().take(3) {
         size_xyz[axis] = usize::from(d);
     }
-    let scalar = match header.datatype {
-        2 => ScalarType::U8,
-        4 => ScalarType::I16,
-        8 => ScalarType::I32,
-        16 => ScalarType::F32,
-        64 => ScalarType::F64,
-        256 => ScalarType::I8,
-        512 => ScalarType::U16,
-        768 => ScalarType::U32,
-        1024 => ScalarType::I64,
-        1280 => ScalarType::U64,
-        _ => return Ok(None),
+    let Some(scalar) = scalar_of(header.datatype) else {
+        return Ok(None);
     };
     let n_bytes = size_xyz.iter().product::<usize>() * scalar.size();
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -692,6 +715,7 @@ mod tests {
         };
         words.size_xyz == reference.size_xyz
             && words.geometry == reference.geometry
+            && words.pixel_type == reference.pixel_type
             && matches!(reference.samples, Samples::Float(_))
             && bits(&words.samples) == bits(&reference.samples)
     }
@@ -743,5 +767,17 @@ mod tests {
             }
         }
         assert!(n_bad >= 10);
+    }
+
+    #[test]
+    fn scaled_files_read_as_float32_except_float64() {
+        assert_eq!(itk_pixel_type(ScalarType::I16, 1.0, 0.0), PixelType::Int16);
+        assert_eq!(itk_pixel_type(ScalarType::I16, 0.0, 5.0), PixelType::Int16);
+        assert_eq!(itk_pixel_type(ScalarType::I16, 1.0, -1024.0), PixelType::Float32);
+        assert_eq!(itk_pixel_type(ScalarType::U8, 2.0, 0.0), PixelType::Float32);
+        assert_eq!(itk_pixel_type(ScalarType::F32, 0.5, 0.0), PixelType::Float32);
+        assert_eq!(itk_pixel_type(ScalarType::F64, 2.0, 1.0), PixelType::Float64);
+        assert_eq!(scalar_of(512), Some(ScalarType::U16));
+        assert_eq!(scalar_of(128), None);
     }
 }

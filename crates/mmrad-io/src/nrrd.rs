@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
-use mmrad_core::{Geometry, LabelMap, Volume};
+use mmrad_core::{Geometry, LabelMap, PixelType, Volume};
 
 use crate::scratch::Buffer;
 use crate::words::VolumeWords;
@@ -72,6 +72,22 @@ impl ScalarType {
     pub(crate) fn is_float(self) -> bool {
         matches!(self, ScalarType::F32 | ScalarType::F64)
     }
+
+    /// The pixel type the samples have in memory (as SimpleITK reads them).
+    pub(crate) fn pixel_type(self) -> PixelType {
+        match self {
+            ScalarType::I8 => PixelType::Int8,
+            ScalarType::U8 => PixelType::UInt8,
+            ScalarType::I16 => PixelType::Int16,
+            ScalarType::U16 => PixelType::UInt16,
+            ScalarType::I32 => PixelType::Int32,
+            ScalarType::U32 => PixelType::UInt32,
+            ScalarType::I64 => PixelType::Int64,
+            ScalarType::U64 => PixelType::UInt64,
+            ScalarType::F32 => PixelType::Float32,
+            ScalarType::F64 => PixelType::Float64,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +129,7 @@ pub fn read_nrrd(path: &Path) -> Result<RawImage> {
         size_xyz,
         samples,
         geometry,
+        pixel_type: Some(header.scalar.pixel_type()),
     })
 }
 
@@ -769,16 +786,60 @@ fn write_gzip(path: &PathBuf, mut out: Vec<u8>, body: &[u8]) -> Result<()> {
     std::fs::write(path, out).map_err(|e| write_error(path, e))
 }
 
-/// Writes a `Volume` as a gzip NRRD of doubles in LPS.
+/// Writes a `Volume` as a gzip NRRD in LPS, in its pixel type when it has one and every value fits it; an image of
+/// unknown type (DICOM) whose values are all integers as the smallest of int16, uint16, int32 holding them (the type
+/// SimpleITK gives a CT or MR series, and what mmrad infers for it), else as doubles. Reading the file back gives
+/// the same values and, where known, the same pixel type.
 ///
 /// # Errors
 /// I/O failures, naming the path.
 pub fn write_volume_nrrd(volume: &Volume, path: &Path) -> Result<()> {
+    let fits = |t: PixelType| {
+        volume.data.iter().all(|&v| match t.integer_range() {
+            #[allow(clippy::cast_precision_loss)]
+            Some((lo, hi)) => v.fract() == 0.0 && v >= lo as f64 && v <= hi as f64,
+            #[allow(clippy::cast_possible_truncation)]
+            None => t == PixelType::Float64 || v.is_nan() || f64::from(v as f32) == v,
+        })
+    };
+    let pixel_type = match volume.pixel_type {
+        Some(t) if fits(t) => t,
+        Some(_) => PixelType::Float64,
+        None => [PixelType::Int16, PixelType::UInt16, PixelType::Int32]
+            .into_iter()
+            .find(|&t| fits(t))
+            .unwrap_or(PixelType::Float64),
+    };
+    let (name, size) = match pixel_type {
+        PixelType::UInt8 => ("uchar", 1),
+        PixelType::Int8 => ("signed char", 1),
+        PixelType::UInt16 => ("ushort", 2),
+        PixelType::Int16 => ("short", 2),
+        PixelType::UInt32 => ("uint", 4),
+        PixelType::Int32 => ("int", 4),
+        PixelType::UInt64 => ("uint64", 8),
+        PixelType::Int64 => ("int64", 8),
+        PixelType::Float32 => ("float", 4),
+        PixelType::Float64 => ("double", 8),
+    };
     let mut out = Vec::new();
-    write_header(&mut out, "double", volume.size_xyz(), &volume.geometry);
-    let mut body = Vec::with_capacity(volume.data.len() * 8);
-    for value in volume.data.iter() {
-        body.extend_from_slice(&value.to_le_bytes());
+    write_header(&mut out, name, volume.size_xyz(), &volume.geometry);
+    let mut body = Vec::with_capacity(volume.data.len() * size);
+    // Every value fits the type (checked above): the casts are exact.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    for &v in volume.data.iter() {
+        match pixel_type {
+            PixelType::UInt8 => body.push(v as u8),
+            PixelType::Int8 => body.extend_from_slice(&(v as i8).to_le_bytes()),
+            PixelType::UInt16 => body.extend_from_slice(&(v as u16).to_le_bytes()),
+            PixelType::Int16 => body.extend_from_slice(&(v as i16).to_le_bytes()),
+            PixelType::UInt32 => body.extend_from_slice(&(v as u32).to_le_bytes()),
+            PixelType::Int32 => body.extend_from_slice(&(v as i32).to_le_bytes()),
+            PixelType::UInt64 => body.extend_from_slice(&(v as u64).to_le_bytes()),
+            PixelType::Int64 => body.extend_from_slice(&(v as i64).to_le_bytes()),
+            PixelType::Float32 => body.extend_from_slice(&(v as f32).to_le_bytes()),
+            PixelType::Float64 => body.extend_from_slice(&v.to_le_bytes()),
+        }
     }
     write_gzip(&path.to_path_buf(), out, &body)
 }

@@ -254,6 +254,16 @@ impl VolumeWords {
         &self.geometry
     }
 
+    /// The pixel type SimpleITK reads the file as: the stored type, or float32 for a scaled NIfTI file
+    /// (see [`crate::nifti`]).
+    pub fn pixel_type(&self) -> mmrad_core::PixelType {
+        match self.scale {
+            #[allow(clippy::cast_possible_truncation)]
+            Some((slope, inter)) => crate::nifti::itk_pixel_type(self.scalar, slope as f32, inter as f32),
+            None => self.scalar.pixel_type(),
+        }
+    }
+
     /// Whether the stored type is an integer type (then sums of values are exact in any order).
     pub fn is_integer(&self) -> bool {
         !self.scalar.is_float()

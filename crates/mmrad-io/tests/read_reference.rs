@@ -90,6 +90,17 @@ fn nrrd_round_trip_is_exact() {
     let path = dir.join("brain1.nrrd");
     write_volume_nrrd(&volume, &path).unwrap();
     assert_eq!(read_image(&path).unwrap(), volume);
+    assert_eq!(volume.pixel_type, Some(mmrad_core::PixelType::Int16));
+    // An image of unknown pixel type (as from DICOM) with whole values is written as int16 (what SimpleITK reads a
+    // CT series as); with a fraction, as doubles.
+    let unknown = mmrad_core::Volume::new(volume.data.clone(), volume.geometry.clone());
+    write_volume_nrrd(&unknown, &path).unwrap();
+    assert_eq!(read_image(&path).unwrap(), volume);
+    let fractional = mmrad_core::Volume::new(volume.data.mapv(|v| v + 0.25), volume.geometry.clone());
+    write_volume_nrrd(&fractional, &path).unwrap();
+    let back = read_image(&path).unwrap();
+    assert_eq!(back.pixel_type, Some(mmrad_core::PixelType::Float64));
+    assert_eq!(back.data, fractional.data);
     let labels = read_label_map(&shared("pyradiomics/prostate_phantom_subvolume-label.nrrd")).unwrap();
     let label_path = dir.join("labels.nrrd");
     write_label_map_nrrd(&labels, &label_path).unwrap();

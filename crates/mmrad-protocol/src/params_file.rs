@@ -18,7 +18,9 @@
 //! Two keys are mmrad's own: `setting: {ibsiCompliant: true}` switches to IBSI-1 mode (`mmrad_features::ibsi`), and
 //! in that mode `imageType: {IBSI2: {<name>: {filter: <filter>, <parameter>: <value>, ...}}}` adds IBSI-2 filters
 //! (parameters: `mmrad_image::filters::ibsi2`), each giving the IBSI intensity statistics of its response map as
-//! `ibsi2-<name>_ibsi_stat_<tag>`.
+//! `ibsi2-<name>_ibsi_stat_<tag>`. In IBSI mode `featureClass` keys are PyRadiomics classes or IBSI family tags and
+//! feature lists hold IBSI feature tags (`mmrad_features::ibsi::select`); the entries are checked once the mode is
+//! known (after `-s` overrides), against PyRadiomics' names or IBSI's.
 
 use std::path::Path;
 
@@ -124,6 +126,7 @@ pub fn parse_params(text: &str, overrides: &[String]) -> Result<ExtractionParams
         }
     };
     let mut out = ExtractionParams::default();
+    let mut class_entries: Option<Vec<ClassEntry>> = None;
     let mut type_settings: Vec<(ImageType, Entries)> = vec![(ImageType::Original, Vec::new())];
     for (key, value) in &root {
         match key.as_str() {
@@ -143,7 +146,7 @@ pub fn parse_params(text: &str, overrides: &[String]) -> Result<ExtractionParams
                     );
                 }
             }
-            "featureClass" => out.classes = feature_classes(value)?,
+            "featureClass" => class_entries = Some(feature_class_entries(value)?),
             "imageType" => {
                 type_settings = image_types(value)?;
                 out.image_types = type_settings.iter().map(|(t, _)| *t).collect();
@@ -173,6 +176,14 @@ pub fn parse_params(text: &str, overrides: &[String]) -> Result<ExtractionParams
         }
     }
     check_settings(&out.settings, "setting")?;
+    // The mode decides what the class names mean, and `-s ibsiCompliant:true` may set it after the file.
+    if let Some(entries) = class_entries {
+        out.classes = if out.settings.ibsi_compliant {
+            ibsi_classes(entries)?
+        } else {
+            feature_classes(entries)?
+        };
+    }
     // Each image type's own settings override `setting:` for that type only (PyRadiomics `args.update(customKwargs)`).
     let mut specs = Vec::with_capacity(type_settings.len());
     for (image_type, entries) in &type_settings {
@@ -656,7 +667,11 @@ fn check_voxel_setting(key: &str, node: &Node) -> Result<()> {
     Ok(())
 }
 
-fn feature_classes(node: &Node) -> Result<FeatureClassSelection> {
+/// One `featureClass` entry as written: class name and feature names; checked once the mode is known.
+type ClassEntry = (String, Vec<String>);
+
+/// The `featureClass` mapping's entries, type-checked (an empty mapping: no entries, every class).
+fn feature_class_entries(node: &Node) -> Result<Vec<ClassEntry>> {
     if matches!(node, Node::Null) {
         return Err(Error::invalid(
             "featureClass",
@@ -665,39 +680,16 @@ fn feature_classes(node: &Node) -> Result<FeatureClassSelection> {
         ));
     }
     let entries = mapping(node, "featureClass")?;
-    if entries.is_empty() {
-        return Ok(FeatureClassSelection::all());
-    }
-    let valid_classes: Vec<&str> = FeatureClass::ALL.iter().map(|c| c.name()).collect();
-    let mut classes = Vec::with_capacity(entries.len());
+    let mut out = Vec::with_capacity(entries.len());
     for (name, value) in entries {
         let path = format!("featureClass.{name}");
-        let Some(class) = FeatureClass::parse(name) else {
-            return Err(Error::invalid(
-                &path,
-                format!("unknown feature class; valid: {}", valid_classes.join(", ")),
-                suggestion(name, &valid_classes),
-            ));
-        };
-        let (defaults, deprecated) = class.feature_names();
-        let mut features = Vec::new();
-        match value {
-            Node::Null => {}
-            Node::Seq(items) => {
-                for (idx, item) in items.iter().enumerate() {
-                    let item_path = format!("{path}[{idx}]");
-                    let feature = string(item, &item_path)?;
-                    if !defaults.contains(&feature) && !deprecated.contains(&feature) {
-                        let valid: Vec<&str> = defaults.iter().chain(deprecated).copied().collect();
-                        return Err(Error::invalid(
-                            &item_path,
-                            format!("unknown {name} feature `{feature}`; valid: {}", valid.join(", ")),
-                            suggestion(feature, &valid),
-                        ));
-                    }
-                    features.push(feature.to_owned());
-                }
-            }
+        let features = match value {
+            Node::Null => Vec::new(),
+            Node::Seq(items) => items
+                .iter()
+                .enumerate()
+                .map(|(idx, item)| string(item, &format!("{path}[{idx}]")).map(str::to_owned))
+                .collect::<Result<Vec<_>>>()?,
             other => {
                 return Err(wrong_type(
                     &path,
@@ -705,10 +697,82 @@ fn feature_classes(node: &Node) -> Result<FeatureClassSelection> {
                     other,
                 ));
             }
+        };
+        out.push((name.clone(), features));
+    }
+    Ok(out)
+}
+
+/// PyRadiomics mode: PyRadiomics' classes and feature names.
+fn feature_classes(entries: Vec<ClassEntry>) -> Result<FeatureClassSelection> {
+    if entries.is_empty() {
+        return Ok(FeatureClassSelection::all());
+    }
+    let valid_classes: Vec<&str> = FeatureClass::ALL.iter().map(|c| c.name()).collect();
+    let mut classes = Vec::with_capacity(entries.len());
+    for (name, features) in entries {
+        let path = format!("featureClass.{name}");
+        let Some(class) = FeatureClass::parse(&name) else {
+            let ibsi_hint = if mmrad_features::ibsi::select::IbsiFamily::for_class_name(&name).is_some() {
+                format!("`{name}` is an IBSI family: add `setting: {{ibsiCompliant: true}}`")
+            } else {
+                suggestion(&name, &valid_classes)
+            };
+            return Err(Error::invalid(
+                &path,
+                format!("unknown feature class; valid: {}", valid_classes.join(", ")),
+                ibsi_hint,
+            ));
+        };
+        let (defaults, deprecated) = class.feature_names();
+        for (idx, feature) in features.iter().enumerate() {
+            if !defaults.contains(&feature.as_str()) && !deprecated.contains(&feature.as_str()) {
+                let valid: Vec<&str> = defaults.iter().chain(deprecated).copied().collect();
+                return Err(Error::invalid(
+                    format!("{path}[{idx}]"),
+                    format!("unknown {name} feature `{feature}`; valid: {}", valid.join(", ")),
+                    suggestion(feature, &valid),
+                ));
+            }
         }
         classes.push((class, features));
     }
-    Ok(FeatureClassSelection { classes })
+    Ok(FeatureClassSelection { classes, ibsi: None })
+}
+
+/// IBSI mode: PyRadiomics classes (mapped to IBSI families) or IBSI family tags, features by IBSI tag
+/// (`mmrad_features::ibsi::select`).
+fn ibsi_classes(entries: Vec<ClassEntry>) -> Result<FeatureClassSelection> {
+    if entries.is_empty() {
+        return Ok(FeatureClassSelection::all());
+    }
+    let selection = FeatureClassSelection::ibsi(entries);
+    match mmrad_features::ibsi::select::IbsiSelection::from_classes(&selection) {
+        Ok(_) => Ok(selection),
+        Err(mmrad_features::FeatureError::UnknownIbsiSelection { key, feature, valid }) => {
+            let valid_names: Vec<&str> = valid.split(", ").collect();
+            Err(match feature {
+                None => Error::invalid(
+                    format!("featureClass.{key}"),
+                    format!("unknown feature class in IBSI mode; valid: {valid}"),
+                    suggestion(&key, &valid_names),
+                ),
+                Some((idx, name)) => Error::invalid(
+                    format!("featureClass.{key}[{idx}]"),
+                    format!(
+                        "unknown IBSI feature `{name}` (IBSI tags without family and aggregation, e.g. \
+                         `joint_max`); valid: {valid}"
+                    ),
+                    suggestion(&name.to_lowercase().replace('.', "_"), &valid_names),
+                ),
+            })
+        }
+        Err(other) => Err(Error::invalid(
+            "featureClass",
+            other.to_string(),
+            "see README, IBSI mode",
+        )),
+    }
 }
 
 /// Key-value pairs of a mapping, in file order.

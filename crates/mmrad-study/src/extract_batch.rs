@@ -397,7 +397,7 @@ pub fn extract_case_region(
         mask_size_xyz: mask.size_xyz(),
         region_offset: [region[0][0], region[1][0], region[2][0]],
     };
-    let image = mmrad_core::Volume::new(values, geometry.clone());
+    let image = mmrad_core::Volume::new(values, geometry.clone()).with_pixel_type(Some(image.pixel_type()));
     let mask = mmrad_core::LabelMap::new(labels.data, geometry);
     mmrad_features::extract_region(&image, &mask, &whole, settings, &params.classes)
         .map(Some)

@@ -106,6 +106,8 @@ pub fn interpolate(
     } else {
         linear(&image.data, &g)
     };
+    // IBSI rounds where the intensities are integers by nature (CT in HU), whatever the file stores: the IBSI CT
+    // phantom is a float32 file of whole HU values, and its reference values need the rounding.
     if image.data.iter().all(|v| v.fract() == 0.0) {
         data.mapv_inplace(f64::round);
     }

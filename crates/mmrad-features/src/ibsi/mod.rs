@@ -16,16 +16,25 @@
 //! [`AGGREGATIONS`]. Z-score normalisation and interpolators other than linear and B-spline are rejected in IBSI mode.
 //! `resampledPixelSpacing` interpolates on IBSI's centre-aligned grid ([`interpolate`]); `removeOutliers: n`
 //! removes voxels beyond μ ± nσ of the re-segmented ROI (IBSI outlier filtering; no `normalize` needed).
+//!
+//! `featureClass` selects IBSI families and features ([`select`]): PyRadiomics class names map to IBSI families,
+//! IBSI family tags name themselves; unselected families are not computed.
+//!
+//! `force2D: true` (slices along z: `force2Ddimension` 0 only) and 2D images report IBSI's 2D aggregations only.
+//! IBSI's morphology is defined on a 3D mesh: a 3D volume keeps it under `force2D`; a 2D image keeps only the
+//! morphological features defined without volume or surface (centre of mass shift, Moran's I, Geary's C).
 
 pub mod filtered;
 pub mod hull;
 pub mod interpolate;
+pub mod select;
 pub mod stats;
 pub mod texture;
 
 use mmrad_core::{LabelMap, Volume};
 use ndarray::{Array3, Zip};
 
+use self::select::{IbsiFamily, IbsiSelection};
 use crate::roi::{PreparedRoi, prepare_roi};
 use crate::settings::ExtractionSettings;
 use crate::{Extraction, FeatureError, Result, shape};
@@ -134,24 +143,26 @@ pub(crate) fn push(out: &mut Vec<(String, f64)>, tag: &str, aggregation: Option<
 ///
 /// # Errors
 /// What [`prepare_roi`] rejects, and [`FeatureError::Unsupported`] for settings IBSI mode does not implement yet
-/// (an interpolator other than linear or B-spline, normalisation, `force2D`, `weightingNorm`, distances other than 1).
+/// (an interpolator other than linear or B-spline, normalisation, `weightingNorm`, distances other than 1);
+/// `force2Ddimension` other than 0.
 pub fn extract_ibsi(image: &Volume, mask: &LabelMap, settings: &ExtractionSettings) -> Result<Extraction> {
-    let unsupported = |what: &str, hint: &str| FeatureError::Unsupported {
-        what: format!("{what} in IBSI mode (ibsiCompliant: true)"),
-        hint: hint.into(),
-    };
-    if settings.normalize {
-        return Err(unsupported(
-            "normalize",
-            "IBSI defines no z-score normalisation; remove it",
-        ));
-    }
-    if settings.force_2d || settings.weighting_norm.is_some() || settings.distances != [1] {
-        return Err(unsupported(
-            "force2D, weightingNorm or distances other than [1]",
-            "IBSI mode always reports the 2D, 2.5D and 3D aggregations at distance 1; remove these settings",
-        ));
-    }
+    extract_ibsi_with(image, mask, settings, &IbsiSelection::all())
+}
+
+/// [`extract_ibsi`] restricted to the families and features of `selection` (unselected families are not
+/// computed; the selected columns keep their order and values).
+///
+/// # Errors
+/// As [`extract_ibsi`].
+pub fn extract_ibsi_with(
+    image: &Volume,
+    mask: &LabelMap,
+    settings: &ExtractionSettings,
+    selection: &IbsiSelection,
+) -> Result<Extraction> {
+    check_ibsi_settings(settings)?;
+    let two_d = two_d_aggregation_only(mask, settings);
+    let is_2d_image = mask.geometry.is_2d();
     let gridded = ibsi_grid(image, mask, settings)?;
     let (image, mask, settings) = match &gridded {
         Some((i, m, s)) => (i, m, s),
@@ -169,59 +180,205 @@ pub fn extract_ibsi(image: &Volume, mask: &LabelMap, settings: &ExtractionSettin
             .push(("diagnostics_Configuration_Mode".into(), "ibsi".into()));
     }
     let features = &mut out.features;
-    morphology(features, &roi.image, &roi.mask, &roi.shape_mask, spacing)?;
-    // Local intensity reads the image around the ROI: the sphere may leave the bounding box.
-    let b = roi.bounding_box;
-    let offset = [b[0][0], b[1][0], b[2][0]];
-    stats::local_intensity(features, &image.data, &roi.mask, offset, spacing);
-    stats::intensity_statistics(features, &roi_values(&roi.image, &roi.mask));
+    if selection.includes(IbsiFamily::Morph) {
+        let mut morph = Vec::new();
+        morphology(&mut morph, &roi.image, &roi.mask, &roi.shape_mask, spacing)?;
+        if is_2d_image {
+            // A 2D image has no extent along z: IBSI's morphology is defined on a 3D mesh, so only the features
+            // that need no volume or surface remain (centre of mass shift, Moran's I, Geary's C, all in-plane).
+            morph.retain(|(name, _)| {
+                MORPH_2D
+                    .iter()
+                    .any(|tag| name.strip_prefix("ibsi_") == Some(*tag))
+            });
+            if settings.additional_info {
+                out.diagnostics.push((
+                    "diagnostics_Warning_ibsi_morph".into(),
+                    "2D image: IBSI morphology is defined in 3D; only morph_com, morph_moran_i and morph_geary_c \
+                     are reported"
+                        .into(),
+                ));
+            }
+        }
+        features.extend(morph);
+    }
+    if selection.includes(IbsiFamily::Loc) {
+        // Local intensity reads the image around the ROI: the sphere may leave the bounding box.
+        let b = roi.bounding_box;
+        let offset = [b[0][0], b[1][0], b[2][0]];
+        stats::local_intensity(features, &image.data, &roi.mask, offset, spacing);
+    }
     let minimum = match settings.resegment_mode {
         mmrad_image::ResegmentMode::Absolute => {
             settings.resegment_range.as_ref().and_then(|r| r.first().copied())
         }
         _ => None,
     };
-    let g = discretise_ibsi(
-        &roi.image,
-        &roi.mask,
-        settings.bin_count,
-        settings.bin_width,
-        minimum,
-    )?;
-    let levels: Vec<u32> = roi_values(&g.grey, &roi.mask);
-    stats::intensity_histogram(features, &levels, g.n_levels);
-    // IVH: with `ibsiIvhBinCount` n, the fixed-bin-number levels 1..=n; with `ibsiIvhBinWidth` w, intensities binned from the re-segmentation minimum (else the ROI minimum) and
-    // represented by their bin centres; else integer intensities (CT in HU, the digital phantom) as they are on a
-    // 1-unit grid spanning the re-segmentation range (else the ROI range); else the discretised levels 1..=Ng.
-    let values = roi_values(&roi.image, &roi.mask);
-    let roi_min = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let roi_max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let range = match settings.resegment_range.as_deref() {
         Some(&[a, b]) if settings.resegment_mode == mmrad_image::ResegmentMode::Absolute => Some((a, b)),
         _ => None,
     };
-    if let Some(n) = settings.ibsi_ivh_bin_count {
-        let ivh = discretise_ibsi(&roi.image, &roi.mask, Some(n), 1.0, None)?;
-        let grey: Vec<f64> = roi_values(&ivh.grey, &roi.mask)
-            .iter()
-            .map(|&l| f64::from(l))
-            .collect();
-        stats::intensity_volume_histogram(features, &grey, 1.0, n as f64, 1.0);
-    } else if let Some(w) = settings.ibsi_ivh_bin_width {
-        let lo = minimum.unwrap_or(roi_min);
-        let centre = |v: f64| lo + (((v - lo) / w).floor() + 0.5) * w;
-        let binned: Vec<f64> = values.iter().map(|&v| centre(v)).collect();
-        let hi = centre(range.map_or(roi_max, |r| r.1));
-        stats::intensity_volume_histogram(features, &binned, lo + 0.5 * w, hi, w);
-    } else if values.iter().all(|v| v.fract() == 0.0) {
-        let (lo, hi) = range.unwrap_or((roi_min, roi_max));
-        stats::intensity_volume_histogram(features, &values, lo, hi, 1.0);
-    } else {
-        let grey: Vec<f64> = levels.iter().map(|&l| f64::from(l)).collect();
-        stats::intensity_volume_histogram(features, &grey, 1.0, f64::from(g.n_levels), 1.0);
-    }
-    texture::all(features, &g, &roi.shape_mask, spacing);
+    let discretisation = Discretisation {
+        bin_count: settings.bin_count,
+        bin_width: settings.bin_width,
+        minimum,
+        range,
+        response_map: None,
+    };
+    intensity_families(
+        features,
+        &roi.image,
+        &roi,
+        settings,
+        &discretisation,
+        selection,
+        two_d,
+    )?;
+    selection.retain(features);
     Ok(out)
+}
+
+/// Morphological features that a 2D image keeps (see [`extract_ibsi_with`]).
+const MORPH_2D: [&str; 3] = ["morph_com", "morph_moran_i", "morph_geary_c"];
+
+/// Rejects what IBSI mode does not implement.
+pub(crate) fn check_ibsi_settings(settings: &ExtractionSettings) -> Result<()> {
+    let unsupported = |what: &str, hint: &str| FeatureError::Unsupported {
+        what: format!("{what} in IBSI mode (ibsiCompliant: true)"),
+        hint: hint.into(),
+    };
+    if settings.normalize {
+        return Err(unsupported(
+            "normalize",
+            "IBSI defines no z-score normalisation; remove it",
+        ));
+    }
+    if settings.weighting_norm.is_some() || settings.distances != [1] {
+        return Err(unsupported(
+            "weightingNorm or distances other than [1]",
+            "IBSI mode reports the IBSI aggregations at distance 1; remove these settings",
+        ));
+    }
+    if settings.force_2d && settings.force_2d_dimension != 0 {
+        return Err(FeatureError::InvalidSetting {
+            name: "force2Ddimension",
+            value: settings.force_2d_dimension.to_string(),
+            expected: "0 in IBSI mode (IBSI's 2D aggregation runs over axial slices, the z axis)",
+        });
+    }
+    Ok(())
+}
+
+/// Whether only IBSI's 2D aggregations are reported: `force2D`, or a 2D image (one slice, where the 2.5D and 3D
+/// aggregations only repeat the 2D matrices).
+pub(crate) fn two_d_aggregation_only(mask: &LabelMap, settings: &ExtractionSettings) -> bool {
+    settings.force_2d || mask.geometry.is_2d()
+}
+
+/// How the intensities of [`intensity_families`] are discretised.
+pub(crate) struct Discretisation {
+    pub bin_count: Option<usize>,
+    pub bin_width: f64,
+    /// Lower re-segmentation bound (fixed bin size starts there; else at the ROI minimum).
+    pub minimum: Option<f64>,
+    /// Re-segmentation range (the IVH's intensity range for integer intensities).
+    pub range: Option<(f64, f64)>,
+    /// `Some(image type name)` for a filter response map: fixed bin size starts at the ROI's response minimum and
+    /// may not give more than [`RESPONSE_MAX_LEVELS`] levels; the IVH uses the discretised levels.
+    pub response_map: Option<String>,
+}
+
+/// At most this many fixed-bin-size grey levels on a response map: a bin width chosen for the unfiltered image can
+/// give millions of levels on a response map of another range (the GLCM alone would need `Ng²` cells).
+pub const RESPONSE_MAX_LEVELS: u32 = 1000;
+
+/// The intensity statistics, intensity histogram, intensity-volume histogram and texture families `selection`
+/// includes, of `image` (the ROI's box, as [`PreparedRoi::image`]) inside `roi.mask`.
+pub(crate) fn intensity_families(
+    features: &mut Vec<(String, f64)>,
+    image: &Array3<f64>,
+    roi: &PreparedRoi,
+    settings: &ExtractionSettings,
+    discretisation: &Discretisation,
+    selection: &IbsiSelection,
+    two_d: bool,
+) -> Result<()> {
+    let values = roi_values(image, &roi.mask);
+    if selection.includes(IbsiFamily::Stat) {
+        stats::intensity_statistics(features, &values);
+    }
+    let needs_levels = selection.includes_any(&[
+        IbsiFamily::Ih,
+        IbsiFamily::Ivh,
+        IbsiFamily::Cm,
+        IbsiFamily::Rlm,
+        IbsiFamily::Szm,
+        IbsiFamily::Dzm,
+        IbsiFamily::Ngt,
+        IbsiFamily::Ngl,
+    ]);
+    if !needs_levels {
+        return Ok(());
+    }
+    let Discretisation {
+        bin_count,
+        bin_width,
+        minimum,
+        range,
+        ref response_map,
+    } = *discretisation;
+    let g = discretise_ibsi(image, &roi.mask, bin_count, bin_width, minimum)?;
+    if let Some(name) = response_map
+        && bin_count.is_none()
+        && g.n_levels > RESPONSE_MAX_LEVELS
+    {
+        return Err(FeatureError::Unsupported {
+            what: format!(
+                "binWidth {bin_width} on the `{name}` response map in IBSI mode ({} grey levels)",
+                g.n_levels
+            ),
+            hint: format!(
+                "IBSI-2 recommends a fixed bin number on response maps: set `binCount` for this image type \
+                 (e.g. `imageType: {{{name}: {{binCount: 32}}}}`), or a `binWidth` giving at most \
+                 {RESPONSE_MAX_LEVELS} levels"
+            ),
+        });
+    }
+    let levels: Vec<u32> = roi_values(&g.grey, &roi.mask);
+    if selection.includes(IbsiFamily::Ih) {
+        stats::intensity_histogram(features, &levels, g.n_levels);
+    }
+    if selection.includes(IbsiFamily::Ivh) {
+        // IVH: with `ibsiIvhBinCount` n, the fixed-bin-number levels 1..=n; with `ibsiIvhBinWidth` w, intensities
+        // binned from the re-segmentation minimum (else the ROI minimum) and represented by their bin centres; else
+        // integer intensities (CT in HU, the digital phantom) as they are on a 1-unit grid spanning the
+        // re-segmentation range (else the ROI range); else (and always on a response map, whose intensities have no
+        // natural unit step) the discretised levels 1..=Ng.
+        let roi_min = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let roi_max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if let Some(n) = settings.ibsi_ivh_bin_count {
+            let ivh = discretise_ibsi(image, &roi.mask, Some(n), 1.0, None)?;
+            let grey: Vec<f64> = roi_values(&ivh.grey, &roi.mask)
+                .iter()
+                .map(|&l| f64::from(l))
+                .collect();
+            stats::intensity_volume_histogram(features, &grey, 1.0, n as f64, 1.0);
+        } else if let (Some(w), None) = (settings.ibsi_ivh_bin_width, response_map) {
+            let lo = minimum.unwrap_or(roi_min);
+            let centre = |v: f64| lo + (((v - lo) / w).floor() + 0.5) * w;
+            let binned: Vec<f64> = values.iter().map(|&v| centre(v)).collect();
+            let hi = centre(range.map_or(roi_max, |r| r.1));
+            stats::intensity_volume_histogram(features, &binned, lo + 0.5 * w, hi, w);
+        } else if response_map.is_none() && values.iter().all(|v| v.fract() == 0.0) {
+            let (lo, hi) = range.unwrap_or((roi_min, roi_max));
+            stats::intensity_volume_histogram(features, &values, lo, hi, 1.0);
+        } else {
+            let grey: Vec<f64> = levels.iter().map(|&l| f64::from(l)).collect();
+            stats::intensity_volume_histogram(features, &grey, 1.0, f64::from(g.n_levels), 1.0);
+        }
+    }
+    texture::selected(features, &g, &roi.shape_mask, roi.spacing, selection, two_d);
+    Ok(())
 }
 
 /// IBSI interpolation (`resampledPixelSpacing`), which replaces PyRadiomics' resampling: centre-aligned grid, ROI
@@ -389,64 +546,10 @@ fn morphology(
     let values = roi_values(image, intensity_mask);
     let mean = values.iter().sum::<f64>() / values.len() as f64;
     push(out, "morph.integ.int", None, mean * volume);
-    let (moran, geary) = moran_geary(image, intensity_mask, spacing);
+    let (moran, geary) = mmrad_image::autocorrelation::moran_geary(image, intensity_mask, spacing);
     push(out, "morph.moran.i", None, moran);
     push(out, "morph.geary.c", None, geary);
     Ok(())
-}
-
-/// ROIs larger than this get NaN for Moran's I and Geary's C: the exact sums are O(N²) (45 000 voxels, 10⁹ pairs,
-/// take a few seconds).
-pub const MORAN_MAX_VOXELS: usize = 50_000;
-
-/// Moran's I and Geary's C with inverse-distance weights over every pair of ROI voxels (O(N²); NaN above
-/// [`MORAN_MAX_VOXELS`]).
-fn moran_geary(image: &Array3<f64>, mask: &Array3<bool>, spacing: [f64; 3]) -> (f64, f64) {
-    let voxels: Vec<([usize; 3], f64)> = image
-        .indexed_iter()
-        .zip(mask.iter())
-        .filter(|(_, m)| **m)
-        .map(|(((z, y, x), &v), _)| ([z, y, x], v))
-        .collect();
-    if voxels.len() > MORAN_MAX_VOXELS || voxels.len() < 2 {
-        return (f64::NAN, f64::NAN);
-    }
-    let n = voxels.len() as f64;
-    let mean = voxels.iter().map(|(_, v)| v).sum::<f64>() / n;
-    let ss = voxels.iter().map(|(_, v)| (v - mean).powi(2)).sum::<f64>();
-    // Weights depend on the offset only: a table of 1/distance indexed by (|dz|, |dy|, |dx|).
-    let (nz, ny, nx) = image.dim();
-    let mut inverse = vec![0.0; nz * ny * nx];
-    for dz in 0..nz {
-        for dy in 0..ny {
-            for dx in 0..nx {
-                let d = ((dx as f64 * spacing[0]).powi(2)
-                    + (dy as f64 * spacing[1]).powi(2)
-                    + (dz as f64 * spacing[2]).powi(2))
-                .sqrt();
-                inverse[(dz * ny + dy) * nx + dx] = if d > 0.0 { 1.0 / d } else { 0.0 };
-            }
-        }
-    }
-    let (mut w_sum, mut moran, mut geary) = (0.0, 0.0, 0.0);
-    for (a, &([za, ya, xa], va)) in voxels.iter().enumerate() {
-        let da = va - mean;
-        let (mut w_row, mut m_row, mut g_row) = (0.0, 0.0, 0.0);
-        for &([zb, yb, xb], vb) in &voxels[a + 1..] {
-            let w = inverse[(za.abs_diff(zb) * ny + ya.abs_diff(yb)) * nx + xa.abs_diff(xb)];
-            let db = vb - mean;
-            w_row += w;
-            m_row += w * db;
-            g_row += w * (da - db) * (da - db);
-        }
-        // Each unordered pair stands for both ordered pairs: the factor 2 cancels in both ratios.
-        w_sum += w_row;
-        moran += da * m_row;
-        geary += g_row;
-    }
-    let moran_i = n / w_sum * moran / ss;
-    let geary_c = (n - 1.0) / (2.0 * w_sum) * geary / ss;
-    (moran_i, geary_c)
 }
 
 #[cfg(test)]
@@ -502,6 +605,40 @@ mod tests {
     }
 
     #[test]
+    fn force2d_reports_the_2d_aggregations_of_the_full_extraction() {
+        let (image, mask) = cube();
+        let settings = ExtractionSettings {
+            ibsi_compliant: true,
+            bin_count: Some(5),
+            ..ExtractionSettings::default()
+        };
+        let full = extract_ibsi(&image, &mask, &settings).unwrap();
+        let forced = extract_ibsi(
+            &image,
+            &mask,
+            &ExtractionSettings {
+                force_2d: true,
+                ..settings
+            },
+        )
+        .unwrap();
+        let expected: Vec<(String, f64)> = full
+            .features
+            .into_iter()
+            .filter(|(n, _)| !n.contains("_2_5D") && !n.contains("_3D"))
+            .collect();
+        assert_eq!(forced.features.len(), expected.len());
+        for ((a, x), (b, y)) in forced.features.iter().zip(&expected) {
+            assert!(
+                a == b && (x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan())),
+                "{a} {x} / {b} {y}"
+            );
+        }
+        // A 3D volume keeps its 3D morphology under force2D.
+        assert!(forced.value("ibsi_morph_vol").is_some());
+    }
+
+    #[test]
     fn unsupported_settings_are_named_errors() {
         let (image, mask) = cube();
         for (settings, needle) in [
@@ -514,10 +651,10 @@ mod tests {
             ),
             (
                 ExtractionSettings {
-                    force_2d: true,
+                    distances: vec![1, 2],
                     ..ExtractionSettings::default()
                 },
-                "force2D",
+                "distances",
             ),
             (
                 ExtractionSettings {
@@ -538,5 +675,23 @@ mod tests {
                 "{err}"
             );
         }
+        // IBSI's 2D aggregation is slice by slice along z: other slice axes are an error naming the setting.
+        let settings = ExtractionSettings {
+            ibsi_compliant: true,
+            force_2d: true,
+            force_2d_dimension: 1,
+            ..ExtractionSettings::default()
+        };
+        let err = extract_ibsi(&image, &mask, &settings).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                FeatureError::InvalidSetting {
+                    name: "force2Ddimension",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 }

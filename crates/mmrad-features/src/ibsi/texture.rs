@@ -9,6 +9,7 @@
 
 use ndarray::Array3;
 
+use super::select::{IbsiFamily, IbsiSelection};
 use super::{IbsiGrey, push};
 
 /// Unidirectional 3D offsets (z, y, x), Chebyshev distance 1.
@@ -31,6 +32,7 @@ const DIRS_3D: [[i64; 3]; 13] = [
 const DIRS_2D: [[i64; 3]; 4] = [[0, 0, 1], [0, 1, -1], [0, 1, 0], [0, 1, 1]];
 
 /// The grid the matrices read.
+#[derive(Clone, Copy)]
 struct Grid<'a> {
     grey: &'a Array3<u32>,
     morph: &'a Array3<bool>,
@@ -71,7 +73,20 @@ fn sub(a: [i64; 3], b: [i64; 3]) -> [i64; 3] {
 }
 
 /// Every IBSI texture family, all aggregations.
-pub fn all(out: &mut Vec<(String, f64)>, g: &IbsiGrey, morph: &Array3<bool>, _spacing: [f64; 3]) {
+pub fn all(out: &mut Vec<(String, f64)>, g: &IbsiGrey, morph: &Array3<bool>, spacing: [f64; 3]) {
+    selected(out, g, morph, spacing, &IbsiSelection::all(), false);
+}
+
+/// The texture families `selection` includes (in [`IbsiFamily::ALL`] order), with only the 2D aggregations
+/// (`2D_avg`, `2D_smrg`, `2D`) when `two_d` (`force2D`, or a 2D image).
+pub fn selected(
+    out: &mut Vec<(String, f64)>,
+    g: &IbsiGrey,
+    morph: &Array3<bool>,
+    _spacing: [f64; 3],
+    selection: &IbsiSelection,
+    two_d: bool,
+) {
     let (nz, ny, nx) = g.grey.dim();
     let grid = Grid {
         grey: &g.grey,
@@ -80,16 +95,50 @@ pub fn all(out: &mut Vec<(String, f64)>, g: &IbsiGrey, morph: &Array3<bool>, _sp
         dims: [nz, ny, nx],
     };
     let slices: Vec<usize> = (0..nz).filter(|&z| !grid.voxels(Some(z)).is_empty()).collect();
-    glcm_all(out, &grid, &slices);
-    glrlm_all(out, &grid, &slices);
+    if selection.includes(IbsiFamily::Cm) {
+        glcm_all(out, &grid, &slices, two_d);
+    }
+    if selection.includes(IbsiFamily::Rlm) {
+        glrlm_all(out, &grid, &slices, two_d);
+    }
+    let zone_families: Vec<(&str, usize)> = [("szm", 1usize), ("dzm", 2usize)]
+        .into_iter()
+        .filter(|(family, _)| {
+            selection.includes(if *family == "szm" {
+                IbsiFamily::Szm
+            } else {
+                IbsiFamily::Dzm
+            })
+        })
+        .collect();
+    if !zone_families.is_empty() {
+        zone_families_all(out, &grid, &slices, &zone_families, two_d);
+    }
+    if selection.includes(IbsiFamily::Ngt) {
+        ngtdm_all(out, &grid, &slices, two_d);
+    }
+    if selection.includes(IbsiFamily::Ngl) {
+        ngldm_all(out, &grid, &slices, two_d);
+    }
+}
+
+/// GLSZM (`("szm", 1)`) and GLDZM (`("dzm", 2)`): both read the same zones.
+fn zone_families_all(
+    out: &mut Vec<(String, f64)>,
+    grid: &Grid<'_>,
+    slices: &[usize],
+    families: &[(&str, usize)],
+    two_d: bool,
+) {
+    let grid = *grid;
     let zones_2d: Vec<Vec<(usize, usize, usize)>> = slices.iter().map(|&z| zones(&grid, Some(z))).collect();
-    let zones_3d = zones(&grid, None);
+    let zones_3d = if two_d { Vec::new() } else { zones(&grid, None) };
     let voxels_2d: Vec<f64> = slices
         .iter()
         .map(|&z| grid.voxels(Some(z)).len() as f64)
         .collect();
     let voxels_3d = grid.voxels(None).len() as f64;
-    for (family, column) in [("szm", 1usize), ("dzm", 2usize)] {
+    for &(family, column) in families {
         let tags = if family == "szm" { SZM_TAGS } else { DZM_TAGS };
         let matrix = |zs: &[(usize, usize, usize)]| {
             let width = zs
@@ -113,6 +162,9 @@ pub fn all(out: &mut Vec<(String, f64)>, g: &IbsiGrey, morph: &Array3<bool>, _sp
             })
             .collect();
         emit(out, family, tags, Some("2D"), &average(&per_slice));
+        if two_d {
+            continue;
+        }
         let merged: Vec<(usize, usize, usize)> = zones_2d.iter().flatten().copied().collect();
         let (m, w) = matrix(&merged);
         emit(
@@ -131,8 +183,6 @@ pub fn all(out: &mut Vec<(String, f64)>, g: &IbsiGrey, morph: &Array3<bool>, _sp
             &size_features(&m, grid.ng, w, voxels_3d),
         );
     }
-    ngtdm_all(out, &grid, &slices);
-    ngldm_all(out, &grid, &slices);
 }
 
 fn emit(
@@ -159,7 +209,7 @@ fn average(rows: &[Vec<f64>]) -> Vec<f64> {
 
 // ---------------------------------------------------------------------------------------------------------- GLCM
 
-const CM_TAGS: [&str; 25] = [
+pub(crate) const CM_TAGS: [&str; 25] = [
     "joint.max",
     "joint.avg",
     "joint.var",
@@ -206,7 +256,7 @@ fn sum_into(acc: &mut [f64], m: &[f64]) {
     acc.iter_mut().zip(m).for_each(|(a, b)| *a += b);
 }
 
-fn glcm_all(out: &mut Vec<(String, f64)>, grid: &Grid<'_>, slices: &[usize]) {
+fn glcm_all(out: &mut Vec<(String, f64)>, grid: &Grid<'_>, slices: &[usize], two_d: bool) {
     let ng = grid.ng;
     let nonempty = |m: &Vec<f64>| m.iter().sum::<f64>() > 0.0;
     let mut avg_2d = Vec::new();
@@ -226,6 +276,9 @@ fn glcm_all(out: &mut Vec<(String, f64)>, grid: &Grid<'_>, slices: &[usize]) {
     }
     emit(out, "cm", &CM_TAGS, Some("2D_avg"), &average(&avg_2d));
     emit(out, "cm", &CM_TAGS, Some("2D_smrg"), &average(&smrg_2d));
+    if two_d {
+        return;
+    }
     for (dirs, avg_name, mrg_name) in [
         (&DIRS_2D[..], "2_5D_dmrg", "2_5D_mrg"),
         (&DIRS_3D[..], "3D_avg", "3D_mrg"),
@@ -354,7 +407,7 @@ fn glcm_features(counts: &[f64], ng: usize) -> Vec<f64> {
 
 // --------------------------------------------------------------------------------- GLRLM, GLSZM, GLDZM, NGLDM
 
-const RLM_TAGS: [&str; 16] = [
+pub(crate) const RLM_TAGS: [&str; 16] = [
     "sre",
     "lre",
     "lgre",
@@ -372,7 +425,7 @@ const RLM_TAGS: [&str; 16] = [
     "rl.var",
     "rl.entr",
 ];
-const SZM_TAGS: &[&str] = &[
+pub(crate) const SZM_TAGS: &[&str] = &[
     "sze",
     "lze",
     "lgze",
@@ -390,7 +443,7 @@ const SZM_TAGS: &[&str] = &[
     "zs.var",
     "zs.entr",
 ];
-const DZM_TAGS: &[&str] = &[
+pub(crate) const DZM_TAGS: &[&str] = &[
     "sde",
     "lde",
     "lgze",
@@ -408,7 +461,7 @@ const DZM_TAGS: &[&str] = &[
     "zd.var",
     "zd.entr",
 ];
-const NGL_TAGS: &[&str] = &[
+pub(crate) const NGL_TAGS: &[&str] = &[
     "lde",
     "hde",
     "lgce",
@@ -505,7 +558,7 @@ fn glrlm(grid: &Grid<'_>, z: Option<usize>, dir: [i64; 3], width: usize) -> (Vec
     (m, voxels.len() as f64)
 }
 
-fn glrlm_all(out: &mut Vec<(String, f64)>, grid: &Grid<'_>, slices: &[usize]) {
+fn glrlm_all(out: &mut Vec<(String, f64)>, grid: &Grid<'_>, slices: &[usize], two_d: bool) {
     let (ng, width) = (grid.ng, grid.dims.iter().copied().max().unwrap_or(1));
     let features = |m: &[f64], nv: f64| size_features(m, ng, width, nv)[..16].to_vec();
     let mut avg_2d = Vec::new();
@@ -523,6 +576,9 @@ fn glrlm_all(out: &mut Vec<(String, f64)>, grid: &Grid<'_>, slices: &[usize]) {
     }
     emit(out, "rlm", &RLM_TAGS, Some("2D_avg"), &average(&avg_2d));
     emit(out, "rlm", &RLM_TAGS, Some("2D_smrg"), &average(&smrg_2d));
+    if two_d {
+        return;
+    }
     for (dirs, avg_name, mrg_name) in [
         (&DIRS_2D[..], "2_5D_dmrg", "2_5D_mrg"),
         (&DIRS_3D[..], "3D_avg", "3D_mrg"),
@@ -675,8 +731,11 @@ fn ngtdm_features(s: &[f64], n: &[f64]) -> Vec<f64> {
     ]
 }
 
-fn ngtdm_all(out: &mut Vec<(String, f64)>, grid: &Grid<'_>, slices: &[usize]) {
-    const TAGS: [&str; 5] = ["coarseness", "contrast", "busyness", "complexity", "strength"];
+/// NGTDM feature tags.
+pub(crate) const NGT_TAGS: [&str; 5] = ["coarseness", "contrast", "busyness", "complexity", "strength"];
+
+fn ngtdm_all(out: &mut Vec<(String, f64)>, grid: &Grid<'_>, slices: &[usize], two_d: bool) {
+    const TAGS: [&str; 5] = NGT_TAGS;
     let per_slice: Vec<(Vec<f64>, Vec<f64>)> = slices.iter().map(|&z| ngtdm(grid, Some(z))).collect();
     let rows: Vec<Vec<f64>> = per_slice
         .iter()
@@ -684,6 +743,9 @@ fn ngtdm_all(out: &mut Vec<(String, f64)>, grid: &Grid<'_>, slices: &[usize]) {
         .map(|(s, n)| ngtdm_features(s, n))
         .collect();
     emit(out, "ngt", &TAGS, Some("2D"), &average(&rows));
+    if two_d {
+        return;
+    }
     let (mut s, mut n) = (vec![0.0; grid.ng], vec![0.0; grid.ng]);
     for (si, ni) in &per_slice {
         sum_into(&mut s, si);
@@ -708,7 +770,7 @@ fn ngldm(grid: &Grid<'_>, z: Option<usize>) -> (Vec<f64>, f64) {
     (m, voxels.len() as f64)
 }
 
-fn ngldm_all(out: &mut Vec<(String, f64)>, grid: &Grid<'_>, slices: &[usize]) {
+fn ngldm_all(out: &mut Vec<(String, f64)>, grid: &Grid<'_>, slices: &[usize], two_d: bool) {
     let ng = grid.ng;
     let per_slice: Vec<(Vec<f64>, f64)> = slices.iter().map(|&z| ngldm(grid, Some(z))).collect();
     let rows: Vec<Vec<f64>> = per_slice
@@ -716,6 +778,9 @@ fn ngldm_all(out: &mut Vec<(String, f64)>, grid: &Grid<'_>, slices: &[usize]) {
         .map(|(m, nv)| size_features(m, ng, 27, *nv))
         .collect();
     emit(out, "ngl", NGL_TAGS, Some("2D"), &average(&rows));
+    if two_d {
+        return;
+    }
     let mut merged = vec![0.0; ng * 27];
     let mut nv = 0.0;
     for (m, n) in &per_slice {

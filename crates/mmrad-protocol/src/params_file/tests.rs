@@ -732,3 +732,63 @@ imageType:
         .unwrap()
     );
 }
+
+#[test]
+fn ibsi_mode_reads_ibsi_family_tags_and_features() {
+    // Keys are read once the mode is known: `setting:` may come after `featureClass:`, or `-s` may set it.
+    let params = ok(
+        "featureClass: {glcm: [joint_max], dzm: , firstorder: [mean, p10]}\nsetting: {ibsiCompliant: true}",
+        &[],
+    );
+    assert_eq!(
+        params.classes.ibsi,
+        Some(vec![
+            ("glcm".to_owned(), vec!["joint_max".to_owned()]),
+            ("dzm".to_owned(), Vec::new()),
+            ("firstorder".to_owned(), vec!["mean".to_owned(), "p10".to_owned()]),
+        ])
+    );
+    assert_eq!(class_names(&params), ["glcm", "firstorder"]);
+    let overridden = ok("featureClass: {ngl: }", &["ibsiCompliant:true"]);
+    assert_eq!(
+        overridden.classes.ibsi,
+        Some(vec![("ngl".to_owned(), Vec::new())])
+    );
+    // No block, or an empty one: every family.
+    assert_eq!(ok("setting: {ibsiCompliant: true}", &[]).classes.ibsi, None);
+    assert_eq!(
+        ok("setting: {ibsiCompliant: true}\nfeatureClass: {}", &[])
+            .classes
+            .ibsi,
+        None
+    );
+}
+
+#[test]
+fn ibsi_mode_errors_name_the_key_and_list_the_valid_names() {
+    let help = err(
+        "setting: {ibsiCompliant: true}\nfeatureClass: {cmm: }",
+        &[],
+        "featureClass.cmm: unknown feature class in IBSI mode; valid: firstorder, shape, shape2D, glcm",
+    );
+    assert_eq!(help, "did you mean `cm`?");
+    let help = err(
+        "setting: {ibsiCompliant: true}\nfeatureClass: {cm: [joint_maxx]}",
+        &[],
+        "featureClass.cm[0]: unknown IBSI feature `joint_maxx`",
+    );
+    assert_eq!(help, "did you mean `joint_max`?");
+    // A PyRadiomics feature name is not an IBSI tag.
+    err(
+        "setting: {ibsiCompliant: true}\nfeatureClass: {glcm: [JointEnergy]}",
+        &[],
+        "featureClass.glcm[0]: unknown IBSI feature `JointEnergy`",
+    );
+    // IBSI family tags need IBSI mode, and the error says so.
+    let help = err(
+        "featureClass: {cm: }",
+        &[],
+        "featureClass.cm: unknown feature class; valid: firstorder, ",
+    );
+    assert!(help.contains("ibsiCompliant: true"), "{help}");
+}

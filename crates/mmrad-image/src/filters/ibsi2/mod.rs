@@ -32,7 +32,7 @@
 //! coordinator's implementation) does and as the consensus values reproduce; Riesz-LoG pads the image by the LoG
 //! radius and works on the DFT grid of the padded image.
 
-mod fft;
+pub(crate) mod fft;
 mod fourier;
 mod separable;
 
