@@ -610,26 +610,7 @@ fn ibsi_filter_input_on(
     }
     let bb = roi.bounding_box;
     let (loaded, offset) = if gridded.is_some() || settings.pre_crop {
-        let pad = settings.pad_distance;
-        let (nz, ny, nx) = grid_image.data.dim();
-        let upper = [nz - 1, ny - 1, nx - 1];
-        let mut padded = bb;
-        for axis in 0..3 {
-            padded[axis] = [
-                bb[axis][0].saturating_sub(pad),
-                (bb[axis][1] + pad).min(upper[axis]),
-            ];
-        }
-        let offset = [padded[0][0], padded[1][0], padded[2][0]];
-        let origin_index = [offset[2] as f64, offset[1] as f64, offset[0] as f64];
-        let geometry = Geometry {
-            origin: grid_image.geometry.index_to_physical(origin_index),
-            ..grid_image.geometry.clone()
-        };
-        (
-            Volume::new(mmrad_image::crop(&grid_image.data, &padded), geometry),
-            offset,
-        )
+        crop_padded(grid_image, bb, settings.pad_distance)
     } else {
         (grid_image.clone(), [0, 0, 0])
     };
@@ -715,27 +696,7 @@ fn filter_input(
         Cow::Borrowed(image)
     };
     let pad = settings.pad_distance;
-    let crop_padded = |volume: &Volume, bb: [[usize; 2]; 3]| -> (Volume, [usize; 3]) {
-        let (nz, ny, nx) = volume.data.dim();
-        let upper = [nz - 1, ny - 1, nx - 1];
-        let mut padded = bb;
-        for axis in 0..3 {
-            padded[axis] = [
-                bb[axis][0].saturating_sub(pad),
-                (bb[axis][1] + pad).min(upper[axis]),
-            ];
-        }
-        let offset = [padded[0][0], padded[1][0], padded[2][0]];
-        let origin_index = [offset[2] as f64, offset[1] as f64, offset[0] as f64];
-        let geometry = Geometry {
-            origin: volume.geometry.index_to_physical(origin_index),
-            ..volume.geometry.clone()
-        };
-        (
-            Volume::new(mmrad_image::crop(&volume.data, &padded), geometry),
-            offset,
-        )
-    };
+    let crop_padded = |volume: &Volume, bb: [[usize; 2]; 3]| crop_padded(volume, bb, pad);
     let morphological_box = |labels: &Array3<i64>| {
         bounding_box(&labels.mapv(|v| v == settings.label)).ok_or(FeatureError::EmptyRoi {
             label: Some(settings.label),
@@ -843,4 +804,28 @@ fn stored_as_float32(data: &Array3<f64>) -> bool {
         }
     }
     any_fraction
+}
+
+/// The box `bb` grown by `pad` voxels (within the image) cut out of `volume`, with its geometry, and the box's
+/// offset in `volume`.
+fn crop_padded(volume: &Volume, bb: [[usize; 2]; 3], pad: usize) -> (Volume, [usize; 3]) {
+    let (nz, ny, nx) = volume.data.dim();
+    let upper = [nz - 1, ny - 1, nx - 1];
+    let mut padded = bb;
+    for axis in 0..3 {
+        padded[axis] = [
+            bb[axis][0].saturating_sub(pad),
+            (bb[axis][1] + pad).min(upper[axis]),
+        ];
+    }
+    let offset = [padded[0][0], padded[1][0], padded[2][0]];
+    let origin_index = [offset[2] as f64, offset[1] as f64, offset[0] as f64];
+    let geometry = Geometry {
+        origin: volume.geometry.index_to_physical(origin_index),
+        ..volume.geometry.clone()
+    };
+    (
+        Volume::new(mmrad_image::crop(&volume.data, &padded), geometry),
+        offset,
+    )
 }
