@@ -102,7 +102,7 @@ fn two_d_images_in_ibsi_mode_equal_pyradiomics_on_the_shared_definitions() {
     let table = read_reference("tests/reference/pyradiomics/phantoms_d_pointwise_gradient_log_wavelet.csv");
     let cases: Vec<&String> = table.keys().filter(|c| c.ends_with("2d")).collect();
     assert_eq!(cases.len(), 4, "{cases:?}");
-    let (mut compared, mut worst, mut problems) = (0, (0.0_f64, String::new()), Vec::new());
+    let mut tally = common::Tally::default();
     for case in cases {
         let (image, mask) = read_case(case);
         assert_eq!(image.geometry.ndim, 2, "{case}");
@@ -160,26 +160,19 @@ fn two_d_images_in_ibsi_mode_equal_pyradiomics_on_the_shared_definitions() {
         for &(pyradiomics, ibsi, offset) in SHARED {
             let want = expected[&format!("original_{pyradiomics}")] + offset;
             let name = format!("ibsi_{ibsi}");
-            let Some(got) = ours.value(&name) else {
-                problems.push(format!("{case}: {name} missing"));
-                continue;
-            };
-            compared += 1;
-            let rel = if (got - want).abs() <= 1e-9 {
-                0.0
-            } else {
-                (got - want).abs() / want.abs().max(got.abs())
-            };
-            if rel > worst.0 || rel.is_nan() {
-                worst = (rel, format!("{case} {name}"));
-            }
-            if !mmrad_testkit::close(got, want, 1e-6, 1e-9) {
-                problems.push(format!(
-                    "{case}: {name} = {got}, PyRadiomics {pyradiomics} {want} (rel {rel:.2e})"
-                ));
-            }
+            tally.check(
+                &format!("{case}: {name}"),
+                ours.value(&name),
+                want,
+                &format!("PyRadiomics {pyradiomics}"),
+            );
         }
     }
+    let common::Tally {
+        compared,
+        worst,
+        problems,
+    } = tally;
     eprintln!(
         "IBSI mode on 2D images vs PyRadiomics: {compared} values, worst relative error {:.3e} ({})",
         worst.0, worst.1

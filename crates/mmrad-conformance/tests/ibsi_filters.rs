@@ -47,7 +47,7 @@ fn check(csv: &str) {
     )
     .unwrap();
     params.classes = FeatureClassSelection::ibsi(vec![("stat".to_owned(), Vec::new())]);
-    let (mut compared, mut worst, mut problems) = (0, (0.0_f64, String::new()), Vec::new());
+    let mut tally = common::Tally::default();
     for (case, expected) in &table {
         let (image, mask) = read_case(case);
         let ours = extract_image_types(
@@ -67,27 +67,19 @@ fn check(csv: &str) {
             };
             let ibsi_name = format!("{image_type}_ibsi_stat_{tag}");
             let ibsi_name = ibsi_name.strip_prefix("original_").unwrap_or(&ibsi_name);
-            let Some(got) = ours.value(ibsi_name) else {
-                problems.push(format!("{case}: {ibsi_name} missing"));
-                continue;
-            };
-            let want = want + offset;
-            compared += 1;
-            let rel = if (got - want).abs() <= 1e-9 {
-                0.0
-            } else {
-                (got - want).abs() / want.abs().max(got.abs())
-            };
-            if rel > worst.0 || rel.is_nan() {
-                worst = (rel, format!("{case} {ibsi_name}"));
-            }
-            if !mmrad_testkit::close(got, want, 1e-6, 1e-9) {
-                problems.push(format!(
-                    "{case}: {ibsi_name} = {got}, PyRadiomics {want} (rel {rel:.2e})"
-                ));
-            }
+            tally.check(
+                &format!("{case}: {ibsi_name}"),
+                ours.value(ibsi_name),
+                want + offset,
+                "PyRadiomics",
+            );
         }
     }
+    let common::Tally {
+        compared,
+        worst,
+        problems,
+    } = tally;
     eprintln!(
         "{csv}: {compared} values compared, worst relative error {:.3e} ({})",
         worst.0, worst.1

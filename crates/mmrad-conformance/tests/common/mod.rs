@@ -160,3 +160,35 @@ pub fn read_case(case: &str) -> (Volume, LabelMap) {
         mmrad_testkit::pyradiomics_case(case)
     }
 }
+
+/// A running comparison of mmrad's values with a reference at rtol 1e-6 (atol 1e-9 near 0): how many were compared,
+/// the worst relative error and where, and every value missing or out of tolerance.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub compared: usize,
+    pub worst: (f64, String),
+    pub problems: Vec<String>,
+}
+
+impl Tally {
+    /// Compares `got` (`None`: mmrad did not compute it) with `reference`'s `want` for the value named `what`.
+    pub fn check(&mut self, what: &str, got: Option<f64>, want: f64, reference: &str) {
+        let Some(got) = got else {
+            self.problems.push(format!("{what} missing"));
+            return;
+        };
+        self.compared += 1;
+        let rel = if (got - want).abs() <= 1e-9 {
+            0.0
+        } else {
+            (got - want).abs() / want.abs().max(got.abs())
+        };
+        if rel > self.worst.0 || rel.is_nan() {
+            self.worst = (rel, what.to_owned());
+        }
+        if !mmrad_testkit::close(got, want, 1e-6, 1e-9) {
+            self.problems
+                .push(format!("{what} = {got}, {reference} {want} (rel {rel:.2e})"));
+        }
+    }
+}
