@@ -258,15 +258,15 @@ pub fn apply_override(params: &mut ExtractionParams, text: &str) -> Result<()> {
             suggestion(key, SETTING_KEYS),
         ));
     };
+    // A list written as in YAML (`[-500, 400]`) is the usual slip: PyRadiomics' command line takes `a,b`.
+    let hint = match kind {
+        Kind::SeqInt => format!("a list is written comma-separated, without brackets: `-s {key}:1,2`"),
+        Kind::SeqFloat => format!("a list is written comma-separated, without brackets: `-s {key}:-500,400`"),
+        _ => "for example `-s binWidth:10`".to_owned(),
+    };
     let scalar = |raw: &str, kind: Kind| -> Result<Node> {
         let raw = raw.trim();
-        let bad = |expected: &str| {
-            Error::invalid(
-                &path,
-                format!("cannot read `{raw}` as {expected}"),
-                "for example `-s binWidth:10`",
-            )
-        };
+        let bad = |expected: &str| Error::invalid(&path, format!("cannot read `{raw}` as {expected}"), &hint);
         Ok(match kind {
             Kind::Int => Node::Int(raw.parse().map_err(|_| bad("an integer"))?),
             Kind::Float => Node::Float(raw.parse().map_err(|_| bad("a number"))?),

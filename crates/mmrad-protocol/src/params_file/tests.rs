@@ -608,6 +608,19 @@ fn bad_overrides_are_errors() {
     err("", &["label:1.5"], "-s label: cannot read `1.5` as an integer");
     err("", &["force2D:yes"], "-s force2D: cannot read `yes` as a boolean");
     err("", &["label:0"], "-s label: `0` is out of range");
+    let help = err(
+        "",
+        &["resegmentRange:[-500,400]"],
+        "-s resegmentRange: cannot read `[-500` as a number",
+    );
+    assert_eq!(
+        help,
+        "a list is written comma-separated, without brackets: `-s resegmentRange:-500,400`"
+    );
+    assert_eq!(
+        ok("", &["resegmentRange:-500,400"]).settings.resegment_range,
+        Some(vec![-500.0, 400.0])
+    );
 }
 
 #[test]
